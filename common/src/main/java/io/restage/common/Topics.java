@@ -1,0 +1,31 @@
+package io.restage.common;
+
+import io.restage.common.messages.Command;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.RefreshRequested;
+
+/** Every topic restage uses, named {@code <domain>.<fact>}. The one place topic names are written. */
+public final class Topics {
+    /** Orchestrator -> export and import services: a refresh was accepted and starts now. */
+    public static final Topic<RefreshRequested> REFRESH_REQUESTED = new Topic<>("refresh.requested", RefreshRequested.class);
+    /** Orchestrator -> participants: imperative commands (commit, discard, copy media, ...). */
+    public static final Topic<Command> REFRESH_COMMANDS = new Topic<>("refresh.commands", Command.class);
+    /** Participants -> orchestrator: past-tense replies (completed, failed, compensated). */
+    public static final Topic<Event> REFRESH_EVENTS = new Topic<>("refresh.events", Event.class);
+    /** Export -> anonymizer: raw table batches (binary, see {@link io.restage.common.batch.BatchCodec}). */
+    public static final Topic<byte[]> BATCHES_EXPORTED = new Topic<>("batches.exported", byte[].class);
+    /** Anonymizer -> import: clean table batches. */
+    public static final Topic<byte[]> BATCHES_ANONYMIZED = new Topic<>("batches.anonymized", byte[].class);
+
+    /** Partitions of the batch topics: the unit of parallelism for anonymizer and importer instances. */
+    public static final int BATCH_PARTITIONS = 4;
+    /** Largest batch record on the wire; batches are cut well below it. */
+    public static final int MAX_BATCH_RECORD_BYTES = 16 * 1024 * 1024;
+
+    public static String batchKey(String refreshId, String table) {
+        return refreshId + "/" + table;
+    }
+
+    private Topics() {
+    }
+}

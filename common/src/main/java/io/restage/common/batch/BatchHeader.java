@@ -1,0 +1,60 @@
+package io.restage.common.batch;
+
+import java.util.List;
+
+/**
+ * The small JSON header in front of every batch record.
+ * <p>
+ * A table is a run of {@link Kind#ROWS} batches numbered {@code 0..n-1} followed by one {@link Kind#END} marker,
+ * all with the key {@code refreshId/table}, so they keep their order in one partition. Consumers are idempotent on
+ * {@code (refreshId, table, seq)}: a batch seen twice is applied once.
+ * <p>
+ * {@code sourceChecksum} is the checksum of the rows as exported; the anonymizer keeps it unchanged so the
+ * importer can prove, against the end marker's {@code tableChecksum} (sum of all batches' source checksums), that
+ * exactly the exported batches arrived. {@code payloadChecksum} covers the payload as it is now (after
+ * anonymization), so corruption in flight is detected.
+ */
+public record BatchHeader(
+        String refreshId,
+        String table,
+        Kind kind,
+        long seq,
+        long rowCount,
+        List<Column> columns,
+        long sourceChecksum,
+        long payloadChecksum,
+        boolean anonymized,
+        List<String> skipAnonymizers,
+        long adminMatches,
+        long batchCount,
+        long tableChecksum) {
+
+    public enum Kind { ROWS, END }
+
+    public BatchHeader {
+        columns = columns == null ? List.of() : List.copyOf(columns);
+        skipAnonymizers = skipAnonymizers == null ? List.of() : List.copyOf(skipAnonymizers);
+    }
+
+    public static BatchHeader rows(String refreshId, String table, long seq, long rowCount, List<Column> columns,
+                                   long checksum, List<String> skipAnonymizers) {
+        return new BatchHeader(refreshId, table, Kind.ROWS, seq, rowCount, columns, checksum, checksum, false,
+                skipAnonymizers, 0, 0, 0);
+    }
+
+    public static BatchHeader end(String refreshId, String table, long totalRows, List<Column> columns,
+                                  long batchCount, long tableChecksum, List<String> skipAnonymizers) {
+        return new BatchHeader(refreshId, table, Kind.END, batchCount, totalRows, columns, 0, 0, false,
+                skipAnonymizers, 0, batchCount, tableChecksum);
+    }
+
+    /** The same batch after anonymization: new payload checksum, admin matches counted, marked clean. */
+    public BatchHeader anonymized(long newPayloadChecksum, long adminMatchesInBatch) {
+        return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, newPayloadChecksum,
+                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum);
+    }
+
+    public String key() {
+        return refreshId + "/" + table;
+    }
+}

@@ -1,0 +1,32 @@
+package io.restage.common.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The anonymization policy: rules per table and column (integration neutralisation included), tables never
+ * exported, the target's own audit table, the admin rewrite, the staging password and the HMAC secret that keys
+ * every deterministic transformer.
+ */
+public record PolicyConfig(Secret secret, String auditTable, List<String> excludeTables,
+                           Map<String, List<RuleConfig>> rulesByTable, AdminRewrite admin, Secret stagingPassword,
+                           int bcryptCost) {
+
+    public List<RuleConfig> rulesFor(String table) {
+        return rulesByTable.getOrDefault(table, List.of());
+    }
+
+    public List<RuleConfig> allRules() {
+        return rulesByTable.values().stream().flatMap(List::stream).toList();
+    }
+
+    public Optional<AdminRewrite> adminRewrite() {
+        return Optional.ofNullable(admin);
+    }
+
+    /** Tables never read from the source nor touched in the target: the exclusions and the audit table. */
+    public boolean isExcluded(String table) {
+        return excludeTables.contains(table) || (auditTable != null && auditTable.equals(table));
+    }
+}

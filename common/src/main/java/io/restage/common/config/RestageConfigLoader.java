@@ -1,0 +1,292 @@
+package io.restage.common.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the YAML configuration file (format documented in the README). Any string value may be a reference to an
+ * environment variable, {@code ${env:NAME}} or {@code ${env:NAME:-default}}, so secrets need not be written in the
+ * file. Every error names the file, the property path and what to do.
+ */
+public final class RestageConfigLoader {
+    private static final Pattern ENV_REF = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    public static final int DEFAULT_BCRYPT_COST = 12;
+
+    private final String file;
+    private final Function<String, String> env;
+
+    private RestageConfigLoader(String file, Function<String, String> env) {
+        this.file = file;
+        this.env = env;
+    }
+
+    public static RestageConfig load(Path path) {
+        return load(path, System::getenv);
+    }
+
+    public static RestageConfig load(Path path, Function<String, String> env) {
+        if (path == null || !Files.isRegularFile(path)) {
+            throw new ConfigException("configuration file '" + path + "' does not exist: set restage.config-file"
+                    + " (or RESTAGE_CONFIG_FILE) to the path of your restage.yaml");
+        }
+        try {
+            return parse(Files.readString(path), path.toString(), env);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration file '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
+    public static RestageConfig parse(String yaml, String fileName, Function<String, String> env) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new ConfigException(fileName + " is not valid YAML: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(fileName + " must be a YAML mapping with 'environments' and 'policy'");
+        }
+        return new RestageConfigLoader(fileName, env).read(root);
+    }
+
+    private RestageConfig read(JsonNode root) {
+        JsonNode envs = root.path("environments");
+        if (!envs.isObject() || envs.isEmpty()) {
+            throw error("environments", "is missing: declare at least one environment (see README, Configuration)");
+        }
+        Map<String, EnvironmentConfig> environments = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = envs.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            environments.put(e.getKey(), environment(e.getKey(), e.getValue(), "environments." + e.getKey()));
+        }
+        return new RestageConfig(Map.copyOf(environments), policy(root.path("policy"), "policy"));
+    }
+
+    private EnvironmentConfig environment(String name, JsonNode node, String path) {
+        String hostname = required(node, "hostname", path);
+        boolean allowImport = bool(node, "allow-import", path, false);
+        JsonNode db = node.path("database");
+        if (!db.isObject()) {
+            throw error(path + ".database", "is missing: give url, user and password");
+        }
+        String url = required(db, "url", path + ".database");
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw error(path + ".database.url", "must be a jdbc:postgresql:// URL, got '" + url + "'");
+        }
+        DatabaseConfig database = new DatabaseConfig(url, optional(db, "user", path + ".database", null),
+                new Secret(optional(db, "password", path + ".database", null)));
+        BucketConfig bucket = null;
+        JsonNode b = node.path("bucket");
+        if (b.isObject()) {
+            bucket = new BucketConfig(required(b, "endpoint", path + ".bucket"), required(b, "access-key", path + ".bucket"),
+                    new Secret(required(b, "secret-key", path + ".bucket")), required(b, "name", path + ".bucket"));
+        }
+        return new EnvironmentConfig(name, hostname, allowImport, database, bucket);
+    }
+
+    private PolicyConfig policy(JsonNode node, String path) {
+        if (!node.isObject()) {
+            throw error(path, "is missing: declare the anonymization policy (see README, Policy)");
+        }
+        String secret = required(node, "secret", path);
+        if (secret.length() < 16) {
+            throw error(path + ".secret", "must be at least 16 characters long (it keys every deterministic transformer)");
+        }
+        String auditTable = qualify(optional(node, "audit-table", path, null));
+        List<String> exclude = new ArrayList<>();
+        JsonNode ex = node.path("exclude-tables");
+        if (ex.isArray()) {
+            ex.forEach(t -> exclude.add(qualify(t.asText())));
+        } else if (!ex.isMissingNode() && !ex.isNull()) {
+            throw error(path + ".exclude-tables", "must be a list of table names");
+        }
+        Map<String, List<RuleConfig>> rules = new LinkedHashMap<>();
+        readRules(node.path("tables"), path + ".tables", "tables", rules);
+        readIntegrations(node.path("integrations"), path + ".integrations", rules);
+        int cost = (int) number(node, "bcrypt-cost", path, DEFAULT_BCRYPT_COST);
+        if (cost < 4 || cost > 31) {
+            throw error(path + ".bcrypt-cost", "must be between 4 and 31, got " + cost);
+        }
+        String staging = optional(node, "staging-password", path, null);
+        AdminRewrite admin = null;
+        JsonNode a = node.path("admin");
+        if (a.isObject()) {
+            String ap = path + ".admin";
+            admin = new AdminRewrite(qualify(required(a, "table", ap)), required(a, "match-column", ap),
+                    new Secret(required(a, "match-value", ap)), optional(a, "email-column", ap, "email"),
+                    required(a, "email", ap), optional(a, "password-column", ap, null),
+                    new Secret(optional(a, "password", ap, staging)));
+            if (!isReservedDomain(admin.email())) {
+                throw error(ap + ".email", "must be on a reserved domain that can never deliver (.invalid, .test,"
+                        + " .example, .localhost; RFC 2606/6761), got '" + admin.email() + "'");
+            }
+            if (admin.passwordColumn() != null && !admin.password().isPresent()) {
+                throw error(ap + ".password", "is missing: set it or policy.staging-password");
+            }
+        }
+        return new PolicyConfig(new Secret(secret), auditTable, List.copyOf(exclude), Map.copyOf(rules), admin,
+                new Secret(staging), cost);
+    }
+
+    private void readRules(JsonNode tables, String path, String origin, Map<String, List<RuleConfig>> out) {
+        if (tables.isMissingNode() || tables.isNull()) {
+            return;
+        }
+        if (!tables.isObject()) {
+            throw error(path, "must map table names to columns");
+        }
+        tables.fields().forEachRemaining(t -> {
+            String table = qualify(t.getKey());
+            String tp = path + "." + t.getKey();
+            if (!t.getValue().isObject()) {
+                throw error(tp, "must map column names to transformers");
+            }
+            t.getValue().fields().forEachRemaining(c -> {
+                String cp = tp + "." + c.getKey();
+                JsonNode v = c.getValue();
+                String transformer;
+                Map<String, String> params = new LinkedHashMap<>();
+                if (v.isTextual()) {
+                    transformer = v.asText();
+                } else if (v.isObject()) {
+                    transformer = required(v, "transformer", cp);
+                    v.fields().forEachRemaining(p -> {
+                        if (!p.getKey().equals("transformer")) {
+                            params.put(p.getKey(), p.getValue().isNull() ? null : resolve(p.getValue().asText(), cp + "." + p.getKey()));
+                        }
+                    });
+                } else {
+                    throw error(cp, "must be a transformer name or {transformer: NAME, ...parameters}");
+                }
+                add(out, new RuleConfig(table, c.getKey(), transformer, params, origin));
+            });
+        });
+    }
+
+    /** {@code integrations: {table: {column: null | false | true | "value"}}}: neutralising rules. */
+    private void readIntegrations(JsonNode node, String path, Map<String, List<RuleConfig>> out) {
+        if (node.isMissingNode() || node.isNull()) {
+            return;
+        }
+        if (!node.isObject()) {
+            throw error(path, "must map table names to {column: null|false|value}");
+        }
+        node.fields().forEachRemaining(t -> {
+            String table = qualify(t.getKey());
+            t.getValue().fields().forEachRemaining(c -> {
+                JsonNode v = c.getValue();
+                RuleConfig rule = v.isNull()
+                        ? new RuleConfig(table, c.getKey(), "null", Map.of(), "integrations")
+                        : new RuleConfig(table, c.getKey(), "constant", Map.of("value", v.asText()), "integrations");
+                add(out, rule);
+            });
+        });
+    }
+
+    private void add(Map<String, List<RuleConfig>> out, RuleConfig rule) {
+        List<RuleConfig> list = out.computeIfAbsent(rule.table(), k -> new ArrayList<>());
+        for (RuleConfig r : list) {
+            if (r.column().equals(rule.column())) {
+                throw new ConfigException(file + ": column " + rule.id() + " has two rules (" + r.origin() + ": "
+                        + r.transformer() + ", " + rule.origin() + ": " + rule.transformer() + "): keep one");
+            }
+        }
+        list.add(rule);
+    }
+
+    public static boolean isReservedDomain(String email) {
+        int at = email.lastIndexOf('@');
+        if (at < 1) {
+            return false;
+        }
+        String domain = email.substring(at + 1).toLowerCase();
+        return domain.endsWith(".invalid") || domain.endsWith(".test") || domain.endsWith(".example")
+                || domain.endsWith(".localhost") || domain.equals("invalid") || domain.equals("test")
+                || domain.equals("example") || domain.equals("localhost");
+    }
+
+    /** {@code users} means {@code public.users}; names are otherwise kept as written. */
+    public static String qualify(String table) {
+        if (table == null) {
+            return null;
+        }
+        return table.contains(".") ? table : "public." + table;
+    }
+
+    private String required(JsonNode node, String field, String path) {
+        String v = optional(node, field, path, null);
+        if (v == null || v.isBlank()) {
+            throw error(path + "." + field, "is missing");
+        }
+        return v;
+    }
+
+    private String optional(JsonNode node, String field, String path, String fallback) {
+        JsonNode v = node.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        if (v.isContainerNode()) {
+            throw error(path + "." + field, "must be a single value");
+        }
+        return resolve(v.asText(), path + "." + field);
+    }
+
+    private boolean bool(JsonNode node, String field, String path, boolean fallback) {
+        String v = optional(node, field, path, null);
+        if (v == null) {
+            return fallback;
+        }
+        if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+            throw error(path + "." + field, "must be true or false, got '" + v + "'");
+        }
+        return Boolean.parseBoolean(v);
+    }
+
+    private long number(JsonNode node, String field, String path, long fallback) {
+        String v = optional(node, field, path, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw error(path + "." + field, "must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private String resolve(String value, String path) {
+        Matcher m = ENV_REF.matcher(value);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String v = env.apply(m.group(1));
+            if (v == null) {
+                v = m.group(2);
+            }
+            if (v == null) {
+                throw error(path, "refers to environment variable " + m.group(1) + ", which is not set: export it"
+                        + " or write ${env:" + m.group(1) + ":-default}");
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    private ConfigException error(String path, String what) {
+        return new ConfigException(file + ": " + path + " " + what);
+    }
+}

@@ -1,0 +1,51 @@
+package io.restage.common.messages;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Imperative messages from the orchestrator on {@code refresh.commands}. Each participant reads the commands
+ * addressed to it and ignores the rest. Every command may arrive more than once (redelivery, orchestrator
+ * restart): handling one twice must have the effect of handling it once. Compensating commands must also cope
+ * with an action that never ran.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Command.CancelExport.class, name = "CancelExport"),
+        @JsonSubTypes.Type(value = Command.DiscardStaging.class, name = "DiscardStaging"),
+        @JsonSubTypes.Type(value = Command.CommitImport.class, name = "CommitImport"),
+        @JsonSubTypes.Type(value = Command.CopyMedia.class, name = "CopyMedia"),
+        @JsonSubTypes.Type(value = Command.RevertMedia.class, name = "RevertMedia"),
+        @JsonSubTypes.Type(value = Command.PruneMedia.class, name = "PruneMedia"),
+})
+public sealed interface Command extends Message {
+
+    /** Stop reading the source for this refresh; batches already sent are discarded by the importer. */
+    record CancelExport(String eventId, String refreshId, Instant occurredAt) implements Command {
+    }
+
+    /** Compensation of staging: drop everything staged for the refresh in the target. Never touches live tables. */
+    record DiscardStaging(String eventId, String refreshId, Instant occurredAt, String target) implements Command {
+    }
+
+    /** The pivot: replace the target's data with the staged data in one transaction. */
+    record CommitImport(String eventId, String refreshId, Instant occurredAt, String source, String target,
+                        String requestedBy, List<String> skippedAnonymizers, List<String> anonymizersRan)
+            implements Command {
+    }
+
+    /** Copy new and changed objects server-side from the source bucket to the target bucket, keeping backups. */
+    record CopyMedia(String eventId, String refreshId, Instant occurredAt, String source, String target)
+            implements Command {
+    }
+
+    /** Compensation of the media copy: remove objects it added, restore objects it overwrote. */
+    record RevertMedia(String eventId, String refreshId, Instant occurredAt, String target) implements Command {
+    }
+
+    /** After the pivot: delete target objects the source lacks, and the copy's backups. */
+    record PruneMedia(String eventId, String refreshId, Instant occurredAt, String target) implements Command {
+    }
+}

@@ -1,0 +1,35 @@
+package io.restage.common.messages;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Replies of the import service. */
+public sealed interface ImportReply extends Event {
+
+    /**
+     * Every exported table is staged in the target and proven complete (row counts and checksums equal to the
+     * export's end markers). Nothing live was touched yet.
+     */
+    record StagingCompleted(String eventId, String refreshId, Instant occurredAt, List<TableCount> staged,
+                            List<String> skippedTables, List<String> missingTables, List<String> droppedColumns,
+                            List<String> defaultedColumns) implements ImportReply {
+    }
+
+    record StagingFailed(String eventId, String refreshId, Instant occurredAt, String reason)
+            implements ImportReply, Event.Failure {
+    }
+
+    /** Compensation done: nothing of the refresh is left in the target. Also sent when nothing was staged. */
+    record StagingDiscarded(String eventId, String refreshId, Instant occurredAt) implements ImportReply {
+    }
+
+    /** The pivot happened: the target holds the new data. */
+    record ImportCommitted(String eventId, String refreshId, Instant occurredAt, List<TableCount> imported)
+            implements ImportReply {
+    }
+
+    /** The commit transaction rolled back: the target still holds its old data. */
+    record CommitFailed(String eventId, String refreshId, Instant occurredAt, String reason)
+            implements ImportReply, Event.Failure {
+    }
+}

@@ -1,0 +1,178 @@
+package io.restage.stack;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.utils.Time;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+
+/**
+ * The embedded infrastructure in one JVM: a single-node KRaft Kafka broker, PostgreSQL (zonky binaries) and an
+ * S3-compatible server (S3Proxy on the file system). Started by {@link StackProcess}; writes the addresses to
+ * {@code <dir>/stack.properties} when everything is ready and stops everything when its standard input closes
+ * (its parent died or asked it to stop).
+ * <p>
+ * Arguments: {@code <dir> [--databases a,b] [--buckets x,y]}.
+ */
+public final class StackMain {
+    public static final String ACCESS_KEY = "restage-local";
+    public static final String SECRET_KEY = "restage-local-secret";
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]).toAbsolutePath();
+        List<String> databases = new ArrayList<>();
+        List<String> buckets = new ArrayList<>();
+        for (int i = 1; i < args.length - 1; i += 2) {
+            List<String> target = args[i].equals("--databases") ? databases : buckets;
+            for (String s : args[i + 1].split(",")) {
+                if (!s.isBlank()) {
+                    target.add(s.trim());
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        List<AutoCloseable> running = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(running)));
+
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setDataDirectory(dir.resolve("postgres"))
+                .setCleanDataDirectory(true)
+                .setServerConfig("max_connections", "300")
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("full_page_writes", "off")
+                .setServerConfig("max_prepared_transactions", "0")
+                .setPGStartupWait(java.time.Duration.ofSeconds(60))
+                .start();
+        running.add(pg);
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            for (String db : databases) {
+                ResultSet rs = st.executeQuery("select 1 from pg_database where datname = '" + db.replace("'", "''") + "'");
+                if (!rs.next()) {
+                    st.execute("create database \"" + db.replace("\"", "\"\"") + "\"");
+                }
+            }
+        }
+
+        int kafkaPort = freePort();
+        int controllerPort = freePort();
+        Path kafkaDir = dir.resolve("kafka");
+        Files.createDirectories(kafkaDir);
+        Properties kp = new Properties();
+        kp.put("process.roles", "broker,controller");
+        kp.put("node.id", "1");
+        kp.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        kp.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        kp.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort);
+        kp.put("controller.listener.names", "CONTROLLER");
+        kp.put("inter.broker.listener.name", "PLAINTEXT");
+        kp.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        kp.put("log.dirs", kafkaDir.resolve("data").toString());
+        kp.put("offsets.topic.replication.factor", "1");
+        kp.put("offsets.topic.num.partitions", "4");
+        kp.put("transaction.state.log.replication.factor", "1");
+        kp.put("transaction.state.log.min.isr", "1");
+        kp.put("transaction.state.log.num.partitions", "4");
+        kp.put("share.coordinator.state.topic.replication.factor", "1");
+        kp.put("share.coordinator.state.topic.min.isr", "1");
+        kp.put("group.initial.rebalance.delay.ms", "0");
+        kp.put("num.partitions", "4");
+        kp.put("auto.create.topics.enable", "true");
+        kp.put("message.max.bytes", String.valueOf(32 * 1024 * 1024));
+        kp.put("log.cleaner.dedupe.buffer.size", "2097152");
+        kp.put("num.network.threads", "2");
+        kp.put("num.io.threads", "4");
+        Path kprops = kafkaDir.resolve("server.properties");
+        try (OutputStream out = Files.newOutputStream(kprops)) {
+            kp.store(out, "restage embedded broker");
+        }
+        String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
+        kafka.tools.StorageTool.execute(new String[]{"format", "-t", clusterId, "-c", kprops.toString()},
+                new PrintStream(OutputStream.nullOutputStream()));
+        KafkaRaftServer kafka = new KafkaRaftServer(KafkaConfig.fromProps(kp, false), Time.SYSTEM);
+        kafka.startup();
+        running.add(0, () -> {
+            kafka.shutdown();
+            kafka.awaitShutdown();
+        });
+
+        Path s3Dir = dir.resolve("s3");
+        Files.createDirectories(s3Dir);
+        for (String b : buckets) {
+            Files.createDirectories(s3Dir.resolve(b));
+        }
+        Properties sp = new Properties();
+        sp.setProperty("jclouds.filesystem.basedir", s3Dir.toString());
+        S3Proxy s3 = S3Proxy.builder()
+                .blobStore(BlobStores.create("filesystem", sp))
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .build();
+        s3.start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!"STARTED".equals(s3.getState()) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        running.add(0, s3::stop);
+
+        Properties ready = new Properties();
+        ready.setProperty("kafka.bootstrap", "127.0.0.1:" + kafkaPort);
+        ready.setProperty("postgres.port", String.valueOf(pg.getPort()));
+        ready.setProperty("postgres.user", "postgres");
+        ready.setProperty("s3.endpoint", "http://127.0.0.1:" + s3.getPort());
+        ready.setProperty("s3.access-key", ACCESS_KEY);
+        ready.setProperty("s3.secret-key", SECRET_KEY);
+        ready.setProperty("pid", String.valueOf(ProcessHandle.current().pid()));
+        Path tmp = dir.resolve("stack.properties." + UUID.randomUUID());
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            ready.store(out, "restage embedded stack: ready");
+        }
+        Files.move(tmp, dir.resolve("stack.properties"), StandardCopyOption.ATOMIC_MOVE);
+        System.out.println("restage stack ready: " + ready);
+
+        // Runs until the parent closes our standard input (or dies), then stops everything.
+        InputStream in = System.in;
+        while (in.read() >= 0) {
+            // ignore input
+        }
+        System.exit(0);
+    }
+
+    private static void stopAll(List<AutoCloseable> running) {
+        for (AutoCloseable c : running) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("stack: error while stopping " + c + ": " + e);
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    private StackMain() {
+    }
+}

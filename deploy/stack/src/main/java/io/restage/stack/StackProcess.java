@@ -1,0 +1,161 @@
+package io.restage.stack;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * Starts {@link StackMain} in a child JVM and waits until it is ready. Uses only the JDK, so tests and the
+ * launcher can depend on this class without the broker's, PostgreSQL's and S3Proxy's libraries.
+ */
+public final class StackProcess implements AutoCloseable {
+    private final Process process;
+    private final Properties props;
+    private final Path dir;
+
+    private StackProcess(Process process, Properties props, Path dir) {
+        this.process = process;
+        this.props = props;
+        this.dir = dir;
+    }
+
+    public static StackProcess start(Path dir, List<String> databases, List<String> buckets, Duration timeout)
+            throws IOException {
+        Files.createDirectories(dir);
+        Path ready = dir.resolve("stack.properties");
+        Files.deleteIfExists(ready);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaExecutable());
+        cmd.add("-Xmx512m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        cmd.add("-cp");
+        cmd.add(classpath());
+        cmd.add(StackMain.class.getName());
+        cmd.add(dir.toString());
+        cmd.add("--databases");
+        cmd.add(String.join(",", databases) + ",");
+        cmd.add("--buckets");
+        cmd.add(String.join(",", buckets) + ",");
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stack.log").toFile())
+                .start();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!Files.exists(ready)) {
+            if (!p.isAlive()) {
+                throw new IOException("the embedded stack exited with code " + p.exitValue() + " before it was ready; see "
+                        + dir.resolve("stack.log") + ":\n" + tail(dir.resolve("stack.log")));
+            }
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                throw new IOException("the embedded stack was not ready within " + timeout + "; see " + dir.resolve("stack.log"));
+            }
+            try {
+                p.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+                throw new IOException("interrupted while waiting for the stack", e);
+            }
+        }
+        Properties props = new Properties();
+        try (InputStream in = Files.newInputStream(ready)) {
+            props.load(in);
+        }
+        StackProcess stack = new StackProcess(p, props, dir);
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
+        return stack;
+    }
+
+    public String kafkaBootstrap() {
+        return props.getProperty("kafka.bootstrap");
+    }
+
+    public int postgresPort() {
+        return Integer.parseInt(props.getProperty("postgres.port"));
+    }
+
+    /** JDBC URL of a database on the embedded server (user postgres, trust authentication). */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + postgresPort() + "/" + database;
+    }
+
+    public String s3Endpoint() {
+        return props.getProperty("s3.endpoint");
+    }
+
+    public String s3AccessKey() {
+        return props.getProperty("s3.access-key");
+    }
+
+    public String s3SecretKey() {
+        return props.getProperty("s3.secret-key");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        try (OutputStream stdin = process.getOutputStream()) {
+            stdin.flush();
+        } catch (IOException ignored) {
+            // the pipe is already closed: the process is stopping
+        }
+        try {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** This class's own location plus the runtime classpath recorded at build time. */
+    static String classpath() throws IOException {
+        String own;
+        try {
+            own = Path.of(StackProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IOException("cannot locate the restage-stack classes", e);
+        }
+        try (InputStream in = StackProcess.class.getResourceAsStream("stack.classpath")) {
+            if (in == null) {
+                throw new IOException("stack.classpath is missing from restage-stack: rebuild it with ./mvnw install");
+            }
+            return own + File.pathSeparator + new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
