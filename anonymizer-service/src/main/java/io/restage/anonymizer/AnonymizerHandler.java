@@ -1,0 +1,109 @@
+package io.restage.anonymizer;
+
+import io.restage.anonymizer.policy.BatchAnonymizer;
+import io.restage.anonymizer.policy.TablePlan;
+import io.restage.anonymizer.transform.TransformContext;
+import io.restage.common.batch.Batch;
+import io.restage.common.batch.BatchCodec;
+import io.restage.common.batch.BatchHeader;
+import io.restage.common.batch.Checksums;
+import io.restage.common.config.PolicyConfig;
+import io.restage.common.config.RestageConfig;
+import io.restage.common.messages.AnonymizerReply;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.Message;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.mindrot.jbcrypt.BCrypt;
+
+/**
+ * Turns one raw batch record into its clean twin. Stateless between records apart from caches that can be rebuilt
+ * at any time (compiled table plans; the per-refresh bcrypt hashes), so any instance can take any partition.
+ */
+@ApplicationScoped
+public class AnonymizerHandler {
+
+    /** The clean record to forward and, for an end marker, the event to report. */
+    public record Output(byte[] record, Event event) {
+    }
+
+    private final PolicyConfig policy;
+    private final TransformContext ctx;
+    private final Map<String, TablePlan> plans = new ConcurrentHashMap<>();
+    /** Staging password hashes by refresh id: hashed once per refresh (and instance), never per row. */
+    private final Map<String, String> stagingHashes = Collections.synchronizedMap(lru());
+    private final Map<String, String> adminHashes = Collections.synchronizedMap(lru());
+    private final ThreadLocal<String> currentRefresh = new ThreadLocal<>();
+
+    public AnonymizerHandler(RestageConfig config) {
+        this.policy = config.policy();
+        this.ctx = new TransformContext(policy.secret().reveal(), () -> stagingHash(currentRefresh.get()));
+    }
+
+    public Output handle(byte[] record) {
+        Batch batch = BatchCodec.decode(record);
+        BatchHeader h = batch.header();
+        TablePlan plan = plan(h);
+        if (h.kind() == BatchHeader.Kind.END) {
+            Event done = new AnonymizerReply.TableAnonymized(Message.newId(), h.refreshId(), Instant.now(), h.table(),
+                    h.rowCount(), plan.ran(), plan.skipped());
+            return new Output(BatchCodec.encode(h.anonymized(0, 0), null, 0), done);
+        }
+        currentRefresh.set(h.refreshId());
+        try {
+            String adminHash = policy.admin() != null && policy.admin().table().equals(h.table())
+                    && policy.admin().passwordColumn() != null ? adminHash(h.refreshId()) : null;
+            BatchAnonymizer.Result r = BatchAnonymizer.anonymize(plan, batch.payload(), ctx, adminHash);
+            BatchHeader clean = h.anonymized(Checksums.of(r.payload()), r.adminMatches());
+            return new Output(BatchCodec.encode(clean, r.payload()), null);
+        } finally {
+            currentRefresh.remove();
+        }
+    }
+
+    /** The failure event for a record that could not be anonymized (no value of the data in the reason). */
+    public Event failure(byte[] record, Exception e) {
+        BatchHeader h;
+        try {
+            h = BatchCodec.header(record);
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+        return new AnonymizerReply.AnonymizationFailed(Message.newId(), h.refreshId(), Instant.now(), h.table(),
+                "cannot anonymize batch " + h.seq() + " of " + h.table() + ": " + e.getMessage());
+    }
+
+    private TablePlan plan(BatchHeader h) {
+        String key = h.table() + "|" + h.columns() + "|" + h.skipAnonymizers();
+        if (plans.size() > 10_000) {
+            plans.clear();
+        }
+        return plans.computeIfAbsent(key, k -> TablePlan.compile(policy, h.table(), h.columns(), h.skipAnonymizers()));
+    }
+
+    String stagingHash(String refreshId) {
+        if (!policy.stagingPassword().isPresent()) {
+            throw new IllegalArgumentException("transformer 'password' needs policy.staging-password");
+        }
+        return stagingHashes.computeIfAbsent(refreshId,
+                id -> BCrypt.hashpw(policy.stagingPassword().reveal(), BCrypt.gensalt(policy.bcryptCost())));
+    }
+
+    String adminHash(String refreshId) {
+        return adminHashes.computeIfAbsent(refreshId,
+                id -> BCrypt.hashpw(policy.admin().password().reveal(), BCrypt.gensalt(policy.bcryptCost())));
+    }
+
+    private static <K, V> LinkedHashMap<K, V> lru() {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > 64;
+            }
+        };
+    }
+}

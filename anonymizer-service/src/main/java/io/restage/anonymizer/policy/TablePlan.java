@@ -1,0 +1,115 @@
+package io.restage.anonymizer.policy;
+
+import io.restage.anonymizer.transform.Transformer;
+import io.restage.anonymizer.transform.Transformers;
+import io.restage.common.batch.Column;
+import io.restage.common.config.AdminRewrite;
+import io.restage.common.config.PolicyConfig;
+import io.restage.common.config.RuleConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What to do with each column of one table, compiled once per (table, columns, skip list) and reused for every
+ * batch: a transformer per column index (null = copy the bytes), the admin row's match and rewrite columns, and the
+ * rule ids that run and that were skipped by request.
+ */
+public final class TablePlan {
+    final Transformer[] transformers;
+    final int adminMatchIndex;
+    final String adminMatchValue;
+    final int adminEmailIndex;
+    final String adminEmail;
+    final int adminPasswordIndex;
+    final List<String> ran;
+    final List<String> skipped;
+
+    private TablePlan(Transformer[] transformers, int adminMatchIndex, String adminMatchValue, int adminEmailIndex,
+                      String adminEmail, int adminPasswordIndex, List<String> ran, List<String> skipped) {
+        this.transformers = transformers;
+        this.adminMatchIndex = adminMatchIndex;
+        this.adminMatchValue = adminMatchValue;
+        this.adminEmailIndex = adminEmailIndex;
+        this.adminEmail = adminEmail;
+        this.adminPasswordIndex = adminPasswordIndex;
+        this.ran = ran;
+        this.skipped = skipped;
+    }
+
+    /**
+     * A rule is skipped when the request names its id ({@code schema.table.column}) or its transformer; the
+     * orchestrator only lets such a request through with the typed risk acknowledgement.
+     */
+    public static TablePlan compile(PolicyConfig policy, String table, List<Column> columns, List<String> skip) {
+        Transformer[] t = new Transformer[columns.size()];
+        List<String> ran = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (RuleConfig rule : policy.rulesFor(table)) {
+            int idx = indexOf(columns, rule.column());
+            if (idx < 0) {
+                continue;
+            }
+            String label = rule.id() + ":" + rule.transformer();
+            if (skip.contains(rule.id()) || skip.contains(rule.transformer())) {
+                skipped.add(label);
+                continue;
+            }
+            Transformer tr = Transformers.create(rule);
+            if (!tr.accepts(columns.get(idx).type())) {
+                throw new IllegalArgumentException("rule for " + rule.id() + ": transformer '" + rule.transformer()
+                        + "' cannot write column type " + columns.get(idx).type());
+            }
+            t[idx] = tr;
+            ran.add(label);
+        }
+        int match = -1;
+        int email = -1;
+        int password = -1;
+        String matchValue = null;
+        String adminEmail = null;
+        AdminRewrite admin = policy.admin();
+        if (admin != null && admin.table().equals(table)) {
+            match = indexOf(columns, admin.matchColumn());
+            email = indexOf(columns, admin.emailColumn());
+            password = admin.passwordColumn() == null ? -1 : indexOf(columns, admin.passwordColumn());
+            if (match < 0 || email < 0 || (admin.passwordColumn() != null && password < 0)) {
+                throw new IllegalArgumentException("admin rewrite: table " + table + " has no column "
+                        + (match < 0 ? admin.matchColumn() : email < 0 ? admin.emailColumn() : admin.passwordColumn())
+                        + ": fix policy.admin");
+            }
+            matchValue = admin.matchValue().reveal();
+            adminEmail = admin.email();
+            ran.add(table + ":admin-rewrite");
+        }
+        return new TablePlan(t, match, matchValue, email, adminEmail, password, List.copyOf(ran), List.copyOf(skipped));
+    }
+
+    private static int indexOf(List<Column> columns, String name) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public List<String> ran() {
+        return ran;
+    }
+
+    public List<String> skipped() {
+        return skipped;
+    }
+
+    public boolean isIdentity() {
+        if (adminMatchIndex >= 0) {
+            return false;
+        }
+        for (Transformer t : transformers) {
+            if (t != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,113 @@
+package io.restage.export;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.restage.common.Failures;
+import io.restage.common.config.Connections;
+import io.restage.common.config.EnvironmentConfig;
+import io.restage.common.config.RestageConfig;
+import io.restage.common.messages.ExportReply;
+import io.restage.common.messages.Message;
+import io.restage.common.messages.RefreshRequested;
+import io.restage.common.messages.TableCount;
+import io.restage.export.messaging.EventPublisher;
+import io.restage.export.messaging.KafkaBatchSender;
+import io.restage.export.snapshot.SnapshotExporter;
+import io.restage.export.state.ExportLedger;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Reacts to {@code refresh.requested}: claims the refresh (once only), then exports on a worker thread so the
+ * consumer keeps polling, and reports ExportStarted / ExportCompleted / ExportFailed.
+ */
+@ApplicationScoped
+public class ExportHandler {
+    private static final Logger LOG = Logger.getLogger(ExportHandler.class);
+
+    private final RestageConfig config;
+    private final ExportLedger ledger;
+    private final EventPublisher events;
+    private final ExportSettings settings;
+    private final String bootstrap;
+    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "export-job");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public ExportHandler(RestageConfig config, ExportLedger ledger, EventPublisher events, ExportSettings settings,
+                         @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+        this.config = config;
+        this.ledger = ledger;
+        this.events = events;
+        this.settings = settings;
+        this.bootstrap = bootstrap;
+    }
+
+    /** Exports that were cut off by a restart cannot resume (their snapshot died with the connection): fail them. */
+    void onStart(@Observes StartupEvent ev) throws Exception {
+        for (String id : ledger.interrupted()) {
+            LOG.warnf("refresh %s: the export was interrupted by a restart of the export service", id);
+            events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
+                    "the export service restarted during the export and its snapshot is gone: start a new refresh"));
+            ledger.finish(id, "FAILED");
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        jobs.shutdownNow();
+    }
+
+    public void onRequested(RefreshRequested request) throws Exception {
+        if (!ledger.claim(request.refreshId())) {
+            LOG.infof("refresh %s: request already handled, ignoring the duplicate", request.refreshId());
+            return;
+        }
+        jobs.submit(() -> run(request));
+    }
+
+    public void onCancel(String refreshId) {
+        cancelled.add(refreshId);
+    }
+
+    void run(RefreshRequested r) {
+        String id = r.refreshId();
+        long start = System.nanoTime();
+        try (KafkaBatchSender sender = new KafkaBatchSender(bootstrap, "restage-export-" + id)) {
+            EnvironmentConfig source = config.environment(r.source());
+            SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
+                    settings.parallelism(), settings.batchBytes(), settings.batchRows());
+            List<TableCount> counts = exporter.export(id, config.policy()::isExcluded, r.skipAnonymizers(), sender,
+                    tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables)),
+                    () -> cancelled.contains(id));
+            long rows = counts.stream().mapToLong(TableCount::rows).sum();
+            LOG.infof("refresh %s: exported %d tables, %d rows in %d ms", id, counts.size(), rows,
+                    (System.nanoTime() - start) / 1_000_000);
+            ledger.finish(id, "DONE");
+            List<String> excluded = config.policy().excludeTables();
+            events.publish(new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded));
+        } catch (Exception e) {
+            String reason = e instanceof SnapshotExporter.CancelledException ? "cancelled"
+                    : "export from '" + r.source() + "' failed: " + Failures.describe(e);
+            LOG.errorf("refresh %s: %s", id, reason);
+            try {
+                ledger.finish(id, "FAILED");
+            } catch (Exception ledgerError) {
+                LOG.errorf("refresh %s: cannot record the export's failure: %s", id, Failures.describe(ledgerError));
+            }
+            events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(), reason));
+        } finally {
+            cancelled.remove(id);
+        }
+    }
+}

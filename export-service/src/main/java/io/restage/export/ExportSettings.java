@@ -1,0 +1,20 @@
+package io.restage.export;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Tuning of the export service ({@code restage.export.*}). */
+@ConfigMapping(prefix = "restage.export")
+public interface ExportSettings {
+    /** Tables read at the same time, each on its own connection sharing one snapshot. */
+    @WithDefault("2")
+    int parallelism();
+
+    /** A batch is cut when its uncompressed COPY text reaches this many bytes. */
+    @WithDefault("1048576")
+    int batchBytes();
+
+    /** ...or when it holds this many rows. */
+    @WithDefault("20000")
+    int batchRows();
+}

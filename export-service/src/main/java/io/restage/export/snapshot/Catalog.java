@@ -1,0 +1,53 @@
+package io.restage.export.snapshot;
+
+import io.restage.common.batch.Column;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the source's tables from the catalog. Leaf tables only (plain tables and partitions: a partitioned parent
+ * holds no rows of its own), never system schemas nor restage's own ({@code restage}, {@code restage_stage_*}).
+ * Generated columns are left out: the target recomputes them.
+ */
+public final class Catalog {
+
+    public static List<SourceTable> tables(Connection c) throws SQLException {
+        String sql = """
+                select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+                from pg_class c
+                join pg_namespace n on n.oid = c.relnamespace
+                join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                where c.relkind = 'r'
+                  and n.nspname not in ('pg_catalog', 'information_schema', 'restage')
+                  and n.nspname not like 'pg\\_%' and n.nspname not like 'restage\\_stage\\_%'
+                  and a.attgenerated = ''
+                order by n.nspname, c.relname, a.attnum
+                """;
+        Map<String, SourceTable> tables = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String key = rs.getString(1) + "." + rs.getString(2);
+                SourceTable t = tables.computeIfAbsent(key, k -> {
+                    try {
+                        return new SourceTable(rs.getString(1), rs.getString(2), new ArrayList<>());
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                t.columns().add(new Column(rs.getString(3), rs.getString(4)));
+            }
+        }
+        List<SourceTable> out = new ArrayList<>();
+        tables.values().forEach(t -> out.add(new SourceTable(t.schema(), t.name(), List.copyOf(t.columns()))));
+        return out;
+    }
+
+    private Catalog() {
+    }
+}

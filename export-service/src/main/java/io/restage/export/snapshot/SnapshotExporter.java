@@ -1,0 +1,168 @@
+package io.restage.export.snapshot;
+
+import io.restage.common.batch.Column;
+import io.restage.common.messages.TableCount;
+import io.restage.export.batching.BatchSender;
+import io.restage.export.batching.TableBatcher;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * Exports every table of the source as of one instant. A leader connection opens a read-only REPEATABLE READ
+ * transaction and exports its snapshot ({@code pg_export_snapshot()}); each worker connection adopts that snapshot
+ * with {@code SET TRANSACTION SNAPSHOT}, so tables read in parallel still all show the same instant. The leader
+ * stays open until every worker is done, which keeps the snapshot valid.
+ */
+public final class SnapshotExporter {
+
+    /** Opens a new connection to the source. */
+    public interface ConnectionFactory {
+        Connection open() throws SQLException;
+    }
+
+    /** Told when the table list is known, before any batch is sent. */
+    public interface Listener {
+        void started(List<String> tables);
+    }
+
+    public static final class CancelledException extends RuntimeException {
+        public CancelledException(String refreshId) {
+            super("export of refresh " + refreshId + " was cancelled");
+        }
+    }
+
+    private final ConnectionFactory connections;
+    private final int parallelism;
+    private final int batchBytes;
+    private final int batchRows;
+
+    public SnapshotExporter(ConnectionFactory connections, int parallelism, int batchBytes, int batchRows) {
+        this.connections = connections;
+        this.parallelism = Math.max(1, parallelism);
+        this.batchBytes = batchBytes;
+        this.batchRows = batchRows;
+    }
+
+    public List<TableCount> export(String refreshId, Predicate<String> excluded, List<String> skipAnonymizers,
+                                   BatchSender sender, Listener listener, BooleanSupplier cancelled) throws Exception {
+        try (Connection leader = connections.open()) {
+            leader.setAutoCommit(false);
+            String snapshot;
+            try (Statement st = leader.createStatement()) {
+                st.execute("set transaction isolation level repeatable read, read only");
+                try (ResultSet rs = st.executeQuery("select pg_export_snapshot()")) {
+                    rs.next();
+                    snapshot = rs.getString(1);
+                }
+            }
+            List<SourceTable> tables = Catalog.tables(leader).stream()
+                    .filter(t -> !excluded.test(t.qualified()))
+                    .collect(Collectors.toCollection(ArrayList::new));
+            listener.started(tables.stream().map(SourceTable::qualified).toList());
+            ConcurrentLinkedQueue<SourceTable> queue = new ConcurrentLinkedQueue<>(tables);
+            List<TableCount> counts = Collections.synchronizedList(new ArrayList<>());
+            int workers = Math.min(parallelism, Math.max(1, tables.size()));
+            ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+                Thread t = new Thread(r, "export-" + refreshId.substring(0, Math.min(8, refreshId.length())));
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<Void>> futures = new ArrayList<>();
+                for (int i = 0; i < workers; i++) {
+                    futures.add(pool.submit(() -> {
+                        worker(refreshId, snapshot, queue, skipAnonymizers, sender, counts, cancelled);
+                        return null;
+                    }));
+                }
+                for (Future<Void> f : futures) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        queue.clear();
+                        throw e.getCause() instanceof Exception ex ? ex : e;
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            sender.flush();
+            leader.rollback();
+            List<TableCount> sorted = new ArrayList<>(counts);
+            sorted.sort((a, b) -> a.table().compareTo(b.table()));
+            return sorted;
+        }
+    }
+
+    private void worker(String refreshId, String snapshot, ConcurrentLinkedQueue<SourceTable> queue,
+                        List<String> skip, BatchSender sender, List<TableCount> counts, BooleanSupplier cancelled)
+            throws SQLException {
+        try (Connection c = connections.open()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("set transaction isolation level repeatable read, read only");
+                st.execute("set transaction snapshot '" + snapshot.replace("'", "") + "'");
+            }
+            CopyOutReader reader = new CopyOutReader(c.unwrap(PGConnection.class));
+            SourceTable t;
+            while ((t = queue.poll()) != null) {
+                if (cancelled.getAsBoolean()) {
+                    throw new CancelledException(refreshId);
+                }
+                TableBatcher batcher = new TableBatcher(refreshId, t.qualified(), t.columns(), skip, sender, batchBytes, batchRows);
+                reader.copy(copySql(t), batcher::add, cancelled, refreshId);
+                counts.add(new TableCount(t.qualified(), batcher.finish()));
+            }
+            c.rollback();
+        }
+    }
+
+    static String copySql(SourceTable t) {
+        String cols = t.columns().stream().map(Column::name).map(SourceTable::quote).collect(Collectors.joining(", "));
+        // ONLY: rows of inheritance children are exported with the child, not twice.
+        return "copy (select " + cols + " from only " + t.sql() + ") to stdout";
+    }
+
+    /** Streams one COPY row at a time: the server sends one CopyData message per row. */
+    static final class CopyOutReader {
+        private final PGConnection pg;
+
+        CopyOutReader(PGConnection pg) {
+            this.pg = pg;
+        }
+
+        void copy(String sql, java.util.function.Consumer<byte[]> rows, BooleanSupplier cancelled, String refreshId)
+                throws SQLException {
+            CopyOut out = pg.getCopyAPI().copyOut(sql);
+            try {
+                byte[] row;
+                long n = 0;
+                while ((row = out.readFromCopy()) != null) {
+                    rows.accept(row);
+                    if ((++n & 0x3fff) == 0 && cancelled.getAsBoolean()) {
+                        throw new CancelledException(refreshId);
+                    }
+                }
+            } finally {
+                if (out.isActive()) {
+                    out.cancelCopy();
+                }
+            }
+        }
+    }
+}
