@@ -33,7 +33,7 @@ public class BatchStream {
 
     @Incoming("batches-exported")
     @Outgoing("batches-anonymized")
-    @Blocking(ordered = true)
+    @Blocking
     public Message<byte[]> process(Message<byte[]> in) {
         Object key = in.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getKey).orElse(null);
         AnonymizerHandler.Output out;

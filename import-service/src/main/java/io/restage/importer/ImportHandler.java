@@ -1,0 +1,265 @@
+package io.restage.importer;
+
+import io.restage.common.Failures;
+import io.restage.common.batch.Batch;
+import io.restage.common.batch.BatchCodec;
+import io.restage.common.batch.BatchHeader;
+import io.restage.common.config.AdminRewrite;
+import io.restage.common.config.Connections;
+import io.restage.common.config.PolicyConfig;
+import io.restage.common.config.RestageConfig;
+import io.restage.common.messages.Command;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.ImportReply;
+import io.restage.common.messages.Message;
+import io.restage.common.messages.RefreshRequested;
+import io.restage.importer.commit.Committer;
+import io.restage.importer.staging.StagingArea;
+import io.restage.importer.staging.TargetCatalog;
+import io.restage.importer.staging.TargetCatalog.TargetColumn;
+import io.restage.importer.state.ImportLedger;
+import io.restage.importer.state.ImportLedger.Entry;
+import io.restage.importer.state.ImportLedger.Status;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Stages clean batches in the target, proves staging complete, and runs the commit and discard commands. Every
+ * entry point is idempotent: batches by their ledger key, commit by restage's audit row, discard by nature.
+ */
+@ApplicationScoped
+public class ImportHandler {
+    private static final Logger LOG = Logger.getLogger(ImportHandler.class);
+    private static final Duration UNKNOWN_REFRESH_WAIT = Duration.ofSeconds(60);
+
+    private final RestageConfig config;
+    private final PolicyConfig policy;
+    private final ImportLedger ledger;
+    private final Committer committer = new Committer();
+
+    public ImportHandler(RestageConfig config, ImportLedger ledger) {
+        this.config = config;
+        this.policy = config.policy();
+        this.ledger = ledger;
+    }
+
+    public void onRequested(RefreshRequested r) throws SQLException {
+        ledger.register(r.refreshId(), r.source(), r.target());
+    }
+
+    /** ExportCompleted announces which tables make the refresh complete. */
+    public void onExportCompleted(String refreshId, List<String> tables, Consumer<Event> publish) throws SQLException {
+        if (ledger.find(refreshId).isEmpty()) {
+            return;
+        }
+        ledger.exported(refreshId, tables);
+        checkComplete(refreshId, publish);
+    }
+
+    public void onBatch(byte[] record, Consumer<Event> publish) throws Exception {
+        BatchHeader peek = BatchCodec.header(record);
+        Optional<Entry> entry = awaitRefresh(peek.refreshId());
+        if (entry.isEmpty()) {
+            LOG.warnf("refresh %s: batch for an unknown refresh ignored", peek.refreshId());
+            return;
+        }
+        if (entry.get().status() != Status.STAGING) {
+            return; // discarded, failed or done: late batches change nothing
+        }
+        Batch batch = BatchCodec.decode(record);
+        if (!batch.header().anonymized()) {
+            fail(peek.refreshId(), "batch " + peek.seq() + " of " + peek.table() + " did not pass the anonymizer: refusing to stage it", publish);
+            return;
+        }
+        StagingArea area = new StagingArea(peek.refreshId());
+        try (Connection c = Connections.open(config.environment(entry.get().target()), "restage-import")) {
+            Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
+            area.ensure(c);
+            c.setAutoCommit(false);
+            try {
+                if (batch.header().kind() == BatchHeader.Kind.END) {
+                    area.end(c, batch.header(), target);
+                } else {
+                    area.stage(c, batch, target);
+                }
+                c.commit();
+            } catch (Exception e) {
+                c.rollback();
+                throw e;
+            }
+            if (batch.header().kind() == BatchHeader.Kind.END) {
+                String problem = area.verify(c, peek.table());
+                if (problem != null && !problem.equals("pending")) {
+                    fail(peek.refreshId(), problem, publish);
+                    return;
+                }
+            }
+        } catch (Exception e) {
+            if (Failures.isRetriable(e)) {
+                throw e; // redelivered by the broker; the ledger makes the retry safe
+            }
+            fail(peek.refreshId(), "staging " + peek.table() + " in '" + entry.get().target() + "' failed: " + Failures.describe(e), publish);
+            return;
+        }
+        if (batch.header().kind() == BatchHeader.Kind.END) {
+            checkComplete(peek.refreshId(), publish);
+        }
+    }
+
+    /** Once every announced table has its end marker and proves complete, report StagingCompleted (exactly once). */
+    void checkComplete(String refreshId, Consumer<Event> publish) throws SQLException {
+        Entry e = ledger.find(refreshId).orElseThrow();
+        if (e.status() != Status.STAGING || e.exportedTables() == null) {
+            return;
+        }
+        StagingArea area = new StagingArea(refreshId);
+        try (Connection c = Connections.open(config.environment(e.target()), "restage-import")) {
+            if (!e.exportedTables().isEmpty() && !area.exists(c)) {
+                return;
+            }
+            if (e.exportedTables().isEmpty()) {
+                area.ensure(c);
+            }
+            for (String table : e.exportedTables()) {
+                String problem = area.verify(c, table);
+                if ("pending".equals(problem)) {
+                    return;
+                }
+                if (problem != null) {
+                    fail(refreshId, problem, publish);
+                    return;
+                }
+            }
+            AdminRewrite admin = policy.admin();
+            if (admin != null && e.exportedTables().contains(admin.table())) {
+                long matches = area.adminMatches(c, admin.table());
+                if (matches != 1) {
+                    fail(refreshId, matches == 0
+                            ? "no row of " + admin.table() + " matched the admin rule (column " + admin.matchColumn()
+                              + "): the admin row must exist in the source; fix policy.admin.match-value"
+                            : matches + " rows of " + admin.table() + " matched the admin rule (column " + admin.matchColumn()
+                              + "): it must match exactly one row", publish);
+                    return;
+                }
+            }
+            Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
+            List<StagingArea.StagedTable> staged = area.tables(c);
+            List<String> skipped = new ArrayList<>();
+            List<String> dropped = new ArrayList<>();
+            List<String> defaulted = new ArrayList<>();
+            for (StagingArea.StagedTable t : staged) {
+                List<TargetColumn> tcols = target.get(t.sourceTable());
+                if (t.stageTable() == null || tcols == null) {
+                    skipped.add(t.sourceTable());
+                    continue;
+                }
+                for (String col : t.columns()) {
+                    if (tcols.stream().noneMatch(tc -> tc.name().equals(col) && !tc.generated())) {
+                        dropped.add(t.sourceTable() + "." + col);
+                    }
+                }
+                for (TargetColumn tc : tcols) {
+                    if (!tc.generated() && !t.columns().contains(tc.name())) {
+                        if (tc.notNull() && !tc.hasDefault()) {
+                            fail(refreshId, "column " + t.sourceTable() + "." + tc.name() + " exists only in the target, is NOT NULL"
+                                    + " and has no default: add a default in the target or the column in the source", publish);
+                            return;
+                        }
+                        defaulted.add(t.sourceTable() + "." + tc.name());
+                    }
+                }
+            }
+            Set<String> exported = Set.copyOf(e.exportedTables());
+            List<String> missing = target.keySet().stream()
+                    .filter(t -> !exported.contains(t) && !policy.isExcluded(t)).sorted().toList();
+            if (ledger.transition(refreshId, Status.STAGING, Status.STAGED)) {
+                LOG.infof("refresh %s: staging complete in '%s' (%d tables)", refreshId, e.target(), staged.size());
+                publish.accept(new ImportReply.StagingCompleted(Message.newId(), refreshId, Instant.now(),
+                        StagingArea.counts(staged.stream().filter(t -> t.stageTable() != null).toList()),
+                        skipped, missing, dropped, defaulted));
+            }
+        }
+    }
+
+    public void onCommand(Command command, Consumer<Event> publish) throws SQLException {
+        if (command instanceof Command.CommitImport commit) {
+            commit(commit, publish);
+        } else if (command instanceof Command.DiscardStaging discard) {
+            discard(discard, publish);
+        }
+    }
+
+    void commit(Command.CommitImport cmd, Consumer<Event> publish) throws SQLException {
+        Optional<Entry> entry = ledger.find(cmd.refreshId());
+        if (entry.isEmpty() || (entry.get().status() != Status.STAGED && entry.get().status() != Status.COMMITTED)) {
+            publish.accept(new ImportReply.CommitFailed(Message.newId(), cmd.refreshId(), Instant.now(),
+                    "refresh is not staged (status " + entry.map(x -> x.status().name()).orElse("unknown") + "): nothing was changed"));
+            return;
+        }
+        StagingArea area = new StagingArea(cmd.refreshId());
+        int attempts = 0;
+        while (true) {
+            try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                Committer.Outcome o = committer.commit(c, cmd, area, policy::isExcluded);
+                ledger.set(cmd.refreshId(), Status.COMMITTED);
+                LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
+                publish.accept(new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported()));
+                return;
+            } catch (Exception e) {
+                if (Failures.isRetriable(e) && ++attempts < 5) {
+                    LOG.warnf("refresh %s: commit attempt %d failed (%s), retrying", cmd.refreshId(), attempts, Failures.describe(e));
+                    continue;
+                }
+                String reason = "commit into '" + cmd.target() + "' rolled back, the target keeps its previous data: "
+                        + Failures.describe(e);
+                LOG.errorf("refresh %s: %s", cmd.refreshId(), reason);
+                publish.accept(new ImportReply.CommitFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
+                return;
+            }
+        }
+    }
+
+    void discard(Command.DiscardStaging cmd, Consumer<Event> publish) throws SQLException {
+        Optional<Entry> entry = ledger.find(cmd.refreshId());
+        if (entry.isPresent() && entry.get().status() == Status.COMMITTED) {
+            LOG.warnf("refresh %s: discard refused, the refresh is already committed", cmd.refreshId());
+            return;
+        }
+        if (entry.isPresent()) {
+            ledger.set(cmd.refreshId(), Status.DISCARDED);
+        }
+        try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+            new StagingArea(cmd.refreshId()).drop(c);
+        }
+        LOG.infof("refresh %s: staging discarded in '%s'", cmd.refreshId(), cmd.target());
+        publish.accept(new ImportReply.StagingDiscarded(Message.newId(), cmd.refreshId(), Instant.now()));
+    }
+
+    private void fail(String refreshId, String reason, Consumer<Event> publish) throws SQLException {
+        if (ledger.transition(refreshId, Status.STAGING, Status.FAILED)) {
+            LOG.errorf("refresh %s: %s", refreshId, reason);
+            publish.accept(new ImportReply.StagingFailed(Message.newId(), refreshId, Instant.now(), reason));
+        }
+    }
+
+    /** refresh.requested and the batch topic are read independently: give the request a moment to arrive. */
+    private Optional<Entry> awaitRefresh(String refreshId) throws SQLException {
+        long deadline = System.nanoTime() + UNKNOWN_REFRESH_WAIT.toNanos();
+        Optional<Entry> e = ledger.find(refreshId);
+        while (e.isEmpty() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            e = ledger.find(refreshId);
+        }
+        return e;
+    }
+}

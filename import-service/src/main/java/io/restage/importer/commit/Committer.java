@@ -1,0 +1,189 @@
+package io.restage.importer.commit;
+
+import io.restage.common.Json;
+import io.restage.common.messages.Command.CommitImport;
+import io.restage.common.messages.TableCount;
+import io.restage.importer.staging.StagingArea;
+import io.restage.importer.staging.StagingArea.StagedTable;
+import io.restage.importer.staging.TargetCatalog;
+import io.restage.importer.staging.TargetCatalog.TargetColumn;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The pivot: one transaction that empties the refreshed tables, moves the staged rows in, resets sequences past
+ * the maximum, writes restage's audit row and drops the staging schema. Either all of it commits or the target
+ * keeps its old data.
+ * <p>
+ * {@code session_replication_role = replica} keeps the target's triggers (including foreign-key checks and ON
+ * DELETE CASCADE) from firing during the load: rows arrive exactly as exported (a {@code last_update} trigger
+ * would rewrite them), foreign-key cycles need no ordering, and emptying a table cannot cascade into tables the
+ * refresh does not own. The source was consistent, so its foreign keys still hold.
+ */
+public final class Committer {
+    public static final String AUDIT_TABLE = "restage.refresh_audit";
+
+    /** Result of a commit; {@code alreadyDone} when the audit row shows this refresh committed earlier. */
+    public record Outcome(List<TableCount> imported, boolean alreadyDone) {
+    }
+
+    public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            try (Statement st = c.createStatement()) {
+                st.execute("create schema if not exists restage");
+                st.execute("create table if not exists " + AUDIT_TABLE + " (refresh_id text primary key, source text not null,"
+                        + " target text not null, requested_by text, committed_at timestamptz not null default now(),"
+                        + " result text not null, anonymizers_ran text[] not null, anonymizers_skipped text[] not null,"
+                        + " rows jsonb not null)");
+            }
+            List<TableCount> previous = previousCommit(c, cmd.refreshId());
+            if (previous != null) {
+                c.rollback();
+                return new Outcome(previous, true);
+            }
+            if (!area.exists(c)) {
+                throw new IllegalStateException("nothing is staged for refresh " + cmd.refreshId() + " in target '"
+                        + cmd.target() + "' (was it discarded?)");
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("set local session_replication_role = replica");
+            }
+            Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
+            List<StagedTable> staged = area.tables(c);
+            List<String> owned = new ArrayList<>();
+            for (StagedTable t : staged) {
+                if (t.stageTable() != null) {
+                    owned.add(t.sourceTable());
+                }
+            }
+            for (String t : target.keySet()) {
+                if (!excluded.test(t) && staged.stream().noneMatch(s -> s.sourceTable().equals(t))) {
+                    owned.add(t); // in the target only: emptied, reported as missing
+                }
+            }
+            empty(c, owned);
+            List<TableCount> imported = new ArrayList<>();
+            for (StagedTable t : staged) {
+                if (t.stageTable() == null) {
+                    continue;
+                }
+                List<String> cols = new ArrayList<>();
+                for (TargetColumn tc : target.get(t.sourceTable())) {
+                    if (!tc.generated() && t.columns().contains(tc.name())) {
+                        cols.add(TargetCatalog.quote(tc.name()));
+                    }
+                }
+                String list = String.join(", ", cols);
+                long n;
+                try (Statement st = c.createStatement()) {
+                    n = st.executeUpdate("insert into " + TargetCatalog.sqlName(t.sourceTable()) + " (" + list
+                            + ") overriding system value select " + list + " from " + area.schema() + "." + t.stageTable());
+                }
+                if (n != t.rows()) {
+                    throw new IllegalStateException(t.sourceTable() + ": inserted " + n + " rows but " + t.rows() + " were staged");
+                }
+                imported.add(new TableCount(t.sourceTable(), n));
+            }
+            resetSequences(c, owned);
+            try (PreparedStatement ps = c.prepareStatement("insert into " + AUDIT_TABLE + " (refresh_id, source, target,"
+                    + " requested_by, result, anonymizers_ran, anonymizers_skipped, rows) values (?, ?, ?, ?, 'SUCCEEDED', ?, ?, ?::jsonb)")) {
+                ps.setString(1, cmd.refreshId());
+                ps.setString(2, cmd.source());
+                ps.setString(3, cmd.target());
+                ps.setString(4, cmd.requestedBy());
+                ps.setArray(5, c.createArrayOf("text", cmd.anonymizersRan().toArray()));
+                ps.setArray(6, c.createArrayOf("text", cmd.skippedAnonymizers().toArray()));
+                ps.setString(7, Json.MAPPER.writeValueAsString(imported));
+                ps.executeUpdate();
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            area.drop(c);
+            c.commit();
+            return new Outcome(imported, false);
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** TRUNCATE all at once (fast); if something outside the refresh references them, DELETE instead (no cascade in replica mode). */
+    private static void empty(Connection c, List<String> tables) throws SQLException {
+        if (tables.isEmpty()) {
+            return;
+        }
+        Savepoint sp = c.setSavepoint();
+        try (Statement st = c.createStatement()) {
+            st.execute("truncate " + tables.stream().map(t -> "only " + TargetCatalog.sqlName(t)).collect(Collectors.joining(", ")));
+            c.releaseSavepoint(sp);
+        } catch (SQLException e) {
+            c.rollback(sp);
+            try (Statement st = c.createStatement()) {
+                for (String t : tables) {
+                    st.executeUpdate("delete from only " + TargetCatalog.sqlName(t));
+                }
+            }
+        }
+    }
+
+    /** Every serial/identity sequence of a refreshed table (or of its partitioned parent) is set past its maximum. */
+    private static void resetSequences(Connection c, List<String> tables) throws SQLException {
+        String sql = """
+                select distinct format('%I.%I', sn.nspname, s.relname), format('%I.%I', tn.nspname, t.relname), quote_ident(a.attname)
+                from pg_depend d
+                join pg_class s on s.oid = d.objid and s.relkind = 'S'
+                join pg_namespace sn on sn.oid = s.relnamespace
+                join pg_class t on t.oid = d.refobjid
+                join pg_namespace tn on tn.oid = t.relnamespace
+                join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+                where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')
+                  and (tn.nspname || '.' || t.relname = any (?)
+                       or exists (select 1 from pg_inherits i join pg_class ch on ch.oid = i.inhrelid
+                                  join pg_namespace chn on chn.oid = ch.relnamespace
+                                  where i.inhparent = t.oid and chn.nspname || '.' || ch.relname = any (?)))
+                """;
+        List<String[]> seqs = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            java.sql.Array arr = c.createArrayOf("text", tables.toArray());
+            ps.setArray(1, arr);
+            ps.setArray(2, arr);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seqs.add(new String[]{rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            for (String[] s : seqs) {
+                st.execute("select setval('" + s[0].replace("'", "''") + "', coalesce((select max(" + s[2] + ") from " + s[1]
+                        + "), 0) + 1, false)");
+            }
+        }
+    }
+
+    private static List<TableCount> previousCommit(Connection c, String refreshId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select rows::text from " + AUDIT_TABLE + " where refresh_id = ?")) {
+            ps.setString(1, refreshId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                return List.of(Json.MAPPER.readValue(rs.getString(1), TableCount[].class));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("audit row of refresh " + refreshId + " is unreadable", e);
+            }
+        }
+    }
+}

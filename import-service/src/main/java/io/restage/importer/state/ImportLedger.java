@@ -1,0 +1,79 @@
+package io.restage.importer.state;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Optional;
+
+/** The import service's own record of refreshes: target, status, and the table list the export announced. */
+@ApplicationScoped
+public class ImportLedger {
+    public enum Status { STAGING, STAGED, COMMITTED, DISCARDED, FAILED }
+
+    public record Entry(String refreshId, String source, String target, Status status, List<String> exportedTables) {
+    }
+
+    private final AgroalDataSource ds;
+
+    public ImportLedger(AgroalDataSource ds) {
+        this.ds = ds;
+    }
+
+    void init(@Observes StartupEvent ev) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table if not exists import_refresh (refresh_id text primary key, source text not null,"
+                    + " target text not null, status text not null, exported_tables text, updated_at timestamptz not null default now())");
+        }
+    }
+
+    public void register(String refreshId, String source, String target) throws SQLException {
+        update("insert into import_refresh (refresh_id, source, target, status) values (?, ?, ?, 'STAGING') on conflict do nothing",
+                refreshId, source, target);
+    }
+
+    public Optional<Entry> find(String refreshId) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select source, target, status, exported_tables from import_refresh where refresh_id = ?")) {
+            ps.setString(1, refreshId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                String tables = rs.getString(4);
+                return Optional.of(new Entry(refreshId, rs.getString(1), rs.getString(2), Status.valueOf(rs.getString(3)),
+                        tables == null ? null : tables.isEmpty() ? List.of() : List.of(tables.split("\t"))));
+            }
+        }
+    }
+
+    public void exported(String refreshId, List<String> tables) throws SQLException {
+        update("update import_refresh set exported_tables = ?, updated_at = now() where refresh_id = ?",
+                String.join("\t", tables), refreshId);
+    }
+
+    /** Moves the refresh from one status to another; false if it was not in {@code from} (someone else moved it). */
+    public boolean transition(String refreshId, Status from, Status to) throws SQLException {
+        return update("update import_refresh set status = ?, updated_at = now() where refresh_id = ? and status = ?",
+                to.name(), refreshId, from.name()) == 1;
+    }
+
+    public void set(String refreshId, Status to) throws SQLException {
+        update("update import_refresh set status = ?, updated_at = now() where refresh_id = ?", to.name(), refreshId);
+    }
+
+    private int update(String sql, String... args) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
+        }
+    }
+}
