@@ -46,6 +46,7 @@ public sealed interface Command extends Message {
     }
 
     /** After the pivot: delete target objects the source lacks, and the copy's backups. */
-    record PruneMedia(String eventId, String refreshId, Instant occurredAt, String target) implements Command {
+    record PruneMedia(String eventId, String refreshId, Instant occurredAt, String source, String target)
+            implements Command {
     }
 }

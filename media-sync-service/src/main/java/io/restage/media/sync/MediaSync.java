@@ -1,0 +1,185 @@
+package io.restage.media.sync;
+
+import io.restage.common.Failures;
+import io.restage.common.config.BucketConfig;
+import io.restage.common.config.RestageConfig;
+import io.restage.common.messages.Command;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.MediaReply;
+import io.restage.common.messages.Message;
+import io.restage.media.state.MediaJournal;
+import io.restage.media.state.MediaJournal.Action;
+import io.restage.media.state.MediaJournal.Entry;
+import io.restage.media.state.MediaJournal.Status;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Copy, revert and prune of a refresh's media.
+ * <ul>
+ *   <li>copy: new and changed objects only (ETag and size differ); before an object is overwritten its current
+ *   version is backed up to {@code .restage/<refresh>/backup/<key>} in the target bucket, and every action is
+ *   journaled before it is taken;</li>
+ *   <li>revert (compensation): removes what the copy added, restores what it overwrote, drops the backups: the
+ *   bucket is exactly as before (keys and ETags);</li>
+ *   <li>prune (after the pivot only, and only if the copy completed): deletes target objects the source lacks and
+ *   the backups.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class MediaSync {
+    private static final Logger LOG = Logger.getLogger(MediaSync.class);
+    public static final String RESTAGE_PREFIX = ".restage/";
+
+    private final RestageConfig config;
+    private final MediaJournal journal;
+    private final Buckets buckets = new Buckets();
+
+    public MediaSync(RestageConfig config, MediaJournal journal) {
+        this.config = config;
+        this.journal = journal;
+    }
+
+    public void onCommand(Command command, Consumer<Event> publish) throws Exception {
+        if (command instanceof Command.CopyMedia c) {
+            copy(c, publish);
+        } else if (command instanceof Command.RevertMedia r) {
+            revert(r, publish);
+        } else if (command instanceof Command.PruneMedia p) {
+            prune(p, publish);
+        }
+    }
+
+    static String backupKey(String refreshId, String key) {
+        return RESTAGE_PREFIX + refreshId + "/backup/" + key;
+    }
+
+    void copy(Command.CopyMedia cmd, Consumer<Event> publish) throws Exception {
+        String id = cmd.refreshId();
+        Optional<Status> status = journal.status(id);
+        if (status.isPresent() && status.get() != Status.COPYING && status.get() != Status.FAILED) {
+            if (status.get() == Status.COPIED) {
+                long[] n = journal.counts(id);
+                publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), n[0], n[1], n[2], n[3]));
+            }
+            return; // reverted or pruned: a late duplicate changes nothing
+        }
+        journal.begin(id, cmd.target());
+        long copied = 0;
+        long unchanged = 0;
+        long overwritten = 0;
+        long bytes = 0;
+        try {
+            BucketConfig from = Buckets.bucketOf(config.environment(cmd.source()));
+            BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
+            buckets.requireBucket(from);
+            buckets.requireBucket(to);
+            Map<String, Buckets.ObjectInfo> source = buckets.list(from, null);
+            Map<String, Buckets.ObjectInfo> target = buckets.list(to, null);
+            for (Map.Entry<String, Buckets.ObjectInfo> e : source.entrySet()) {
+                String key = e.getKey();
+                Buckets.ObjectInfo existing = target.get(key);
+                if (existing != null && existing.equals(e.getValue())) {
+                    unchanged++;
+                    continue;
+                }
+                if (existing != null) {
+                    journal.record(id, key, Action.OVERWRITTEN);
+                    buckets.copy(to, key, to, backupKey(id, key));
+                    overwritten++;
+                } else {
+                    journal.record(id, key, Action.ADDED);
+                }
+                buckets.copy(from, key, to, key);
+                copied++;
+                bytes += e.getValue().size();
+            }
+            journal.finish(id, Status.COPIED, copied, unchanged, overwritten, bytes);
+            LOG.infof("refresh %s: media copied: %d new or changed (%d overwritten, %d bytes), %d unchanged",
+                    id, copied, overwritten, bytes, unchanged);
+            publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), copied, unchanged, overwritten, bytes));
+        } catch (Exception e) {
+            journal.set(id, Status.FAILED);
+            String reason = "media copy from '" + cmd.source() + "' to '" + cmd.target() + "' failed after " + copied
+                    + " objects: " + Failures.describe(e);
+            LOG.errorf("refresh %s: %s", id, reason);
+            publish.accept(new MediaReply.MediaCopyFailed(Message.newId(), id, Instant.now(), reason));
+        }
+    }
+
+    void revert(Command.RevertMedia cmd, Consumer<Event> publish) throws Exception {
+        String id = cmd.refreshId();
+        Optional<Status> status = journal.status(id);
+        if (status.isPresent() && status.get() == Status.PRUNED) {
+            LOG.warnf("refresh %s: revert refused, the media was already pruned after the commit", id);
+            return;
+        }
+        try {
+            long removed = 0;
+            long restored = 0;
+            if (status.isPresent() && status.get() != Status.REVERTED) {
+                BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
+                for (Entry e : journal.entries(id)) {
+                    if (e.action() == Action.ADDED) {
+                        buckets.remove(to, e.key());
+                        removed++;
+                    } else if (buckets.exists(to, backupKey(id, e.key()))) {
+                        buckets.copy(to, backupKey(id, e.key()), to, e.key());
+                        restored++;
+                    }
+                }
+                for (String key : buckets.list(to, RESTAGE_PREFIX + id + "/").keySet()) {
+                    buckets.remove(to, key);
+                }
+                journal.set(id, Status.REVERTED);
+            }
+            LOG.infof("refresh %s: media reverted: %d removed, %d restored", id, removed, restored);
+            publish.accept(new MediaReply.MediaReverted(Message.newId(), id, Instant.now(), removed, restored));
+        } catch (Exception e) {
+            String reason = "media revert in '" + cmd.target() + "' failed: " + Failures.describe(e)
+                    + "; the journal is kept, retry the compensation";
+            LOG.errorf("refresh %s: %s", id, reason);
+            publish.accept(new MediaReply.MediaRevertFailed(Message.newId(), id, Instant.now(), reason));
+        }
+    }
+
+    void prune(Command.PruneMedia cmd, Consumer<Event> publish) throws Exception {
+        String id = cmd.refreshId();
+        Optional<Status> status = journal.status(id);
+        if (status.isPresent() && status.get() == Status.PRUNED) {
+            publish.accept(new MediaReply.MediaPruned(Message.newId(), id, Instant.now(), 0));
+            return;
+        }
+        if (status.isEmpty() || status.get() != Status.COPIED) {
+            publish.accept(new MediaReply.MediaPruneFailed(Message.newId(), id, Instant.now(),
+                    "media copy did not complete (status " + status.map(Enum::name).orElse("none") + "): nothing is deleted"));
+            return;
+        }
+        try {
+            BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
+            BucketConfig from = Buckets.bucketOf(config.environment(cmd.source()));
+            Map<String, Buckets.ObjectInfo> source = buckets.list(from, null);
+            long deleted = 0;
+            for (String key : buckets.list(to, null).keySet()) {
+                if (!source.containsKey(key)) {
+                    buckets.remove(to, key);
+                    deleted++;
+                }
+            }
+            for (String key : buckets.list(to, RESTAGE_PREFIX + id + "/").keySet()) {
+                buckets.remove(to, key);
+            }
+            journal.set(id, Status.PRUNED);
+            LOG.infof("refresh %s: media pruned: %d objects the source lacks deleted", id, deleted);
+            publish.accept(new MediaReply.MediaPruned(Message.newId(), id, Instant.now(), deleted));
+        } catch (Exception e) {
+            String reason = "media prune in '" + cmd.target() + "' failed: " + Failures.describe(e);
+            LOG.errorf("refresh %s: %s", id, reason);
+            publish.accept(new MediaReply.MediaPruneFailed(Message.newId(), id, Instant.now(), reason));
+        }
+    }
+}
