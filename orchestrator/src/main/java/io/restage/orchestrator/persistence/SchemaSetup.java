@@ -1,0 +1,21 @@
+package io.restage.orchestrator.persistence;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+/**
+ * What Hibernate's schema update cannot express: at most one active refresh per target, enforced by the database
+ * so two concurrent requests cannot both start.
+ */
+@Singleton
+public class SchemaSetup {
+    void onStart(@Observes StartupEvent ev) throws Throwable {
+        VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s
+                .createNativeQuery("create unique index if not exists refresh_one_active_per_target on refresh (target)"
+                        + " where status in ('RUNNING', 'COMPENSATING')")
+                .executeUpdate())));
+    }
+}

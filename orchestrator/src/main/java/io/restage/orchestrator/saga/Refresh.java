@@ -1,0 +1,93 @@
+package io.restage.orchestrator.saga;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One refresh's saga state, everything the report shows. Plain and mutable: the transitions table changes it,
+ * the persistence layer stores it as JSON next to its optimistic-lock version.
+ */
+public class Refresh {
+    public String id;
+    public String source;
+    public String target;
+    public String requestedBy;
+    public boolean media;
+    public List<String> skipAnonymizers = new ArrayList<>();
+    public RefreshStatus status = RefreshStatus.RUNNING;
+    public boolean cancelRequested;
+    public String error;
+    public Instant createdAt;
+    public Instant updatedAt;
+    public Instant finishedAt;
+    public Map<Step, StepState> steps = new EnumMap<>(Step.class);
+    public Map<String, TableStats> tables = new TreeMap<>();
+    public List<String> exportedTables;
+    public List<String> anonymizersRan = new ArrayList<>();
+    public List<String> anonymizersSkipped = new ArrayList<>();
+    public List<String> excludedTables = new ArrayList<>();
+    public List<String> skippedTables = new ArrayList<>();
+    public List<String> missingTables = new ArrayList<>();
+    public List<String> droppedColumns = new ArrayList<>();
+    public List<String> defaultedColumns = new ArrayList<>();
+    public MediaStats mediaStats = new MediaStats();
+    public int retryAttempts;
+    public Instant retryAt;
+
+    public static class StepState {
+        public StepStatus status = StepStatus.PENDING;
+        public Instant startedAt;
+        public Instant endedAt;
+        public String error;
+    }
+
+    public static class TableStats {
+        public Long exported;
+        public Long anonymized;
+        public Long staged;
+        public Long imported;
+    }
+
+    public static class MediaStats {
+        public long copied;
+        public long unchanged;
+        public long overwritten;
+        public long bytes;
+        public long pruned;
+        public long removedByRevert;
+        public long restoredByRevert;
+    }
+
+    public static Refresh start(String id, String source, String target, String requestedBy, boolean media,
+                                List<String> skip, Instant now) {
+        Refresh r = new Refresh();
+        r.id = id;
+        r.source = source;
+        r.target = target;
+        r.requestedBy = requestedBy;
+        r.media = media;
+        r.skipAnonymizers = new ArrayList<>(skip);
+        r.createdAt = now;
+        r.updatedAt = now;
+        for (Step s : Step.values()) {
+            r.steps.put(s, new StepState());
+        }
+        return r;
+    }
+
+    public StepState step(Step s) {
+        return steps.computeIfAbsent(s, k -> new StepState());
+    }
+
+    public StepStatus statusOf(Step s) {
+        return step(s).status;
+    }
+
+    public TableStats table(String name) {
+        return tables.computeIfAbsent(name, k -> new TableStats());
+    }
+}

@@ -1,0 +1,3 @@
+package io.restage.orchestrator.saga;
+
+public enum StepStatus { PENDING, RUNNING, DONE, FAILED, SKIPPED, COMPENSATING, COMPENSATED, COMPENSATION_FAILED }

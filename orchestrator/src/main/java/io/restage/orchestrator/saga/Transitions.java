@@ -1,0 +1,367 @@
+package io.restage.orchestrator.saga;
+
+import io.restage.common.messages.AnonymizerReply.AnonymizationFailed;
+import io.restage.common.messages.AnonymizerReply.TableAnonymized;
+import io.restage.common.messages.ExportReply.ExportCompleted;
+import io.restage.common.messages.ExportReply.ExportFailed;
+import io.restage.common.messages.ExportReply.ExportStarted;
+import io.restage.common.messages.ImportReply.CommitFailed;
+import io.restage.common.messages.ImportReply.ImportCommitted;
+import io.restage.common.messages.ImportReply.StagingCompleted;
+import io.restage.common.messages.ImportReply.StagingDiscarded;
+import io.restage.common.messages.ImportReply.StagingFailed;
+import io.restage.common.messages.MediaReply.MediaCopied;
+import io.restage.common.messages.MediaReply.MediaCopyFailed;
+import io.restage.common.messages.MediaReply.MediaPruneFailed;
+import io.restage.common.messages.MediaReply.MediaPruned;
+import io.restage.common.messages.MediaReply.MediaReverted;
+import io.restage.common.messages.MediaReply.MediaRevertFailed;
+import io.restage.common.messages.Message;
+import io.restage.common.messages.TableCount;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The saga as one table: {@code (refresh status, event) -> what happens}, read top to bottom. An event with no row
+ * for the current status (a late or duplicate reply) changes nothing and is reported as ignored.
+ */
+public final class Transitions {
+
+    /** The effect of one event: messages to send (after the new state is stored), or why it was ignored. */
+    public record Outcome(List<Message> send, String ignoredBecause) {
+        public boolean ignored() {
+            return ignoredBecause != null;
+        }
+    }
+
+    private interface Action<E> {
+        void apply(Refresh r, E event, Ctx ctx);
+    }
+
+    private record Row<E>(RefreshStatus when, Class<E> on, Action<E> then) {
+    }
+
+    private static final RefreshStatus RUNNING = RefreshStatus.RUNNING;
+    private static final RefreshStatus COMPENSATING = RefreshStatus.COMPENSATING;
+
+    private static final List<Row<?>> TABLE = List.of(
+            //   in state      on event                     then
+            row(RUNNING, ExportStarted.class, (r, e, c) -> r.exportedTables = List.copyOf(e.tables())),
+            row(RUNNING, ExportCompleted.class, Transitions::exportCompleted),
+            row(RUNNING, TableAnonymized.class, Transitions::tableAnonymized),
+            row(RUNNING, StagingCompleted.class, Transitions::stagingCompleted),
+            row(RUNNING, MediaCopied.class, Transitions::mediaCopied),
+            row(RUNNING, ImportCommitted.class, Transitions::importCommitted),
+            row(RUNNING, MediaPruned.class, Transitions::mediaPruned),
+            row(RUNNING, MediaPruneFailed.class, (r, e, c) -> c.retryLater(Step.MEDIA_PRUNE, e.reason())),
+            row(RUNNING, RetryDue.class, Transitions::retryDue),
+            row(RUNNING, ExportFailed.class, (r, e, c) -> c.fail(Step.EXPORT, e.reason())),
+            row(RUNNING, AnonymizationFailed.class, (r, e, c) -> c.fail(Step.ANONYMIZE, e.reason())),
+            row(RUNNING, StagingFailed.class, (r, e, c) -> c.fail(Step.STAGE, e.reason())),
+            row(RUNNING, MediaCopyFailed.class, (r, e, c) -> c.fail(Step.MEDIA_COPY, e.reason())),
+            row(RUNNING, CommitFailed.class, (r, e, c) -> c.fail(Step.COMMIT, e.reason())),
+            row(RUNNING, CancelRequested.class, Transitions::cancel),
+            row(COMPENSATING, StagingDiscarded.class, (r, e, c) -> c.compensated(Step.STAGE)),
+            row(COMPENSATING, MediaReverted.class, Transitions::mediaReverted),
+            row(COMPENSATING, MediaRevertFailed.class, (r, e, c) -> c.compensationFailed(Step.MEDIA_COPY, e.reason())),
+            row(COMPENSATING, CancelRequested.class, (r, e, c) -> r.cancelRequested = true));
+
+    /** The first messages of a new refresh: the pipeline steps start together on {@code refresh.requested}. */
+    public static List<Message> begin(Refresh r, Instant now) {
+        Ctx c = new Ctx(r, now);
+        c.start(Step.EXPORT);
+        c.startPassive(Step.ANONYMIZE);
+        c.startPassive(Step.STAGE);
+        if (!r.media) {
+            c.skip(Step.MEDIA_COPY);
+            c.skip(Step.MEDIA_PRUNE);
+        }
+        r.updatedAt = now;
+        return c.out;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Outcome apply(Refresh r, Object event, Instant now) {
+        for (Row row : TABLE) {
+            if (row.when() == r.status && row.on().isInstance(event)) {
+                Ctx c = new Ctx(r, now);
+                row.then().apply(r, event, c);
+                if (c.ignored != null) {
+                    return new Outcome(List.of(), c.ignored);
+                }
+                r.updatedAt = now;
+                return new Outcome(c.out, null);
+            }
+        }
+        return new Outcome(List.of(), event.getClass().getSimpleName() + " has no transition in state " + r.status);
+    }
+
+    private static <E> Row<E> row(RefreshStatus when, Class<E> on, Action<E> then) {
+        return new Row<>(when, on, then);
+    }
+
+    // ---- the actions ----
+
+    private static void exportCompleted(Refresh r, ExportCompleted e, Ctx c) {
+        if (!c.expectRunning(Step.EXPORT)) {
+            return;
+        }
+        r.exportedTables = e.tables().stream().map(TableCount::table).toList();
+        r.excludedTables = new ArrayList<>(e.excludedTables());
+        e.tables().forEach(t -> r.table(t.table()).exported = t.rows());
+        c.done(Step.EXPORT);
+        checkAnonymized(r, c);
+        c.afterPipeline();
+    }
+
+    private static void tableAnonymized(Refresh r, TableAnonymized e, Ctx c) {
+        if (!c.expectRunning(Step.ANONYMIZE)) {
+            return;
+        }
+        r.table(e.table()).anonymized = e.rows();
+        e.ran().stream().filter(x -> !r.anonymizersRan.contains(x)).forEach(r.anonymizersRan::add);
+        e.skipped().stream().filter(x -> !r.anonymizersSkipped.contains(x)).forEach(r.anonymizersSkipped::add);
+        checkAnonymized(r, c);
+        c.afterPipeline();
+    }
+
+    private static void checkAnonymized(Refresh r, Ctx c) {
+        if (r.statusOf(Step.EXPORT) == StepStatus.DONE && r.statusOf(Step.ANONYMIZE) == StepStatus.RUNNING
+                && r.exportedTables.stream().allMatch(t -> r.table(t).anonymized != null)) {
+            c.done(Step.ANONYMIZE);
+        }
+    }
+
+    private static void stagingCompleted(Refresh r, StagingCompleted e, Ctx c) {
+        if (!c.expectRunning(Step.STAGE)) {
+            return;
+        }
+        e.staged().forEach(t -> r.table(t.table()).staged = t.rows());
+        r.skippedTables = new ArrayList<>(e.skippedTables());
+        r.missingTables = new ArrayList<>(e.missingTables());
+        r.droppedColumns = new ArrayList<>(e.droppedColumns());
+        r.defaultedColumns = new ArrayList<>(e.defaultedColumns());
+        c.done(Step.STAGE);
+        c.afterPipeline();
+    }
+
+    private static void mediaCopied(Refresh r, MediaCopied e, Ctx c) {
+        if (!c.expectRunning(Step.MEDIA_COPY)) {
+            return;
+        }
+        r.mediaStats.copied = e.copied();
+        r.mediaStats.unchanged = e.unchanged();
+        r.mediaStats.overwritten = e.overwritten();
+        r.mediaStats.bytes = e.bytes();
+        c.done(Step.MEDIA_COPY);
+        c.start(Step.COMMIT);
+    }
+
+    private static void importCommitted(Refresh r, ImportCommitted e, Ctx c) {
+        if (!c.expectRunning(Step.COMMIT)) {
+            return;
+        }
+        e.imported().forEach(t -> r.table(t.table()).imported = t.rows());
+        c.done(Step.COMMIT);
+        if (r.media) {
+            c.start(Step.MEDIA_PRUNE);
+        } else {
+            c.finish();
+        }
+    }
+
+    private static void mediaPruned(Refresh r, MediaPruned e, Ctx c) {
+        if (!c.expectRunning(Step.MEDIA_PRUNE)) {
+            return;
+        }
+        r.mediaStats.pruned = e.deleted();
+        c.done(Step.MEDIA_PRUNE);
+        c.finish();
+    }
+
+    private static void retryDue(Refresh r, RetryDue e, Ctx c) {
+        if (r.retryAt == null || c.now.isBefore(r.retryAt)) {
+            c.ignore("no retry is due");
+            return;
+        }
+        r.retryAt = null;
+        for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+            if (d.retryUntilDone() && r.statusOf(d.step()) == StepStatus.RUNNING) {
+                c.out.add(d.action().apply(r, c.now));
+            }
+        }
+    }
+
+    private static void cancel(Refresh r, CancelRequested e, Ctx c) {
+        if (!r.step(Step.COMMIT).status.equals(StepStatus.PENDING)) {
+            c.ignore("the refresh is at or past the commit (the pivot): it can no longer be cancelled");
+            return;
+        }
+        r.cancelRequested = true;
+        c.compensate("cancelled by " + e.requestedBy());
+    }
+
+    private static void mediaReverted(Refresh r, MediaReverted e, Ctx c) {
+        r.mediaStats.removedByRevert = e.removed();
+        r.mediaStats.restoredByRevert = e.restored();
+        c.compensated(Step.MEDIA_COPY);
+    }
+
+    /** What an action may do; keeps the bookkeeping of step states in one place. */
+    static final class Ctx {
+        final Refresh r;
+        final Instant now;
+        final List<Message> out = new ArrayList<>();
+        String ignored;
+
+        Ctx(Refresh r, Instant now) {
+            this.r = r;
+            this.now = now;
+        }
+
+        void ignore(String why) {
+            ignored = why;
+        }
+
+        boolean expectRunning(Step s) {
+            if (r.statusOf(s) != StepStatus.RUNNING) {
+                ignore("reply for step " + s + " which is " + r.statusOf(s) + ", not RUNNING");
+                return false;
+            }
+            return true;
+        }
+
+        void start(Step s) {
+            startPassive(s);
+            SagaDefinition.StepDef d = SagaDefinition.of(s);
+            if (d.action() != null) {
+                out.add(d.action().apply(r, now));
+            }
+        }
+
+        void startPassive(Step s) {
+            Refresh.StepState st = r.step(s);
+            st.status = StepStatus.RUNNING;
+            st.startedAt = now;
+        }
+
+        void skip(Step s) {
+            r.step(s).status = StepStatus.SKIPPED;
+        }
+
+        void done(Step s) {
+            Refresh.StepState st = r.step(s);
+            st.status = StepStatus.DONE;
+            st.endedAt = now;
+            st.error = null;
+        }
+
+        /** When export, anonymization and staging are all done, the next step starts. */
+        void afterPipeline() {
+            if (r.statusOf(Step.EXPORT) == StepStatus.DONE && r.statusOf(Step.ANONYMIZE) == StepStatus.DONE
+                    && r.statusOf(Step.STAGE) == StepStatus.DONE && r.statusOf(Step.COMMIT) == StepStatus.PENDING
+                    && r.statusOf(Step.MEDIA_COPY) != StepStatus.RUNNING) {
+                if (r.media) {
+                    start(Step.MEDIA_COPY);
+                } else {
+                    start(Step.COMMIT);
+                }
+            }
+        }
+
+        void finish() {
+            done(Step.FINISH);
+            r.step(Step.FINISH).startedAt = now;
+            r.status = RefreshStatus.SUCCEEDED;
+            r.finishedAt = now;
+        }
+
+        void retryLater(Step s, String reason) {
+            Refresh.StepState st = r.step(s);
+            st.error = reason + " (retrying)";
+            r.retryAttempts++;
+            long backoff = Math.min(300, 2L << Math.min(r.retryAttempts, 8));
+            r.retryAt = now.plus(Duration.ofSeconds(backoff));
+        }
+
+        void fail(Step s, String reason) {
+            Refresh.StepState st = r.step(s);
+            st.status = StepStatus.FAILED;
+            st.endedAt = now;
+            st.error = reason;
+            compensate(reason);
+        }
+
+        /** Stops running steps, then undoes completed steps one by one in reverse order. */
+        void compensate(String reason) {
+            r.status = RefreshStatus.COMPENSATING;
+            r.error = reason;
+            for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+                if (d.abort() != null && r.statusOf(d.step()) == StepStatus.RUNNING) {
+                    out.add(d.abort().apply(r, now));
+                }
+            }
+            next();
+        }
+
+        void compensated(Step s) {
+            if (r.statusOf(s) != StepStatus.COMPENSATING) {
+                ignore("compensation reply for step " + s + " which is " + r.statusOf(s));
+                return;
+            }
+            Refresh.StepState st = r.step(s);
+            st.status = StepStatus.COMPENSATED;
+            st.endedAt = now;
+            next();
+        }
+
+        void compensationFailed(Step s, String reason) {
+            Refresh.StepState st = r.step(s);
+            st.status = StepStatus.COMPENSATION_FAILED;
+            st.error = reason;
+            st.endedAt = now;
+            r.status = RefreshStatus.COMPENSATION_FAILED;
+            r.error = r.error + "; then compensation of " + s + " failed: " + reason + " (operator action needed)";
+            r.finishedAt = now;
+        }
+
+        private void next() {
+            List<SagaDefinition.StepDef> reversed = new ArrayList<>(SagaDefinition.STEPS);
+            java.util.Collections.reverse(reversed);
+            for (SagaDefinition.StepDef d : reversed) {
+                StepStatus st = r.statusOf(d.step());
+                if (!d.step().beforePivot() && d.step() != Step.COMMIT) {
+                    continue;
+                }
+                if (st == StepStatus.COMPENSATING) {
+                    return; // still waiting for this one
+                }
+                if (st != StepStatus.DONE && st != StepStatus.RUNNING && st != StepStatus.FAILED) {
+                    continue;
+                }
+                if (d.compensation() == null) {
+                    if (st == StepStatus.RUNNING) {
+                        r.step(d.step()).status = StepStatus.COMPENSATED; // aborted, nothing to undo
+                        r.step(d.step()).endedAt = now;
+                    } else if (st == StepStatus.DONE) {
+                        r.step(d.step()).status = StepStatus.COMPENSATED;
+                    }
+                    continue;
+                }
+                r.step(d.step()).status = StepStatus.COMPENSATING;
+                out.add(d.compensation().apply(r, now));
+                if (d.awaitsCompensationReply()) {
+                    return;
+                }
+                r.step(d.step()).status = StepStatus.COMPENSATED;
+            }
+            r.status = r.cancelRequested ? RefreshStatus.CANCELLED : RefreshStatus.FAILED;
+            r.finishedAt = now;
+        }
+    }
+
+    private Transitions() {
+    }
+}
