@@ -159,7 +159,9 @@ public final class RestageConfigLoader {
                 JsonNode v = c.getValue();
                 String transformer;
                 Map<String, String> params = new LinkedHashMap<>();
-                if (v.isTextual()) {
+                if (v.isNull()) {
+                    transformer = "null"; // `column: null` reads as the null transformer
+                } else if (v.isTextual()) {
                     transformer = v.asText();
                 } else if (v.isObject()) {
                     transformer = required(v, "transformer", cp);

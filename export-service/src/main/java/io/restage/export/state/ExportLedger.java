@@ -2,6 +2,7 @@ package io.restage.export.state;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.sql.Connection;
@@ -24,7 +25,7 @@ public class ExportLedger {
         this.ds = ds;
     }
 
-    void init(@Observes StartupEvent ev) throws SQLException {
+    void init(@Observes @Priority(10) StartupEvent ev) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("create table if not exists export_refresh (refresh_id text primary key, status text not null,"
                     + " started_at timestamptz not null default now(), finished_at timestamptz)");

@@ -2,6 +2,7 @@ package io.restage.importer.state;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.sql.Connection;
@@ -26,7 +27,7 @@ public class ImportLedger {
         this.ds = ds;
     }
 
-    void init(@Observes StartupEvent ev) throws SQLException {
+    void init(@Observes @Priority(10) StartupEvent ev) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("create table if not exists import_refresh (refresh_id text primary key, source text not null,"
                     + " target text not null, status text not null, exported_tables text, updated_at timestamptz not null default now())");

@@ -2,6 +2,7 @@ package io.restage.media.state;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.sql.Connection;
@@ -32,7 +33,7 @@ public class MediaJournal {
         this.ds = ds;
     }
 
-    void init(@Observes StartupEvent ev) throws SQLException {
+    void init(@Observes @Priority(10) StartupEvent ev) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("create table if not exists media_refresh (refresh_id text primary key, target text not null,"
                     + " status text not null, copied bigint, unchanged bigint, overwritten bigint, bytes bigint,"

@@ -1,0 +1,77 @@
+package io.restage.launcher;
+
+import io.minio.MinioClient;
+import io.restage.stack.StackProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The run command: starts the embedded stack (Kafka, PostgreSQL, S3), loads the demo production and staging,
+ * writes restage.yaml, starts the five services as processes and prints how to start a refresh. Ctrl-C stops
+ * everything it started.
+ */
+public final class DemoMain {
+
+    public static void main(String[] args) throws Exception {
+        Path root = ServiceProcesses.findRepoRoot();
+        Path work = root.resolve(".restage/demo");
+        System.out.println("restage demo: starting Kafka (KRaft), PostgreSQL and S3 in " + work + " ...");
+        StackProcess stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging"),
+                List.of(), Duration.ofMinutes(3));
+        ServiceProcesses[] services = new ServiceProcesses[1];
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nrestage demo: stopping the services and the stack ...");
+            if (services[0] != null) {
+                services[0].close();
+            }
+            stack.close();
+            stopped.countDown();
+        }));
+
+        try (Connection prod = DriverManager.getConnection(stack.jdbcUrl("production"), "postgres", "");
+             Connection staging = DriverManager.getConnection(stack.jdbcUrl("staging"), "postgres", "")) {
+            DemoData.createSchema(prod);
+            DemoData.createSchema(staging);
+            DemoData.load(prod, DemoData.Size.PRODUCTION, "prod", 1);
+            DemoData.load(staging, DemoData.Size.STAGING, "stale", 2);
+        }
+        MinioClient s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
+                .credentials(stack.s3AccessKey(), stack.s3SecretKey()).build();
+        DemoData.loadBucket(s3, "production-media", DemoData.Size.PRODUCTION, "prod", 0);
+        DemoData.loadBucket(s3, "staging-media", DemoData.Size.STAGING, "stale", 5);
+        Path config = Environments.write(work.resolve("restage.yaml"), stack, Environments.DEMO_POLICY,
+                new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
+                new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true));
+        System.out.println("restage demo: data loaded (production: 1500 users, 3000 messages, 600 attachments and objects);"
+                + " starting the five services ...");
+        services[0] = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
+        services[0].startAll(Duration.ofMinutes(3));
+        String url = services[0].orchestratorUrl();
+        System.out.println("""
+
+                restage is running.
+                  Dashboard:      %s/
+                  OpenAPI:        %s/q/openapi
+                  Configuration:  %s
+                  Service logs:   %s
+
+                Start a refresh of staging from production:
+
+                  curl -i -X POST %s/api/refreshes -H 'Content-Type: application/json' -H 'X-Restage-Operator: you' \\
+                       -d '{"source":"production","target":"staging","confirmTarget":"staging.prod-corp.internal"}'
+
+                Press Ctrl-C to stop everything.
+                """.formatted(url, url, config, services[0].logDir(), url));
+        Files.writeString(work.resolve("orchestrator.url"), url);
+        stopped.await();
+    }
+
+    private DemoMain() {
+    }
+}

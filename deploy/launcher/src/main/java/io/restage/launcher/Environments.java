@@ -1,0 +1,81 @@
+package io.restage.launcher;
+
+import io.restage.stack.StackProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes a restage.yaml for environments that live on the embedded stack. The demo's policy is the example in the
+ * README; tests pass their own policy text.
+ */
+public final class Environments {
+
+    public static final String DEMO_POLICY = """
+            policy:
+              # Keys every deterministic transformer (HMAC). Keep it secret and stable across refreshes.
+              secret: ${env:RESTAGE_POLICY_SECRET:-demo-only-secret-0123456789abcdef}
+              # The target's own audit table: never exported, never overwritten.
+              audit-table: import_export_audit
+              # Never copied, never touched in the target.
+              exclude-tables: [sessions]
+              # Every password hash becomes bcrypt(staging-password), hashed once per refresh.
+              staging-password: ${env:RESTAGE_STAGING_PASSWORD:-staging-password}
+              bcrypt-cost: 12
+              tables:
+                users:
+                  email: email
+                  full_name: person-name
+                  phone: phone
+                  address: scrub
+                  password_hash: password
+                messages:
+                  subject: scrub
+                  body: { transformer: scrub, text: "[message body removed]" }
+                partner_integrations:
+                  webhook_url: null
+              # Partner credentials neutralised: null or a constant, and the integration switched off.
+              integrations:
+                partner_integrations: { api_key: null, api_secret: null, enabled: false }
+              # The production admin row keeps its id (it anchors foreign keys) and gets the staging admin's login.
+              admin:
+                table: users
+                match-column: email
+                match-value: admin@prod-corp.com
+                email: admin@staging.invalid
+                password-column: password_hash
+                password: ${env:RESTAGE_STAGING_ADMIN_PASSWORD:-staging-admin-password}
+            """;
+
+    /** One environment on the embedded stack: database name, bucket (null for none), hostname, import allowed. */
+    public record Env(String name, String database, String bucket, String hostname, boolean allowImport) {
+    }
+
+    public static Path write(Path file, StackProcess stack, String policy, Env... envs) throws IOException {
+        StringBuilder y = new StringBuilder("# restage configuration, written by the launcher for the embedded stack.\n");
+        y.append("environments:\n");
+        for (Env e : envs) {
+            y.append("  ").append(e.name()).append(":\n");
+            y.append("    hostname: ").append(e.hostname()).append('\n');
+            y.append("    allow-import: ").append(e.allowImport()).append('\n');
+            y.append("    database:\n");
+            y.append("      url: ").append(stack.jdbcUrl(e.database())).append('\n');
+            y.append("      user: postgres\n");
+            y.append("      password: ${env:RESTAGE_DEMO_DB_PASSWORD:-}\n");
+            if (e.bucket() != null) {
+                y.append("    bucket:\n");
+                y.append("      endpoint: ").append(stack.s3Endpoint()).append('\n');
+                y.append("      access-key: ").append(stack.s3AccessKey()).append('\n');
+                y.append("      secret-key: ${env:RESTAGE_DEMO_S3_SECRET:-").append(stack.s3SecretKey()).append("}\n");
+                y.append("      name: ").append(e.bucket()).append('\n');
+            }
+        }
+        y.append(policy);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, y.toString());
+        return file;
+    }
+
+    private Environments() {
+    }
+}

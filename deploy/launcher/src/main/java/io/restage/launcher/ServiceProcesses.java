@@ -1,0 +1,148 @@
+package io.restage.launcher;
+
+import io.restage.stack.StackProcess;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The five services as separate JVMs, started from their built Quarkus apps. */
+public final class ServiceProcesses implements AutoCloseable {
+    public static final List<String> SERVICES = List.of("orchestrator", "export-service", "anonymizer-service",
+            "import-service", "media-sync-service");
+
+    private final Path repoRoot;
+    private final Path logDir;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public ServiceProcesses(Path repoRoot, Path logDir, StackProcess stack, String stateDatabase, Path configFile) {
+        this.repoRoot = repoRoot;
+        this.logDir = logDir;
+        env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrap());
+        env.put("RESTAGE_CONFIG_FILE", configFile.toAbsolutePath().toString());
+        env.put("RESTAGE_STATE_DB_URL", stack.jdbcUrl(stateDatabase));
+        env.put("RESTAGE_ORCHESTRATOR_DB_URL", "postgresql://127.0.0.1:" + stack.postgresPort() + "/" + stateDatabase);
+        env.put("RESTAGE_STATE_DB_USER", "postgres");
+    }
+
+    public static Path findRepoRoot() {
+        String prop = System.getProperty("restage.repo.root");
+        if (prop != null && Files.isDirectory(Path.of(prop, "orchestrator"))) {
+            return Path.of(prop).toAbsolutePath();
+        }
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null) {
+            if (Files.isDirectory(p.resolve("orchestrator")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+                return p;
+            }
+            p = p.getParent();
+        }
+        throw new IllegalStateException("cannot find the restage repository (run from inside it or set -Drestage.repo.root)");
+    }
+
+    public void startAll(Duration timeout) throws IOException, InterruptedException {
+        for (String s : SERVICES) {
+            start(s);
+        }
+        for (String s : SERVICES) {
+            awaitReady(s, timeout);
+        }
+    }
+
+    public void start(String service) throws IOException {
+        Path jar = repoRoot.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException(jar + " is missing: build first with ./mvnw -DskipTests package");
+        }
+        int port = ports.computeIfAbsent(service, k -> freePort());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:+UseSerialGC", "-jar", jar.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(service + ".log").toFile()));
+        pb.environment().putAll(env);
+        pb.environment().put("HTTP_PORT", String.valueOf(port));
+        Files.createDirectories(logDir);
+        processes.put(service, pb.start());
+    }
+
+    public void awaitReady(String service, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        URI health = URI.create("http://127.0.0.1:" + ports.get(service) + "/q/health/ready");
+        while (true) {
+            Process p = processes.get(service);
+            if (!p.isAlive()) {
+                throw new IOException(service + " exited with code " + p.exitValue() + "; see " + logDir.resolve(service + ".log"));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException(service + " was not ready within " + timeout + "; see " + logDir.resolve(service + ".log"));
+            }
+            p.waitFor(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Kills a service the hard way (as a crash would). */
+    public void kill(String service) throws InterruptedException {
+        Process p = processes.get(service);
+        if (p != null && p.isAlive()) {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    public int port(String service) {
+        return ports.get(service);
+    }
+
+    public String orchestratorUrl() {
+        return "http://127.0.0.1:" + port("orchestrator");
+    }
+
+    public Path logDir() {
+        return logDir;
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes.values()) {
+            p.destroy();
+        }
+        for (Process p : processes.values()) {
+            try {
+                if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
+    }
+}
