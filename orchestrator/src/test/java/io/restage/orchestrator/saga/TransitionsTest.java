@@ -1,0 +1,181 @@
+package io.restage.orchestrator.saga;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.restage.common.messages.AnonymizerReply;
+import io.restage.common.messages.Command;
+import io.restage.common.messages.ExportReply;
+import io.restage.common.messages.ImportReply;
+import io.restage.common.messages.MediaReply;
+import io.restage.common.messages.Message;
+import io.restage.common.messages.RefreshRequested;
+import io.restage.common.messages.TableCount;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TransitionsTest {
+    private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+    private static final String ID = "refresh-1";
+
+    private final List<Message> sent = new ArrayList<>();
+
+    private Refresh begin(boolean media) {
+        Refresh r = Refresh.start(ID, "production", "staging", "ops", media, List.of(), T);
+        sent.addAll(Transitions.begin(r, T));
+        return r;
+    }
+
+    private Transitions.Outcome on(Refresh r, Object event) {
+        Transitions.Outcome o = Transitions.apply(r, event, T);
+        sent.addAll(o.send());
+        return o;
+    }
+
+    private void runPipeline(Refresh r) {
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
+        on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of("public.users.email:email"), List.of()));
+        on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()));
+        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(new TableCount("public.users", 3)), List.of(), List.of(), List.of(), List.of()));
+    }
+
+    @Test
+    void shouldRunEveryStepInOrderOnTheHappyPath() {
+        Refresh r = begin(true);
+        assertInstanceOf(RefreshRequested.class, sent.get(0));
+        runPipeline(r);
+        assertInstanceOf(Command.CopyMedia.class, last());
+        on(r, new MediaReply.MediaCopied("e5", ID, T, 10, 2, 1, 100));
+        assertInstanceOf(Command.CommitImport.class, last());
+        assertEquals(List.of("public.users.email:email"), ((Command.CommitImport) last()).anonymizersRan());
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of(new TableCount("public.users", 3))));
+        assertInstanceOf(Command.PruneMedia.class, last());
+        on(r, new MediaReply.MediaPruned("e7", ID, T, 4));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+        for (Step s : Step.values()) {
+            assertEquals(StepStatus.DONE, r.statusOf(s), s.name());
+        }
+        assertEquals(3L, r.table("public.users").imported);
+    }
+
+    @Test
+    void shouldSkipMediaStepsWhenMediaIsOff() {
+        Refresh r = begin(false);
+        runPipeline(r);
+        assertInstanceOf(Command.CommitImport.class, last());
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+        assertEquals(StepStatus.SKIPPED, r.statusOf(Step.MEDIA_COPY));
+    }
+
+    @Test
+    void shouldCompensateStagingWithItsOwnRefreshAndTargetWhenExportFails() {
+        Refresh r = begin(true);
+        on(r, new ExportReply.ExportFailed("e1", ID, T, "source unreachable"));
+        assertEquals(RefreshStatus.COMPENSATING, r.status);
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CancelExport), "a failed export needs no abort");
+        Command.DiscardStaging discard = find(Command.DiscardStaging.class);
+        RefreshRequested action = find(RefreshRequested.class);
+        assertEquals(action.refreshId(), discard.refreshId());
+        assertEquals(action.target(), discard.target());
+        on(r, new ImportReply.StagingDiscarded("e2", ID, T));
+        assertEquals(RefreshStatus.FAILED, r.status);
+        assertEquals("source unreachable", r.error);
+        assertEquals(StepStatus.COMPENSATED, r.statusOf(Step.STAGE));
+    }
+
+    @Test
+    void shouldAbortTheRunningExportWhenStagingFails() {
+        Refresh r = begin(true);
+        on(r, new ImportReply.StagingFailed("e1", ID, T, "value too long"));
+        Command.CancelExport abort = find(Command.CancelExport.class);
+        assertEquals(find(RefreshRequested.class).refreshId(), abort.refreshId());
+        assertInstanceOf(Command.DiscardStaging.class, last());
+        assertEquals(StepStatus.COMPENSATING, r.statusOf(Step.STAGE));
+    }
+
+    @Test
+    void shouldRevertMediaBeforeDiscardingStagingWhenCommitFails() {
+        Refresh r = begin(true);
+        runPipeline(r);
+        Command.CopyMedia copy = (Command.CopyMedia) last();
+        on(r, new MediaReply.MediaCopied("e5", ID, T, 1, 0, 0, 1));
+        on(r, new ImportReply.CommitFailed("e6", ID, T, "check constraint violated"));
+        Command.RevertMedia revert = (Command.RevertMedia) last();
+        assertEquals(copy.refreshId(), revert.refreshId());
+        assertEquals(copy.target(), revert.target());
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.DiscardStaging), "one compensation at a time, in reverse order");
+        on(r, new MediaReply.MediaReverted("e7", ID, T, 1, 0));
+        Command.DiscardStaging discard = (Command.DiscardStaging) last();
+        assertEquals(ID, discard.refreshId());
+        on(r, new ImportReply.StagingDiscarded("e8", ID, T));
+        assertEquals(RefreshStatus.FAILED, r.status);
+        assertEquals(StepStatus.FAILED, r.statusOf(Step.COMMIT));
+    }
+
+    @Test
+    void shouldEndInCompensationFailedWhenAnUndoFails() {
+        Refresh r = begin(true);
+        runPipeline(r);
+        on(r, new MediaReply.MediaCopyFailed("e5", ID, T, "bucket gone"));
+        assertInstanceOf(Command.RevertMedia.class, last());
+        on(r, new MediaReply.MediaRevertFailed("e6", ID, T, "access denied"));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status);
+        assertTrue(r.error.contains("operator action needed"), r.error);
+    }
+
+    @Test
+    void shouldCancelBeforeThePivotAndRefuseAfterIt() {
+        Refresh r = begin(false);
+        on(r, new CancelRequested("ops"));
+        assertInstanceOf(Command.DiscardStaging.class, last());
+        on(r, new ImportReply.StagingDiscarded("e2", ID, T));
+        assertEquals(RefreshStatus.CANCELLED, r.status);
+
+        sent.clear();
+        Refresh committed = begin(false);
+        runPipeline(committed);
+        on(committed, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        Transitions.Outcome o = on(committed, new CancelRequested("ops"));
+        assertTrue(o.ignored());
+    }
+
+    @Test
+    void shouldIgnoreRepliesForStepsThatAreNotRunning() {
+        Refresh r = begin(true);
+        Transitions.Outcome o = on(r, new MediaReply.MediaCopied("x", ID, T, 1, 0, 0, 1));
+        assertTrue(o.ignored(), "media copy never started");
+        assertEquals(StepStatus.PENDING, r.statusOf(Step.MEDIA_COPY));
+        runPipeline(r);
+        int before = sent.size();
+        o = on(r, new ImportReply.StagingCompleted("dup", ID, T, List.of(), List.of(), List.of(), List.of(), List.of()));
+        assertTrue(o.ignored(), "a second StagingCompleted changes nothing");
+        assertEquals(before, sent.size());
+    }
+
+    @Test
+    void shouldRetryPruneAfterThePivotUntilItSucceeds() {
+        Refresh r = begin(true);
+        runPipeline(r);
+        on(r, new MediaReply.MediaCopied("e5", ID, T, 1, 0, 0, 1));
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        on(r, new MediaReply.MediaPruneFailed("e7", ID, T, "timeout"));
+        assertEquals(RefreshStatus.RUNNING, r.status, "after the pivot failures are retried, never compensated");
+        int before = sent.size();
+        assertTrue(Transitions.apply(r, new RetryDue(), T).ignored(), "not due yet");
+        Transitions.Outcome o = Transitions.apply(r, new RetryDue(), r.retryAt);
+        assertInstanceOf(Command.PruneMedia.class, o.send().get(0));
+        assertEquals(before, sent.size());
+    }
+
+    private Message last() {
+        return sent.get(sent.size() - 1);
+    }
+
+    private <T> T find(Class<T> type) {
+        return sent.stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
+    }
+}
