@@ -1,0 +1,89 @@
+package io.restage.anonymizer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restage.common.Topics;
+import io.restage.common.batch.Batch;
+import io.restage.common.batch.BatchCodec;
+import io.restage.common.batch.BatchHeader;
+import io.restage.common.batch.Checksums;
+import io.restage.common.batch.Column;
+import io.restage.common.messages.AnonymizerReply;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.MessageCodec;
+import io.restage.stack.testing.KafkaProbe;
+import io.restage.stack.testing.StackTestResource;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.mindrot.jbcrypt.BCrypt;
+
+@QuarkusTest
+@QuarkusTestResource(StackTestResource.class)
+class AnonymizerServiceTest {
+    private static final List<Column> COLS = List.of(new Column("id", "bigint"), new Column("email", "text"),
+            new Column("full_name", "text"), new Column("password_hash", "text"));
+
+    @Test
+    void shouldAnonymizeBatchesForwardTheMarkerAndReportTheTable() {
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        byte[] rows = ("1\tadmin@prod.example.com\tThe Boss\t$2a$10$old\n"
+                + "2\tjane@corp.com\tJane Doe\t$2a$10$old\n").getBytes(StandardCharsets.UTF_8);
+        long checksum = Checksums.of(rows);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.BATCHES_EXPORTED.name(), key, BatchCodec.encode(
+                    BatchHeader.rows(id, "public.users", 0, 2, COLS, checksum, List.of()), rows));
+            kafka.send(Topics.BATCHES_EXPORTED.name(), key, BatchCodec.encode(
+                    BatchHeader.end(id, "public.users", 2, COLS, 1, checksum, List.of()), null, 0));
+
+            List<ConsumerRecord<String, byte[]>> out = kafka.readUntil(Topics.BATCHES_ANONYMIZED.name(),
+                    recs -> recs.stream().filter(r -> key.equals(r.key())).count() == 2, Duration.ofSeconds(60));
+            List<Batch> mine = out.stream().filter(r -> key.equals(r.key())).map(r -> BatchCodec.decode(r.value())).toList();
+            Batch clean = mine.get(0);
+            assertTrue(clean.header().anonymized());
+            assertEquals(checksum, clean.header().sourceChecksum(), "the source checksum travels unchanged");
+            assertEquals(1, clean.header().adminMatches());
+            String text = new String(clean.payload(), StandardCharsets.UTF_8);
+            assertFalse(text.contains("jane@corp.com") || text.contains("Jane Doe") || text.contains("$2a$10$old"), text);
+            String[] admin = text.split("\n")[0].split("\t");
+            assertEquals("1", admin[0]);
+            assertEquals("admin@staging.invalid", admin[1]);
+            assertTrue(BCrypt.checkpw("staging-admin", admin[3]));
+            String[] jane = text.split("\n")[1].split("\t");
+            assertTrue(BCrypt.checkpw("staging-password", jane[3]));
+            assertEquals(BatchHeader.Kind.END, mine.get(1).header().kind(), "the marker follows its batches");
+
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(30));
+            Event e = MessageCodec.decode(KafkaProbe.text(events.stream().filter(r -> id.equals(r.key())).findFirst().orElseThrow()), Event.class);
+            AnonymizerReply.TableAnonymized done = (AnonymizerReply.TableAnonymized) e;
+            assertEquals(2, done.rows());
+            assertTrue(done.ran().contains("public.users.email:email"));
+        }
+    }
+
+    @Test
+    void shouldReportABatchItCannotAnonymizeWithoutQuotingItsData() {
+        String id = UUID.randomUUID().toString();
+        List<Column> wrongType = List.of(new Column("id", "bigint"), new Column("email", "integer"));
+        byte[] rows = "1\t12345\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(id, "public.users"), BatchCodec.encode(
+                    BatchHeader.rows(id, "public.users", 0, 1, wrongType, Checksums.of(rows), List.of()), rows));
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(30));
+            Event e = MessageCodec.decode(KafkaProbe.text(events.stream().filter(r -> id.equals(r.key())).findFirst().orElseThrow()), Event.class);
+            AnonymizerReply.AnonymizationFailed failed = (AnonymizerReply.AnonymizationFailed) e;
+            assertTrue(failed.reason().contains("public.users.email") && failed.reason().contains("integer"), failed.reason());
+            assertFalse(failed.reason().contains("12345"));
+        }
+    }
+}

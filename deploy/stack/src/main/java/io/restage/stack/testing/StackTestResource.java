@@ -1,0 +1,85 @@
+package io.restage.stack.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.restage.stack.StackProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the real stack (Kafka, PostgreSQL, S3) for a service's {@code @QuarkusTest} and points the service at it:
+ * state database {@code restage}, environments {@code production} (database and bucket) and {@code staging}
+ * (accepts imports), and a small policy for {@code public.users}.
+ */
+public class StackTestResource implements QuarkusTestResourceLifecycleManager {
+    public static final String POLICY = """
+            policy:
+              secret: service-test-secret-0123456789
+              audit-table: import_export_audit
+              exclude-tables: [sessions]
+              staging-password: staging-password
+              bcrypt-cost: 4
+              tables:
+                users: { email: email, full_name: person-name, password_hash: password }
+              integrations:
+                partner_integrations: { api_key: null, enabled: false }
+              admin:
+                table: users
+                match-column: email
+                match-value: admin@prod.example.com
+                email: admin@staging.invalid
+                password-column: password_hash
+                password: staging-admin
+            """;
+
+    private static StackProcess stack;
+
+    /** The running stack, for tests that need to reach PostgreSQL or S3 directly. */
+    public static StackProcess stack() {
+        return stack;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path dir = Files.createTempDirectory("restage-stack-");
+            stack = StackProcess.start(dir, List.of("restage", "production", "staging"),
+                    List.of("production-media", "staging-media"), Duration.ofMinutes(2));
+            Path config = dir.resolve("restage.yaml");
+            Files.writeString(config, """
+                    environments:
+                      production:
+                        hostname: db.prod.example.com
+                        database: { url: "%s", user: postgres }
+                        bucket: { endpoint: "%s", access-key: "%s", secret-key: "%s", name: production-media }
+                      staging:
+                        hostname: staging.example.com
+                        allow-import: true
+                        database: { url: "%s", user: postgres }
+                        bucket: { endpoint: "%s", access-key: "%s", secret-key: "%s", name: staging-media }
+                    """.formatted(stack.jdbcUrl("production"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+                    stack.jdbcUrl("staging"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey()) + POLICY);
+            Map<String, String> props = new HashMap<>();
+            props.put("kafka.bootstrap.servers", stack.kafkaBootstrap());
+            props.put("quarkus.datasource.jdbc.url", stack.jdbcUrl("restage"));
+            props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + stack.postgresPort() + "/restage");
+            props.put("quarkus.datasource.username", "postgres");
+            props.put("restage.config-file", config.toString());
+            return props;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded stack for the test", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.restage.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restage.common.Topics;
+import io.restage.common.batch.Batch;
+import io.restage.common.batch.BatchCodec;
+import io.restage.common.batch.BatchHeader;
+import io.restage.common.batch.Checksums;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.ExportReply;
+import io.restage.common.messages.MessageCodec;
+import io.restage.common.messages.RefreshRequested;
+import io.restage.stack.testing.KafkaProbe;
+import io.restage.stack.testing.StackTestResource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(StackTestResource.class)
+class ExportServiceTest {
+    private static final int ROWS = 5000;
+
+    @BeforeAll
+    static void sourceData() throws Exception {
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("production"), "postgres", "");
+             Statement st = c.createStatement()) {
+            st.execute("create table if not exists users (id bigint primary key, email text not null, note text)");
+            st.execute("create table if not exists sessions (id text primary key)");
+            st.execute("truncate users, sessions");
+            st.execute("insert into users select i, 'user' || i || '@corp.com', repeat('x', i % 50) || E'\\t\\n' from generate_series(1, " + ROWS + ") i");
+            st.execute("insert into sessions values ('s1'), ('s2')");
+        }
+    }
+
+    @Test
+    void shouldExportEveryTableOnceInBoundedBatchesEndedByAVerifiableMarker() {
+        String id = UUID.randomUUID().toString();
+        RefreshRequested request = new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(), "production",
+                "staging", List.of(), false, "test");
+        RefreshRequested redelivered = new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(), "production",
+                "staging", List.of(), false, "test");
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            // when: the request arrives twice (redelivery)
+            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(request));
+            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(redelivered));
+
+            // then: the export completes once
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> id.equals(r.key()) && KafkaProbe.text(r).contains("ExportCompleted")),
+                    Duration.ofSeconds(60));
+            List<Event> mine = events.stream().filter(r -> id.equals(r.key()))
+                    .map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class)).toList();
+            assertEquals(1, mine.stream().filter(e -> e instanceof ExportReply.ExportStarted).count());
+            ExportReply.ExportCompleted done = (ExportReply.ExportCompleted) mine.stream()
+                    .filter(e -> e instanceof ExportReply.ExportCompleted).findFirst().orElseThrow();
+            assertEquals(ROWS, done.tables().stream().filter(t -> t.table().equals("public.users")).findFirst().orElseThrow().rows());
+            assertFalse(done.tables().stream().anyMatch(t -> t.table().equals("public.sessions")), "excluded tables are never read");
+
+            String key = Topics.batchKey(id, "public.users");
+            List<ConsumerRecord<String, byte[]>> batches = kafka.readUntil(Topics.BATCHES_EXPORTED.name(),
+                    recs -> recs.stream().anyMatch(r -> key.equals(r.key()) && BatchCodec.header(r.value()).kind() == BatchHeader.Kind.END),
+                    Duration.ofSeconds(30));
+            long rows = 0;
+            long checksum = 0;
+            Set<Long> seqs = new TreeSet<>();
+            BatchHeader end = null;
+            for (ConsumerRecord<String, byte[]> r : batches) {
+                if (!key.equals(r.key())) {
+                    continue;
+                }
+                Batch b = BatchCodec.decode(r.value());
+                if (b.header().kind() == BatchHeader.Kind.END) {
+                    end = b.header();
+                    continue;
+                }
+                assertTrue(seqs.add(b.header().seq()), "batch " + b.header().seq() + " sent twice");
+                assertTrue(b.header().rowCount() <= 1000, "batches are bounded");
+                assertTrue(r.value().length < b.payload().length, "payload is compressed on the wire");
+                assertEquals(List.of("id", "email", "note"), b.header().columns().stream().map(c -> c.name()).toList());
+                rows += b.header().rowCount();
+                checksum += Checksums.of(b.payload());
+            }
+            assertEquals(ROWS, rows);
+            assertEquals(ROWS, end.rowCount());
+            assertEquals(seqs.size(), end.batchCount());
+            assertEquals(end.tableChecksum(), checksum);
+        }
+    }
+}

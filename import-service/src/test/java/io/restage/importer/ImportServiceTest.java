@@ -1,0 +1,161 @@
+package io.restage.importer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restage.common.Topics;
+import io.restage.common.batch.BatchCodec;
+import io.restage.common.batch.BatchHeader;
+import io.restage.common.batch.Checksums;
+import io.restage.common.batch.Column;
+import io.restage.common.messages.Command;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.ExportReply;
+import io.restage.common.messages.ImportReply;
+import io.restage.common.messages.MessageCodec;
+import io.restage.common.messages.RefreshRequested;
+import io.restage.common.messages.TableCount;
+import io.restage.stack.testing.KafkaProbe;
+import io.restage.stack.testing.StackTestResource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(StackTestResource.class)
+class ImportServiceTest {
+    private static final List<Column> COLS = List.of(new Column("id", "bigint"), new Column("email", "text"),
+            new Column("updated_at", "timestamp with time zone"), new Column("legacy", "text"));
+
+    @BeforeEach
+    void staleTarget() throws Exception {
+        sql("drop table if exists users cascade", "drop table if exists import_export_audit", "drop table if exists leftovers",
+                "drop schema if exists restage cascade",
+                "create table users (id bigserial primary key, email text not null unique, updated_at timestamptz not null,"
+                        + " nickname text default 'n/a')",
+                "create function touch() returns trigger language plpgsql as $$ begin new.updated_at = now(); return new; end $$",
+                "create trigger touch before insert or update on users for each row execute function touch()",
+                "create table import_export_audit (id serial primary key, action text)",
+                "create table leftovers (id int primary key)",
+                "insert into users (email, updated_at) values ('stale1@x.test', now()), ('stale2@x.test', now())",
+                "insert into import_export_audit (action) values ('staging-only audit row')",
+                "insert into leftovers values (1)");
+    }
+
+    private static void sql(String... statements) throws Exception {
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("staging"), "postgres", "");
+             Statement st = c.createStatement()) {
+            for (String s : statements) {
+                if (s.startsWith("create function")) {
+                    st.execute("drop function if exists touch() cascade");
+                }
+                st.execute(s);
+            }
+        }
+    }
+
+    private static String query(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("staging"), "postgres", "");
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            StringBuilder sb = new StringBuilder();
+            while (rs.next()) {
+                sb.append(rs.getString(1)).append(';');
+            }
+            return sb.toString();
+        }
+    }
+
+    private static byte[] clean(String id, long seq, byte[] rows, long adminMatches) {
+        return BatchCodec.encode(BatchHeader.rows(id, "public.users", seq, count(rows),
+                COLS, Checksums.of(rows), List.of()).anonymized(Checksums.of(rows), adminMatches), rows);
+    }
+
+    private static long count(byte[] rows) {
+        long n = 0;
+        for (byte b : rows) {
+            n += b == '\n' ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static Event awaitEvent(KafkaProbe kafka, String id, Class<? extends Event> type) {
+        List<ConsumerRecord<String, byte[]>> recs = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                rs -> rs.stream().anyMatch(r -> id.equals(r.key()) && type.isInstance(MessageCodec.decode(KafkaProbe.text(r), Event.class))),
+                Duration.ofSeconds(60));
+        return recs.stream().filter(r -> id.equals(r.key())).map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class))
+                .filter(type::isInstance).findFirst().orElseThrow();
+    }
+
+    @Test
+    void shouldStageWithoutTouchingLiveTablesThenSwapInOneTransaction() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\told\n2\tu2@staging.invalid\t2020-01-02 00:00:00+00\t\\N\n".getBytes(StandardCharsets.UTF_8);
+        byte[] b1 = "40\tu40@staging.invalid\t2020-01-03 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester")));
+            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
+            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1)); // redelivered
+            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
+            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
+                    Checksums.of(b0) + Checksums.of(b1), List.of()).anonymized(0, 0), null, 0));
+            kafka.send(Topics.REFRESH_EVENTS.name(), id, MessageCodec.encode(new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
+                    id, Instant.now(), List.of(new TableCount("public.users", 3)), List.of())));
+
+            ImportReply.StagingCompleted staged = (ImportReply.StagingCompleted) awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
+            assertEquals(List.of(new TableCount("public.users", 3)), staged.staged());
+            assertEquals(List.of("public.users.legacy"), staged.droppedColumns());
+            assertEquals(List.of("public.users.nickname"), staged.defaultedColumns());
+            assertEquals(List.of("public.leftovers"), staged.missingTables());
+            assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"), "live tables untouched while staging");
+
+            Command.CommitImport commit = new Command.CommitImport(UUID.randomUUID().toString(), id, Instant.now(), "production",
+                    "staging", "tester", List.of(), List.of("public.users.email:email"));
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(commit));
+            awaitEvent(kafka, id, ImportReply.ImportCommitted.class);
+        }
+        assertEquals("1|admin@staging.invalid|2020-01-01 00:00:00+00|n/a;2|u2@staging.invalid|2020-01-02 00:00:00+00|n/a;"
+                        + "40|u40@staging.invalid|2020-01-03 00:00:00+00|n/a;",
+                query("select id || '|' || email || '|' || updated_at || '|' || nickname from users order by id"),
+                "ids preserved, the trigger did not fire, target-only columns defaulted");
+        assertEquals("41;", query("select nextval('users_id_seq')"), "the sequence is past the max");
+        assertEquals("staging-only audit row;", query("select action from import_export_audit"));
+        assertEquals("0;", query("select count(*) from leftovers"), "tables only in the target are emptied");
+        assertEquals("tester;", query("select requested_by from restage.refresh_audit where refresh_id = '" + id + "'"));
+        assertEquals("", query("select nspname from pg_namespace where nspname like 'restage_stage_%'"));
+    }
+
+    @Test
+    void shouldFailStagingWhenRowsAreMissingAndDiscardEverythingStaged() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester")));
+            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
+            // the end marker claims two batches: one was lost
+            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+                    Checksums.of(b0) + 1, List.of()).anonymized(0, 0), null, 0));
+            ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
+            assertTrue(failed.reason().contains("checksum"), failed.reason());
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.DiscardStaging(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging")));
+            awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
+        }
+        assertEquals("", query("select nspname from pg_namespace where nspname like 'restage_stage_%'"));
+        assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"));
+    }
+}
