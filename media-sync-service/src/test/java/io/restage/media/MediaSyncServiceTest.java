@@ -1,0 +1,131 @@
+package io.restage.media;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restage.common.Topics;
+import io.restage.common.messages.Command;
+import io.restage.common.messages.Event;
+import io.restage.common.messages.MediaReply;
+import io.restage.common.messages.MessageCodec;
+import io.restage.stack.testing.KafkaProbe;
+import io.restage.stack.testing.StackTestResource;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(StackTestResource.class)
+class MediaSyncServiceTest {
+    private MinioClient s3;
+
+    @BeforeEach
+    void buckets() throws Exception {
+        s3 = MinioClient.builder().endpoint(StackTestResource.stack().s3Endpoint())
+                .credentials(StackTestResource.stack().s3AccessKey(), StackTestResource.stack().s3SecretKey()).build();
+        for (String bucket : List.of("production-media", "staging-media")) {
+            for (String key : listing(bucket).keySet()) {
+                s3.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+            }
+        }
+        put("production-media", "a.txt", "prod a");
+        put("production-media", "dir/b.txt", "prod b");
+        put("production-media", "same.txt", "same");
+        put("staging-media", "a.txt", "staging a (stale)");
+        put("staging-media", "same.txt", "same");
+        put("staging-media", "only-staging.txt", "to be pruned");
+    }
+
+    private void put(String bucket, String key, String content) throws Exception {
+        byte[] b = content.getBytes(StandardCharsets.UTF_8);
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(new ByteArrayInputStream(b), (long) b.length, null).build());
+    }
+
+    private TreeMap<String, String> listing(String bucket) throws Exception {
+        TreeMap<String, String> out = new TreeMap<>();
+        for (Result<Item> r : s3.listObjects(ListObjectsArgs.builder().bucket(bucket).recursive(true).build())) {
+            out.put(r.get().objectName(), r.get().etag().replace("\"", ""));
+        }
+        return out;
+    }
+
+    private String read(String bucket, String key) throws Exception {
+        try (InputStream in = s3.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static <T extends Event> T await(KafkaProbe kafka, String id, Class<T> type) {
+        List<ConsumerRecord<String, byte[]>> recs = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                rs -> rs.stream().anyMatch(r -> id.equals(r.key()) && type.isInstance(MessageCodec.decode(KafkaProbe.text(r), Event.class))),
+                Duration.ofSeconds(60));
+        return recs.stream().filter(r -> id.equals(r.key())).map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class))
+                .filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
+    }
+
+    @Test
+    void shouldCopyOnlyNewAndChangedObjectsThenRevertToExactlyTheOldBucket() throws Exception {
+        TreeMap<String, String> before = listing("staging-media");
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging")));
+            MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
+            assertEquals(2, copied.copied());
+            assertEquals(1, copied.unchanged());
+            assertEquals(1, copied.overwritten());
+            assertEquals("prod a", read("staging-media", "a.txt"));
+            assertTrue(listing("staging-media").containsKey("only-staging.txt"), "nothing is deleted before the commit");
+
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.RevertMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging")));
+            MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
+            assertEquals(1, reverted.removed());
+            assertEquals(1, reverted.restored());
+        }
+        assertEquals(before, listing("staging-media"), "same keys and ETags as before the copy, no backups left");
+        assertEquals("staging a (stale)", read("staging-media", "a.txt"));
+    }
+
+    @Test
+    void shouldPruneAfterTheCommitSoTheTargetEqualsTheSource() throws Exception {
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging")));
+            await(kafka, id, MediaReply.MediaCopied.class);
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.PruneMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging")));
+            assertEquals(1, await(kafka, id, MediaReply.MediaPruned.class).deleted());
+        }
+        assertEquals(listing("production-media").keySet(), listing("staging-media").keySet());
+    }
+
+    @Test
+    void shouldRefuseToPruneWhenTheCopyNeverCompleted() {
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.PruneMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging")));
+            MediaReply.MediaPruneFailed f = await(kafka, id, MediaReply.MediaPruneFailed.class);
+            assertTrue(f.reason().contains("nothing is deleted"), f.reason());
+        }
+    }
+}
