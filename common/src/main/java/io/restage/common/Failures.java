@@ -20,10 +20,24 @@ public final class Failures {
         if (nl > 0) {
             msg = msg.substring(0, nl);
         }
-        if (root instanceof SQLException sql && sql.getSQLState() != null) {
-            msg = msg + " (SQLSTATE " + sql.getSQLState() + ")";
+        if (root instanceof SQLException sql) {
+            msg = withholdValues(msg);
+            if (sql.getSQLState() != null) {
+                msg = msg + " (SQLSTATE " + sql.getSQLState() + ")";
+            }
         }
         return msg.length() > 1000 ? msg.substring(0, 1000) + "..." : msg;
+    }
+
+    /**
+     * PostgreSQL quotes the offending value in some messages ({@code invalid input syntax for type integer: "abc"},
+     * {@code value "99999" is out of range}, {@code malformed array literal: "..."}); a value may be personal data,
+     * so it is withheld. Quoted identifiers elsewhere in the message stay.
+     */
+    static String withholdValues(String msg) {
+        return msg.replaceAll(": \"(?:[^\"]|\"\")*\"\\s*$", ": <value withheld>")
+                .replaceAll("value \"(?:[^\"]|\"\")*\"", "value <withheld>")
+                .replaceAll("(literal|input): \"(?:[^\"]|\"\")*\"", "$1: <value withheld>");
     }
 
     /** I/O and connection problems are worth retrying; everything else is a business failure. */

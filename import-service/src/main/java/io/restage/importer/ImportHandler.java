@@ -1,6 +1,7 @@
 package io.restage.importer;
 
 import io.restage.common.Failures;
+import io.restage.common.Retry;
 import io.restage.common.batch.Batch;
 import io.restage.common.batch.BatchCodec;
 import io.restage.common.batch.BatchHeader;
@@ -82,7 +83,33 @@ public class ImportHandler {
             return;
         }
         StagingArea area = new StagingArea(peek.refreshId());
-        try (Connection c = Connections.open(config.environment(entry.get().target()), "restage-import")) {
+        String problem;
+        try {
+            // Retrying is safe: the batch ledger row is written in the same transaction as the rows.
+            problem = Retry.retriable(() -> stage(entry.get().target(), area, batch), 5, Duration.ofMillis(500));
+        } catch (Exception e) {
+            fail(peek.refreshId(), "staging " + peek.table() + " in '" + entry.get().target() + "' failed: " + Failures.describe(e), publish);
+            return;
+        }
+        if (problem != null && !problem.equals("pending")) {
+            fail(peek.refreshId(), problem, publish);
+            return;
+        }
+        if (ledger.find(peek.refreshId()).map(x -> x.status() == Status.DISCARDED).orElse(false)) {
+            // a discard ran while this batch was being staged: drop what the batch may have re-created
+            try (Connection c = Connections.open(config.environment(entry.get().target()), "restage-import")) {
+                area.drop(c);
+            }
+            return;
+        }
+        if (batch.header().kind() == BatchHeader.Kind.END) {
+            checkComplete(peek.refreshId(), publish);
+        }
+    }
+
+    /** Stages one batch (or records an end marker) in one transaction; returns the table's completeness problem, if any. */
+    private String stage(String targetName, StagingArea area, Batch batch) throws Exception {
+        try (Connection c = Connections.open(config.environment(targetName), "restage-import")) {
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
             area.ensure(c);
             c.setAutoCommit(false);
@@ -97,22 +124,7 @@ public class ImportHandler {
                 c.rollback();
                 throw e;
             }
-            if (batch.header().kind() == BatchHeader.Kind.END) {
-                String problem = area.verify(c, peek.table());
-                if (problem != null && !problem.equals("pending")) {
-                    fail(peek.refreshId(), problem, publish);
-                    return;
-                }
-            }
-        } catch (Exception e) {
-            if (Failures.isRetriable(e)) {
-                throw e; // redelivered by the broker; the ledger makes the retry safe
-            }
-            fail(peek.refreshId(), "staging " + peek.table() + " in '" + entry.get().target() + "' failed: " + Failures.describe(e), publish);
-            return;
-        }
-        if (batch.header().kind() == BatchHeader.Kind.END) {
-            checkComplete(peek.refreshId(), publish);
+            return batch.header().kind() == BatchHeader.Kind.END ? area.verify(c, batch.header().table()) : null;
         }
     }
 
@@ -238,8 +250,20 @@ public class ImportHandler {
         if (entry.isPresent()) {
             ledger.set(cmd.refreshId(), Status.DISCARDED);
         }
-        try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
-            new StagingArea(cmd.refreshId()).drop(c);
+        try {
+            Retry.retriable(() -> {
+                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                    new StagingArea(cmd.refreshId()).drop(c);
+                }
+                return null;
+            }, 5, Duration.ofMillis(500));
+        } catch (Exception e) {
+            String reason = "cannot drop the staged data of refresh " + cmd.refreshId() + " in '" + cmd.target() + "': "
+                    + Failures.describe(e) + "; live tables are untouched, drop schema " + StagingArea.schemaFor(cmd.refreshId())
+                    + " by hand";
+            LOG.errorf("refresh %s: %s", cmd.refreshId(), reason);
+            publish.accept(new ImportReply.StagingDiscardFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
+            return;
         }
         LOG.infof("refresh %s: staging discarded in '%s'", cmd.refreshId(), cmd.target());
         publish.accept(new ImportReply.StagingDiscarded(Message.newId(), cmd.refreshId(), Instant.now()));

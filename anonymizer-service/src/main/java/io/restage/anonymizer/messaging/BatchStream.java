@@ -5,19 +5,19 @@ import io.restage.common.messages.Event;
 import io.restage.common.messages.MessageCodec;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
 
 /**
- * Reads {@code batches.exported}, writes {@code batches.anonymized} (same key, so a table's order holds) and
- * {@code refresh.events} (TableAnonymized, AnonymizationFailed). The raw record is acknowledged only after its
- * clean twin is written.
+ * Reads {@code batches.exported}; writes {@code batches.anonymized} (same key, so a table's order holds) and
+ * {@code refresh.events} (TableAnonymized, AnonymizationFailed). A raw record is acknowledged only after its clean
+ * twin is acknowledged by the broker. A batch that cannot be anonymized becomes an AnonymizationFailed event (the
+ * refresh is compensated) and the stream goes on with other refreshes: an exception here would stop the channel.
  */
 @ApplicationScoped
 public class BatchStream {
@@ -27,31 +27,34 @@ public class BatchStream {
     @Channel("refresh-events")
     MutinyEmitter<String> events;
 
+    @Channel("batches-anonymized")
+    MutinyEmitter<byte[]> clean;
+
     public BatchStream(AnonymizerHandler handler) {
         this.handler = handler;
     }
 
     @Incoming("batches-exported")
-    @Outgoing("batches-anonymized")
     @Blocking
-    public Message<byte[]> process(Message<byte[]> in) {
-        Object key = in.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getKey).orElse(null);
+    public void process(ConsumerRecord<String, byte[]> in) {
         AnonymizerHandler.Output out;
         try {
-            out = handler.handle(in.getPayload());
+            out = handler.handle(in.value());
         } catch (RuntimeException e) {
-            Event failure = handler.failure(in.getPayload(), e);
-            LOG.errorf("anonymization failed: %s", failure == null ? "unreadable batch record" : ((io.restage.common.messages.Event.Failure) failure).reason());
-            if (failure != null) {
-                publish(failure);
+            Event failure = handler.failure(in.value(), e);
+            if (failure == null) {
+                LOG.errorf("skipped an unreadable record at %s-%d@%d: %s", in.topic(), in.partition(), in.offset(), e.getMessage());
+                return;
             }
-            throw e;
+            LOG.errorf("refresh %s: %s", failure.refreshId(), ((Event.Failure) failure).reason());
+            publish(failure);
+            return;
         }
+        clean.sendMessageAndAwait(Message.of(out.record())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(in.key()).build()));
         if (out.event() != null) {
             publish(out.event());
         }
-        return in.withPayload(out.record())
-                .addMetadata(OutgoingKafkaRecordMetadata.builder().withKey(key).build());
     }
 
     private void publish(Event event) {

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = ImportReply.StagingCompleted.class, name = "StagingCompleted"),
         @JsonSubTypes.Type(value = ImportReply.StagingFailed.class, name = "StagingFailed"),
         @JsonSubTypes.Type(value = ImportReply.StagingDiscarded.class, name = "StagingDiscarded"),
+        @JsonSubTypes.Type(value = ImportReply.StagingDiscardFailed.class, name = "StagingDiscardFailed"),
         @JsonSubTypes.Type(value = ImportReply.ImportCommitted.class, name = "ImportCommitted"),
         @JsonSubTypes.Type(value = ImportReply.CommitFailed.class, name = "CommitFailed"),
         @JsonSubTypes.Type(value = MediaReply.MediaCopied.class, name = "MediaCopied"),

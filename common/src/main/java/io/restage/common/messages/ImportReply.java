@@ -23,6 +23,11 @@ public sealed interface ImportReply extends Event {
     record StagingDiscarded(String eventId, String refreshId, Instant occurredAt) implements ImportReply {
     }
 
+    /** Compensation failed: staged data could not be dropped. An operator must look (the live tables are untouched). */
+    record StagingDiscardFailed(String eventId, String refreshId, Instant occurredAt, String reason)
+            implements ImportReply, Event.Failure {
+    }
+
     /** The pivot happened: the target holds the new data. */
     record ImportCommitted(String eventId, String refreshId, Instant occurredAt, List<TableCount> imported)
             implements ImportReply {

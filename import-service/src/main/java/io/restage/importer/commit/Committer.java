@@ -138,37 +138,54 @@ public final class Committer {
         }
     }
 
-    /** Every serial/identity sequence of a refreshed table (or of its partitioned parent) is set past its maximum. */
+    /**
+     * Every sequence a refreshed table draws from (serial and identity columns, and plain {@code DEFAULT nextval(...)}
+     * columns whose sequence is not OWNED BY them, also through a partitioned parent) is set just past the largest
+     * value of every column that uses it, so the next insert in staging cannot collide with a copied id.
+     */
     private static void resetSequences(Connection c, List<String> tables) throws SQLException {
         String sql = """
-                select distinct format('%I.%I', sn.nspname, s.relname), format('%I.%I', tn.nspname, t.relname), quote_ident(a.attname)
-                from pg_depend d
-                join pg_class s on s.oid = d.objid and s.relkind = 'S'
-                join pg_namespace sn on sn.oid = s.relnamespace
-                join pg_class t on t.oid = d.refobjid
-                join pg_namespace tn on tn.oid = t.relnamespace
-                join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
-                where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')
-                  and (tn.nspname || '.' || t.relname = any (?)
+                with uses as (
+                    select d.objid as seq, d.refobjid as rel, d.refobjsubid as attnum
+                    from pg_depend d
+                    where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')
+                    union
+                    select d.refobjid, ad.adrelid, ad.adnum
+                    from pg_attrdef ad
+                    join pg_depend d on d.classid = 'pg_attrdef'::regclass and d.objid = ad.oid and d.refclassid = 'pg_class'::regclass
+                ), seq_uses as (
+                    select u.seq, u.rel, a.attname
+                    from uses u
+                    join pg_class s on s.oid = u.seq and s.relkind = 'S'
+                    join pg_attribute a on a.attrelid = u.rel and a.attnum = u.attnum
+                ), touched as (
+                    select distinct su.seq from seq_uses su
+                    join pg_class t on t.oid = su.rel join pg_namespace tn on tn.oid = t.relnamespace
+                    where tn.nspname || '.' || t.relname = any (?)
                        or exists (select 1 from pg_inherits i join pg_class ch on ch.oid = i.inhrelid
                                   join pg_namespace chn on chn.oid = ch.relnamespace
-                                  where i.inhparent = t.oid and chn.nspname || '.' || ch.relname = any (?)))
+                                  where i.inhparent = t.oid and chn.nspname || '.' || ch.relname = any (?))
+                )
+                select su.seq::regclass::text, su.rel::regclass::text, quote_ident(su.attname)
+                from seq_uses su where su.seq in (select seq from touched)
+                order by 1
                 """;
-        List<String[]> seqs = new ArrayList<>();
+        java.util.Map<String, List<String>> maxima = new java.util.LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             java.sql.Array arr = c.createArrayOf("text", tables.toArray());
             ps.setArray(1, arr);
             ps.setArray(2, arr);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    seqs.add(new String[]{rs.getString(1), rs.getString(2), rs.getString(3)});
+                    maxima.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                            .add("(select max(" + rs.getString(3) + ") from " + rs.getString(2) + ")");
                 }
             }
         }
         try (Statement st = c.createStatement()) {
-            for (String[] s : seqs) {
-                st.execute("select setval('" + s[0].replace("'", "''") + "', coalesce((select max(" + s[2] + ") from " + s[1]
-                        + "), 0) + 1, false)");
+            for (java.util.Map.Entry<String, List<String>> e : maxima.entrySet()) {
+                String max = e.getValue().size() == 1 ? e.getValue().get(0) : "greatest(" + String.join(", ", e.getValue()) + ")";
+                st.execute("select setval('" + e.getKey().replace("'", "''") + "', coalesce(" + max + ", 0) + 1, false)");
             }
         }
     }

@@ -43,6 +43,8 @@ public class Refresh {
         public Instant startedAt;
         public Instant endedAt;
         public String error;
+        /** Null until the step is undone: COMPENSATING, COMPENSATED or COMPENSATION_FAILED. */
+        public StepStatus compensation;
     }
 
     public static class TableStats {

@@ -8,6 +8,7 @@ import io.restage.common.messages.ExportReply.ExportStarted;
 import io.restage.common.messages.ImportReply.CommitFailed;
 import io.restage.common.messages.ImportReply.ImportCommitted;
 import io.restage.common.messages.ImportReply.StagingCompleted;
+import io.restage.common.messages.ImportReply.StagingDiscardFailed;
 import io.restage.common.messages.ImportReply.StagingDiscarded;
 import io.restage.common.messages.ImportReply.StagingFailed;
 import io.restage.common.messages.MediaReply.MediaCopied;
@@ -64,6 +65,7 @@ public final class Transitions {
             row(RUNNING, CommitFailed.class, (r, e, c) -> c.fail(Step.COMMIT, e.reason())),
             row(RUNNING, CancelRequested.class, Transitions::cancel),
             row(COMPENSATING, StagingDiscarded.class, (r, e, c) -> c.compensated(Step.STAGE)),
+            row(COMPENSATING, StagingDiscardFailed.class, (r, e, c) -> c.compensationFailed(Step.STAGE, e.reason())),
             row(COMPENSATING, MediaReverted.class, Transitions::mediaReverted),
             row(COMPENSATING, MediaRevertFailed.class, (r, e, c) -> c.compensationFailed(Step.MEDIA_COPY, e.reason())),
             row(COMPENSATING, CancelRequested.class, (r, e, c) -> r.cancelRequested = true));
@@ -307,19 +309,25 @@ public final class Transitions {
         }
 
         void compensated(Step s) {
-            if (r.statusOf(s) != StepStatus.COMPENSATING) {
-                ignore("compensation reply for step " + s + " which is " + r.statusOf(s));
+            Refresh.StepState st = r.step(s);
+            if (st.compensation != StepStatus.COMPENSATING) {
+                ignore("compensation reply for step " + s + " whose compensation is " + st.compensation);
                 return;
             }
-            Refresh.StepState st = r.step(s);
-            st.status = StepStatus.COMPENSATED;
+            st.compensation = StepStatus.COMPENSATED;
+            if (st.status != StepStatus.FAILED) {
+                st.status = StepStatus.COMPENSATED;
+            }
             st.endedAt = now;
             next();
         }
 
         void compensationFailed(Step s, String reason) {
             Refresh.StepState st = r.step(s);
-            st.status = StepStatus.COMPENSATION_FAILED;
+            st.compensation = StepStatus.COMPENSATION_FAILED;
+            if (st.status != StepStatus.FAILED) {
+                st.status = StepStatus.COMPENSATION_FAILED;
+            }
             st.error = reason;
             st.endedAt = now;
             r.status = RefreshStatus.COMPENSATION_FAILED;
@@ -327,35 +335,39 @@ public final class Transitions {
             r.finishedAt = now;
         }
 
+        /**
+         * Undoes the next step, latest first. A step that ran, runs or failed half-way is undone (its compensation
+         * copes with an action that never ran); a step whose failed state stays visible keeps FAILED as its status.
+         */
         private void next() {
             List<SagaDefinition.StepDef> reversed = new ArrayList<>(SagaDefinition.STEPS);
             java.util.Collections.reverse(reversed);
             for (SagaDefinition.StepDef d : reversed) {
-                StepStatus st = r.statusOf(d.step());
-                if (!d.step().beforePivot() && d.step() != Step.COMMIT) {
-                    continue;
+                Refresh.StepState st = r.step(d.step());
+                if (!d.step().beforePivot()) {
+                    continue; // the commit never happened (it failed and rolled back, or never started)
                 }
-                if (st == StepStatus.COMPENSATING) {
+                if (st.compensation == StepStatus.COMPENSATING) {
                     return; // still waiting for this one
                 }
-                if (st != StepStatus.DONE && st != StepStatus.RUNNING && st != StepStatus.FAILED) {
+                if (st.compensation != null
+                        || (st.status != StepStatus.DONE && st.status != StepStatus.RUNNING && st.status != StepStatus.FAILED)) {
                     continue;
                 }
                 if (d.compensation() == null) {
-                    if (st == StepStatus.RUNNING) {
-                        r.step(d.step()).status = StepStatus.COMPENSATED; // aborted, nothing to undo
-                        r.step(d.step()).endedAt = now;
-                    } else if (st == StepStatus.DONE) {
-                        r.step(d.step()).status = StepStatus.COMPENSATED;
+                    st.compensation = StepStatus.COMPENSATED; // nothing to undo (aborted, or no side effect)
+                    if (st.status != StepStatus.FAILED) {
+                        st.status = StepStatus.COMPENSATED;
+                        st.endedAt = now;
                     }
                     continue;
                 }
-                r.step(d.step()).status = StepStatus.COMPENSATING;
+                st.compensation = StepStatus.COMPENSATING;
                 out.add(d.compensation().apply(r, now));
                 if (d.awaitsCompensationReply()) {
                     return;
                 }
-                r.step(d.step()).status = StepStatus.COMPENSATED;
+                st.compensation = StepStatus.COMPENSATED;
             }
             r.status = r.cancelRequested ? RefreshStatus.CANCELLED : RefreshStatus.FAILED;
             r.finishedAt = now;

@@ -152,7 +152,8 @@ class OrchestratorServiceTest {
         }
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/refreshes/" + id[0]).get("status").asText().equals("FAILED"));
         JsonNode r = get("/api/refreshes/" + id[0]);
-        assertEquals("COMPENSATED", r.get("steps").get("STAGE").get("status").asText());
+        assertEquals("FAILED", r.get("steps").get("STAGE").get("status").asText());
+        assertEquals("COMPENSATED", r.get("steps").get("STAGE").get("compensation").asText());
         assertEquals("value too long for column", r.get("error").asText());
     }
 

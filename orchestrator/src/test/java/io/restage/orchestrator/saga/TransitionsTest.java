@@ -94,7 +94,11 @@ class TransitionsTest {
         Command.CancelExport abort = find(Command.CancelExport.class);
         assertEquals(find(RefreshRequested.class).refreshId(), abort.refreshId());
         assertInstanceOf(Command.DiscardStaging.class, last());
-        assertEquals(StepStatus.COMPENSATING, r.statusOf(Step.STAGE));
+        assertEquals(StepStatus.FAILED, r.statusOf(Step.STAGE), "the failed step stays visibly failed");
+        assertEquals(StepStatus.COMPENSATING, r.step(Step.STAGE).compensation, "while its partial work is undone");
+        on(r, new ImportReply.StagingDiscarded("e2", ID, T));
+        assertEquals(StepStatus.COMPENSATED, r.step(Step.STAGE).compensation);
+        assertEquals(RefreshStatus.FAILED, r.status);
     }
 
     @Test

@@ -1,0 +1,75 @@
+package io.restage.launcher;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Small JDBC helpers for the end-to-end tests. */
+final class Db {
+    static Connection open(String url) throws SQLException {
+        return DriverManager.getConnection(url, "postgres", "");
+    }
+
+    static List<String> column(String url, String sql) throws SQLException {
+        try (Connection c = open(url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        }
+    }
+
+    static String one(String url, String sql) throws SQLException {
+        List<String> l = column(url, sql);
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    static void exec(String url, String... statements) throws SQLException {
+        try (Connection c = open(url); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    /** Leaf tables of the application's schemas (restage's own left out). */
+    static List<String> tables(String url) throws SQLException {
+        return column(url, "select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where c.relkind = 'r' and n.nspname not in ('pg_catalog','information_schema','restage')"
+                + " and n.nspname not like 'pg\\_%' and n.nspname not like 'restage\\_stage\\_%' order by 1");
+    }
+
+    /**
+     * A fingerprint of a database: every table's rows (md5 over all rows in a stable order), every sequence's
+     * position, and restage's leftovers (staging schemas). Equal fingerprints mean the data is identical.
+     */
+    static Map<String, String> fingerprint(String url) throws SQLException {
+        Map<String, String> out = new TreeMap<>();
+        for (String t : tables(url)) {
+            out.put(t, one(url, "select count(*) || ':' || coalesce(md5(string_agg(x.t, E'\\n' order by x.t)), '') from (select "
+                    + "r::text as t from " + t + " r) x"));
+        }
+        for (String s : column(url, "select format('%I.%I', schemaname, sequencename) from pg_sequences order by 1")) {
+            out.put("sequence " + s, one(url, "select last_value || ',' || is_called from " + s));
+        }
+        out.put("staging schemas", String.join(",", column(url, "select nspname from pg_namespace where nspname like 'restage\\_stage\\_%'")));
+        return out;
+    }
+
+    /** md5 of a table's rows projected on some columns, in a stable order. */
+    static String projection(String url, String table, List<String> columns) throws SQLException {
+        String cols = String.join(", ", columns.stream().map(c -> "\"" + c + "\"").toList());
+        return one(url, "select count(*) || ':' || coalesce(md5(string_agg(x.t, E'\\n' order by x.t)), '') from (select row("
+                + cols + ")::text as t from " + table + ") x");
+    }
+
+    private Db() {
+    }
+}

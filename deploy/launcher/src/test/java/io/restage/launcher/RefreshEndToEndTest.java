@@ -1,0 +1,321 @@
+package io.restage.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.Result;
+import io.minio.messages.Item;
+import io.restage.common.Json;
+import io.restage.stack.StackProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.mindrot.jbcrypt.BCrypt;
+
+/**
+ * The five services as separate processes against the real stack (KRaft Kafka, PostgreSQL, S3Proxy). Failures are
+ * injected into every step before the pivot through real, broken inputs; the target must stay identical.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RefreshEndToEndTest {
+    private static final String PAGILA_RULES = """
+                customer: { email: email, first_name: first-name, last_name: last-name }
+                staff: { email: email, first_name: first-name, last_name: last-name, username: first-name, password: password }
+                address: { address: scrub, address2: null, phone: phone, postal_code: { transformer: constant, value: "00000" } }
+            """;
+    private static final Map<String, List<String>> PAGILA_RULED = Map.of(
+            "public.customer", List.of("email", "first_name", "last_name"),
+            "public.staff", List.of("email", "first_name", "last_name", "username", "password"),
+            "public.address", List.of("address", "address2", "phone", "postal_code"));
+
+    private StackProcess stack;
+    private ServiceProcesses services;
+    private MinioClient s3;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void startEverything() throws Exception {
+        Path root = ServiceProcesses.findRepoRoot();
+        Path work = Files.createTempDirectory("restage-e2e-");
+        stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
+                "prod_bad_types", "prod_bad_data", "prod_no_admin", "pagila_prod", "pagila_staging"), List.of(), Duration.ofMinutes(3));
+        for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin")) {
+            try (Connection c = Db.open(stack.jdbcUrl(db))) {
+                DemoData.createSchema(c);
+                boolean stale = db.startsWith("staging");
+                DemoData.load(c, stale ? DemoData.Size.STAGING : DemoData.Size.PRODUCTION, stale ? "stale" : "prod", db.hashCode());
+            }
+        }
+        // Broken sources, one per step: a column type no transformer accepts (anonymize), a value the target's type
+        // rejects (stage), no admin row (stage's admin check); a target whose constraint rejects the data (commit).
+        Db.exec(stack.jdbcUrl("prod_bad_types"), "alter table users alter column phone type bigint using 0");
+        Db.exec(stack.jdbcUrl("prod_bad_data"), "alter table messages alter column sent_at type text",
+                "update messages set sent_at = 'not a date' where id = 2999");
+        Db.exec(stack.jdbcUrl("prod_no_admin"), "update users set email = 'not-the-admin@prod-corp.com' where id = 1");
+        Db.exec(stack.jdbcUrl("staging_strict"), "alter table partner_integrations add constraint no_salesforce"
+                + " check (partner <> 'salesforce') not valid");
+        s3 = MinioClient.builder().endpoint(stack.s3Endpoint()).credentials(stack.s3AccessKey(), stack.s3SecretKey()).build();
+        DemoData.loadBucket(s3, "production-media", DemoData.Size.PRODUCTION, "prod", 0);
+        DemoData.loadBucket(s3, "staging-media", DemoData.Size.STAGING, "stale", 5);
+
+        Path pagila = root.resolve("../shared/fixtures/pagila").normalize();
+        for (String db : List.of("pagila_prod", "pagila_staging")) {
+            try (Connection c = Db.open(stack.jdbcUrl(db))) {
+                SqlScript.run(c, pagila.resolve("pagila-schema.sql"));
+            }
+        }
+        try (Connection c = Db.open(stack.jdbcUrl("pagila_prod"))) {
+            SqlScript.run(c, pagila.resolve("pagila-data.sql"));
+        }
+
+        String policy = Environments.DEMO_POLICY.replace("  tables:\n", "  tables:\n" + PAGILA_RULES);
+        Path config = Environments.write(work.resolve("restage.yaml"), stack, policy,
+                new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
+                new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true),
+                new Environments.Env("staging-strict", "staging_strict", "staging-media", "strict.prod-corp.internal", true),
+                new Environments.Env("broken-source", "does_not_exist", "production-media", "broken.internal", false),
+                new Environments.Env("bad-types", "prod_bad_types", "production-media", "bad-types.internal", false),
+                new Environments.Env("bad-data", "prod_bad_data", "production-media", "bad-data.internal", false),
+                new Environments.Env("no-admin", "prod_no_admin", "production-media", "no-admin.internal", false),
+                new Environments.Env("missing-media", "production", "no-such-bucket", "missing-media.internal", false),
+                new Environments.Env("pagila-prod", "pagila_prod", null, "pagila.prod.internal", false),
+                new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true));
+        services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
+        services.startAll(Duration.ofMinutes(3));
+    }
+
+    @AfterAll
+    void stopEverything() {
+        if (services != null) {
+            services.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    // ---- helpers ----
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + path))
+                .header("Content-Type", "application/json").header("X-Restage-Operator", "e2e")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode get(String path) throws Exception {
+        return Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private static String request(String source, String target, String hostname, boolean media) {
+        return "{\"source\":\"" + source + "\",\"target\":\"" + target + "\",\"confirmTarget\":\"" + hostname + "\",\"media\":" + media + "}";
+    }
+
+    /** Starts a refresh and waits until it has ended; returns its report. */
+    private JsonNode refresh(String body) throws Exception {
+        HttpResponse<String> r = post("/api/refreshes", body);
+        assertEquals(202, r.statusCode(), r.body());
+        String id = Json.MAPPER.readTree(r.body()).get("id").asText();
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
+        return get("/api/refreshes/" + id);
+    }
+
+    private Map<String, String> bucket(String name) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        for (Result<Item> r : s3.listObjects(ListObjectsArgs.builder().bucket(name).recursive(true).build())) {
+            out.put(r.get().objectName(), r.get().etag().replace("\"", "") + "/" + r.get().size());
+        }
+        return out;
+    }
+
+    private void assertFailsBeforePivotLeavingTargetUntouched(String source, String target, String hostname, String failedStep,
+                                                              String reasonContains) throws Exception {
+        Map<String, String> dbBefore = Db.fingerprint(stack.jdbcUrl(target.equals("staging") ? "staging" : "staging_strict"));
+        Map<String, String> bucketBefore = bucket("staging-media");
+        JsonNode r = refresh(request(source, target, hostname, true));
+        assertEquals("FAILED", r.get("status").asText(), r.toPrettyString());
+        assertEquals("FAILED", r.get("steps").get(failedStep).get("status").asText(), r.toPrettyString());
+        assertTrue(r.get("error").asText().contains(reasonContains), r.get("error").asText());
+        assertEquals("PENDING", r.get("steps").get("COMMIT").get("status").asText().equals("FAILED") ? "PENDING"
+                : r.get("steps").get("COMMIT").get("status").asText());
+        assertEquals(dbBefore, Db.fingerprint(stack.jdbcUrl(target.equals("staging") ? "staging" : "staging_strict")),
+                "the target database is exactly as before");
+        assertEquals(bucketBefore, bucket("staging-media"), "the target bucket has the same keys and ETags as before");
+    }
+
+    // ---- failures before the pivot: the target stays exactly as it was ----
+
+    @Test
+    @Order(1)
+    void shouldKeepTargetUntouchedWhenExportFails() throws Exception {
+        assertFailsBeforePivotLeavingTargetUntouched("broken-source", "staging", "staging.prod-corp.internal", "EXPORT", "does_not_exist");
+    }
+
+    @Test
+    @Order(2)
+    void shouldKeepTargetUntouchedWhenAnonymizationFails() throws Exception {
+        assertFailsBeforePivotLeavingTargetUntouched("bad-types", "staging", "staging.prod-corp.internal", "ANONYMIZE", "public.users.phone");
+    }
+
+    @Test
+    @Order(3)
+    void shouldKeepTargetUntouchedWhenStagingFails() throws Exception {
+        assertFailsBeforePivotLeavingTargetUntouched("bad-data", "staging", "staging.prod-corp.internal", "STAGE", "public.messages");
+    }
+
+    @Test
+    @Order(4)
+    void shouldKeepTargetUntouchedWhenTheAdminRowIsMissing() throws Exception {
+        assertFailsBeforePivotLeavingTargetUntouched("no-admin", "staging", "staging.prod-corp.internal", "STAGE", "admin rule");
+    }
+
+    @Test
+    @Order(5)
+    void shouldKeepTargetUntouchedWhenMediaCopyFails() throws Exception {
+        assertFailsBeforePivotLeavingTargetUntouched("missing-media", "staging", "staging.prod-corp.internal", "MEDIA_COPY", "no-such-bucket");
+    }
+
+    @Test
+    @Order(6)
+    void shouldKeepTargetAndBucketUntouchedWhenTheCommitRollsBack() throws Exception {
+        assertFailsBeforePivotLeavingTargetUntouched("production", "staging-strict", "strict.prod-corp.internal", "COMMIT", "rolled back");
+    }
+
+    // ---- refusals ----
+
+    @Test
+    @Order(7)
+    void shouldRefuseEveryUnsafeRequestAndStartNothing() throws Exception {
+        int before = get("/api/refreshes").size();
+        Map<String, Integer> cases = Map.of(
+                "{oops", 400,
+                "{\"source\":\"production\"}", 400,
+                request("production", "qa", "x", false), 404,
+                request("staging", "production", "db.prod-corp.internal", false), 403,
+                request("staging", "staging", "staging.prod-corp.internal", false), 403,
+                request("production", "staging", "staging", false), 422,
+                request("production", "staging", "staging.prod-corp.internal", false).replace("}", ",\"skipAnonymizers\":[\"email\"]}"), 422);
+        for (Map.Entry<String, Integer> c : cases.entrySet()) {
+            HttpResponse<String> r = post("/api/refreshes", c.getKey());
+            assertEquals(c.getValue(), r.statusCode(), c.getKey() + " -> " + r.body());
+            JsonNode err = Json.MAPPER.readTree(r.body());
+            assertNotNull(err.get("message"), r.body());
+        }
+        assertEquals(before, get("/api/refreshes").size(), "no refusal started a refresh");
+    }
+
+    // ---- the demo refresh ----
+
+    @Test
+    @Order(8)
+    void shouldRefreshTheDemoWithEveryPersonalValueReplaced() throws Exception {
+        String prod = stack.jdbcUrl("production");
+        String stg = stack.jdbcUrl("staging");
+        Set<String> secrets = new HashSet<>();
+        for (String sql : List.of("select email from users", "select full_name from users", "select phone from users",
+                "select address from users", "select password_hash from users", "select body from messages",
+                "select subject from messages", "select api_key from partner_integrations", "select api_secret from partner_integrations",
+                "select webhook_url from partner_integrations")) {
+            secrets.addAll(Db.column(prod, sql));
+        }
+        long start = System.nanoTime();
+        JsonNode r = refresh(request("production", "staging", "staging.prod-corp.internal", true));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
+
+        long rows = 0;
+        for (String t : List.of("organizations", "users", "messages", "attachments", "partner_integrations")) {
+            assertEquals(Db.column(prod, "select id::text from " + t + " order by id"), Db.column(stg, "select id::text from " + t + " order by id"),
+                    t + ": same rows, same ids");
+            assertEquals(Db.one(prod, "select max(id) from " + t), String.valueOf(Long.parseLong(Db.one(stg, "select nextval(pg_get_serial_sequence('" + t + "', 'id'))")) - 1),
+                    t + ": sequence set just past the max");
+            rows += Long.parseLong(Db.one(prod, "select count(*) from " + t));
+        }
+        List<String> leaked = new ArrayList<>();
+        for (String sql : List.of("select email from users", "select full_name from users", "select phone from users",
+                "select address from users", "select password_hash from users", "select body from messages", "select subject from messages",
+                "select api_key from partner_integrations", "select api_secret from partner_integrations", "select webhook_url from partner_integrations")) {
+            Db.column(stg, sql).stream().filter(v -> v != null && secrets.contains(v)).findFirst().ifPresent(v -> leaked.add(sql));
+        }
+        assertEquals(List.of(), leaked, "no production personal value is left in staging");
+        assertEquals("0", Db.one(stg, "select count(*) from users where email not like '%.invalid'"));
+        assertEquals("1|admin@staging.invalid|admin", Db.one(stg, "select id || '|' || email || '|' || role from users where role = 'admin'"),
+                "the admin row kept its id");
+        assertTrue(BCrypt.checkpw("staging-admin-password", Db.one(stg, "select password_hash from users where id = 1")), "the admin logs in");
+        assertTrue(BCrypt.checkpw("staging-password", Db.one(stg, "select password_hash from users where id = 2")), "users log in with the staging password");
+        assertEquals("0", Db.one(stg, "select count(*) from partner_integrations where api_key is not null or api_secret is not null or enabled"),
+                "integrations neutralised");
+        assertEquals(Db.column(prod, "select id || ' ' || deleted_at from users where deleted_at is not null order by id"),
+                Db.column(stg, "select id || ' ' || deleted_at from users where deleted_at is not null order by id"), "soft-deleted rows stay soft-deleted");
+        assertEquals(Db.projection(prod, "users", List.of("id", "organization_id", "role", "deleted_at", "updated_at")),
+                Db.projection(stg, "users", List.of("id", "organization_id", "role", "deleted_at", "updated_at")),
+                "columns without rules arrive unchanged (the users_touch trigger did not fire)");
+        assertEquals(7, Db.column(stg, "select actor from import_export_audit where actor like 'stale-%'").size(), "staging's own audit rows are kept");
+        assertEquals("0", Db.one(stg, "select count(*) from import_export_audit where actor like 'prod-%'"), "production's audit rows are not copied");
+        assertEquals("5", Db.one(stg, "select count(*) from sessions"), "excluded tables are not touched");
+        assertEquals(r.get("id").asText(), Db.one(stg, "select refresh_id from restage.refresh_audit order by committed_at desc limit 1"));
+        assertEquals(bucket("production-media").keySet(), bucket("staging-media").keySet(), "the bucket holds exactly the source's keys");
+        assertTrue(r.get("anonymizersRan").toString().contains("public.users.email:email"));
+        System.out.printf("e2e demo refresh: %d rows, %d objects in %.2f s (%.0f rows/s)%n", rows, bucket("staging-media").size(),
+                seconds, rows / seconds);
+    }
+
+    // ---- Pagila: partitions, triggers, enums, domains, arrays, bytea, tsvector ----
+
+    @Test
+    @Order(9)
+    void shouldRefreshPagilaWithEveryUntouchedColumnIdentical() throws Exception {
+        String prod = stack.jdbcUrl("pagila_prod");
+        String stg = stack.jdbcUrl("pagila_staging");
+        Db.exec(stg, "insert into public.language (name) values ('Klingon')");
+        long start = System.nanoTime();
+        JsonNode r = refresh(request("pagila-prod", "pagila-staging", "pagila.staging.internal", false));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
+        long rows = 0;
+        List<String> differing = new ArrayList<>();
+        for (String table : Db.tables(prod)) {
+            List<String> cols = new ArrayList<>(Db.column(prod, "select attname from pg_attribute where attrelid = '" + table
+                    + "'::regclass and attnum > 0 and not attisdropped order by attnum"));
+            cols.removeAll(PAGILA_RULED.getOrDefault(table, List.of()));
+            if (!Db.projection(prod, table, cols).equals(Db.projection(stg, table, cols))) {
+                differing.add(table);
+            }
+            rows += Long.parseLong(Db.one(prod, "select count(*) from " + table));
+        }
+        assertEquals(List.of(), differing, "every column the policy does not touch is identical, last_update included");
+        assertEquals("0", Db.one(stg, "select count(*) from public.customer c where email not like '%.invalid'"));
+        assertNull(Db.one(stg, "select 1 from public.language where name = 'Klingon'"), "stale rows are gone");
+        assertEquals(Db.one(prod, "select count(*) from only public.payment_p2022_03"), Db.one(stg, "select count(*) from only public.payment_p2022_03"),
+                "rows land in the same partition");
+        assertTrue(Long.parseLong(Db.one(stg, "select nextval('public.payment_payment_id_seq')"))
+                > Long.parseLong(Db.one(prod, "select max(payment_id) from public.payment")), "the partitioned table's sequence is past the max");
+        System.out.printf("e2e pagila refresh: %d rows in %.2f s (%.0f rows/s)%n", rows, seconds, rows / seconds);
+    }
+}
