@@ -87,7 +87,8 @@ public class ExportHandler {
             EnvironmentConfig source = config.environment(r.source());
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
                     settings.parallelism(), settings.batchBytes(), settings.batchRows());
-            List<TableCount> counts = exporter.export(id, config.policy()::isExcluded, r.skipAnonymizers(), sender,
+            List<TableCount> counts = exporter.export(new SnapshotExporter.Route(id, r.source(), r.target(), r.skipAnonymizers()),
+                    config.policy()::isExcluded, sender,
                     tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables)),
                     () -> cancelled.contains(id));
             long rows = counts.stream().mapToLong(TableCount::rows).sum();

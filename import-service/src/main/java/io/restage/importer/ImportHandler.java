@@ -54,22 +54,26 @@ public class ImportHandler {
         this.ledger = ledger;
     }
 
-    public void onRequested(RefreshRequested r) throws SQLException {
+    public void onRequested(RefreshRequested r, Consumer<Event> publish) throws SQLException {
         ledger.register(r.refreshId(), r.source(), r.target());
+        checkComplete(r.refreshId(), publish); // in case everything else arrived first
     }
 
     /** ExportCompleted announces which tables make the refresh complete. */
     public void onExportCompleted(String refreshId, List<String> tables, Consumer<Event> publish) throws SQLException {
-        if (ledger.find(refreshId).isEmpty()) {
-            return;
+        ledger.exported(refreshId, tables); // recorded even if the request has not been read yet
+        if (ledger.find(refreshId).isPresent()) {
+            checkComplete(refreshId, publish);
         }
-        ledger.exported(refreshId, tables);
-        checkComplete(refreshId, publish);
     }
 
     public void onBatch(byte[] record, Consumer<Event> publish) throws Exception {
         BatchHeader peek = BatchCodec.header(record);
-        Optional<Entry> entry = awaitRefresh(peek.refreshId());
+        if (peek.target() != null) {
+            // the batch names its environments: no need to wait for refresh.requested (read on another channel)
+            ledger.register(peek.refreshId(), peek.source(), peek.target());
+        }
+        Optional<Entry> entry = peek.target() != null ? ledger.find(peek.refreshId()) : awaitRefresh(peek.refreshId());
         if (entry.isEmpty()) {
             LOG.warnf("refresh %s: batch for an unknown refresh ignored", peek.refreshId());
             return;

@@ -12,7 +12,8 @@ import java.util.List;
  * {@code sourceChecksum} is the checksum of the rows as exported; the anonymizer keeps it unchanged so the
  * importer can prove, against the end marker's {@code tableChecksum} (sum of all batches' source checksums), that
  * exactly the exported batches arrived. {@code payloadChecksum} covers the payload as it is now (after
- * anonymization), so corruption in flight is detected.
+ * anonymization), so corruption in flight is detected. {@code source} and {@code target} name the environments
+ * (never credentials), so a consumer can act on a batch that arrives before the refresh's request.
  */
 public record BatchHeader(
         String refreshId,
@@ -27,7 +28,9 @@ public record BatchHeader(
         List<String> skipAnonymizers,
         long adminMatches,
         long batchCount,
-        long tableChecksum) {
+        long tableChecksum,
+        String source,
+        String target) {
 
     public enum Kind { ROWS, END }
 
@@ -39,19 +42,25 @@ public record BatchHeader(
     public static BatchHeader rows(String refreshId, String table, long seq, long rowCount, List<Column> columns,
                                    long checksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.ROWS, seq, rowCount, columns, checksum, checksum, false,
-                skipAnonymizers, 0, 0, 0);
+                skipAnonymizers, 0, 0, 0, null, null);
     }
 
     public static BatchHeader end(String refreshId, String table, long totalRows, List<Column> columns,
                                   long batchCount, long tableChecksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.END, batchCount, totalRows, columns, 0, 0, false,
-                skipAnonymizers, 0, batchCount, tableChecksum);
+                skipAnonymizers, 0, batchCount, tableChecksum, null, null);
+    }
+
+    /** The same header naming the refresh's source and target environments. */
+    public BatchHeader withRoute(String sourceEnvironment, String targetEnvironment) {
+        return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
+                skipAnonymizers, adminMatches, batchCount, tableChecksum, sourceEnvironment, targetEnvironment);
     }
 
     /** The same batch after anonymization: new payload checksum, admin matches counted, marked clean. */
     public BatchHeader anonymized(long newPayloadChecksum, long adminMatchesInBatch) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, newPayloadChecksum,
-                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum);
+                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target);
     }
 
     public String key() {

@@ -291,6 +291,34 @@ class RefreshEndToEndTest {
                 seconds, rows / seconds);
     }
 
+    // ---- crashes: a restarted orchestrator and importer carry on ----
+
+    @Test
+    @Order(10)
+    void shouldFinishTheRefreshWhenOrchestratorAndImporterCrashMidway() throws Exception {
+        HttpResponse<String> r = post("/api/refreshes", request("production", "staging", "staging.prod-corp.internal", true));
+        assertEquals(202, r.statusCode(), r.body());
+        String id = Json.MAPPER.readTree(r.body()).get("id").asText();
+        // when: both die the hard way while the refresh is in flight
+        services.kill("import-service");
+        services.kill("orchestrator");
+        services.start("import-service");
+        services.start("orchestrator");
+        services.awaitReady("import-service", Duration.ofMinutes(2));
+        services.awaitReady("orchestrator", Duration.ofMinutes(2));
+        // then: the saga, read back from the orchestrator's database, carries on to the end
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
+        JsonNode done = get("/api/refreshes/" + id);
+        assertEquals("SUCCEEDED", done.get("status").asText(), done.toPrettyString());
+        String prod = stack.jdbcUrl("production");
+        String stg = stack.jdbcUrl("staging");
+        for (String t : List.of("organizations", "users", "messages", "attachments", "partner_integrations")) {
+            assertEquals(Db.column(prod, "select id::text from " + t + " order by id"), Db.column(stg, "select id::text from " + t + " order by id"), t);
+        }
+        assertEquals(id, Db.one(stg, "select refresh_id from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
+    }
+
     // ---- Pagila: partitions, triggers, enums, domains, arrays, bytea, tsvector ----
 
     @Test

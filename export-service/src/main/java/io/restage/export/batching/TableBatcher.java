@@ -14,6 +14,8 @@ import java.util.List;
  */
 public final class TableBatcher {
     private final String refreshId;
+    private final String source;
+    private final String target;
     private final String table;
     private final List<Column> columns;
     private final List<String> skipAnonymizers;
@@ -26,9 +28,11 @@ public final class TableBatcher {
     private long seq;
     private long tableChecksum;
 
-    public TableBatcher(String refreshId, String table, List<Column> columns, List<String> skipAnonymizers,
-                        BatchSender sender, int maxBytes, int maxRows) {
+    public TableBatcher(String refreshId, String source, String target, String table, List<Column> columns,
+                        List<String> skipAnonymizers, BatchSender sender, int maxBytes, int maxRows) {
         this.refreshId = refreshId;
+        this.source = source;
+        this.target = target;
         this.table = table;
         this.columns = columns;
         this.skipAnonymizers = skipAnonymizers;
@@ -53,7 +57,8 @@ public final class TableBatcher {
         if (rowsInBatch > 0) {
             flushBatch();
         }
-        BatchHeader end = BatchHeader.end(refreshId, table, totalRows, columns, seq, tableChecksum, skipAnonymizers);
+        BatchHeader end = BatchHeader.end(refreshId, table, totalRows, columns, seq, tableChecksum, skipAnonymizers)
+                .withRoute(source, target);
         sender.send(Topics.batchKey(refreshId, table), BatchCodec.encode(end, null, 0));
         return totalRows;
     }
@@ -61,7 +66,8 @@ public final class TableBatcher {
     private void flushBatch() {
         long checksum = Checksums.of(buffer.array(), 0, buffer.size());
         tableChecksum = Checksums.combine(tableChecksum, checksum);
-        BatchHeader header = BatchHeader.rows(refreshId, table, seq++, rowsInBatch, columns, checksum, skipAnonymizers);
+        BatchHeader header = BatchHeader.rows(refreshId, table, seq++, rowsInBatch, columns, checksum, skipAnonymizers)
+                .withRoute(source, target);
         sender.send(Topics.batchKey(refreshId, table), BatchCodec.encode(header, buffer.array(), buffer.size()));
         buffer.reset();
         rowsInBatch = 0;

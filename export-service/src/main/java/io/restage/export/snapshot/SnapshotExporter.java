@@ -58,8 +58,13 @@ public final class SnapshotExporter {
         this.batchRows = batchRows;
     }
 
-    public List<TableCount> export(String refreshId, Predicate<String> excluded, List<String> skipAnonymizers,
-                                   BatchSender sender, Listener listener, BooleanSupplier cancelled) throws Exception {
+    /** Names the refresh a batch belongs to: id, source and target environments, anonymizers skipped. */
+    public record Route(String refreshId, String source, String target, List<String> skipAnonymizers) {
+    }
+
+    public List<TableCount> export(Route route, Predicate<String> excluded, BatchSender sender, Listener listener,
+                                   BooleanSupplier cancelled) throws Exception {
+        String refreshId = route.refreshId();
         try (Connection leader = connections.open()) {
             leader.setAutoCommit(false);
             String snapshot;
@@ -86,7 +91,7 @@ public final class SnapshotExporter {
                 List<Future<Void>> futures = new ArrayList<>();
                 for (int i = 0; i < workers; i++) {
                     futures.add(pool.submit(() -> {
-                        worker(refreshId, snapshot, queue, skipAnonymizers, sender, counts, cancelled);
+                        worker(route, snapshot, queue, sender, counts, cancelled);
                         return null;
                     }));
                 }
@@ -109,9 +114,9 @@ public final class SnapshotExporter {
         }
     }
 
-    private void worker(String refreshId, String snapshot, ConcurrentLinkedQueue<SourceTable> queue,
-                        List<String> skip, BatchSender sender, List<TableCount> counts, BooleanSupplier cancelled)
-            throws SQLException {
+    private void worker(Route route, String snapshot, ConcurrentLinkedQueue<SourceTable> queue, BatchSender sender,
+                        List<TableCount> counts, BooleanSupplier cancelled) throws SQLException {
+        String refreshId = route.refreshId();
         try (Connection c = connections.open()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
@@ -124,7 +129,8 @@ public final class SnapshotExporter {
                 if (cancelled.getAsBoolean()) {
                     throw new CancelledException(refreshId);
                 }
-                TableBatcher batcher = new TableBatcher(refreshId, t.qualified(), t.columns(), skip, sender, batchBytes, batchRows);
+                TableBatcher batcher = new TableBatcher(refreshId, route.source(), route.target(), t.qualified(), t.columns(),
+                        route.skipAnonymizers(), sender, batchBytes, batchRows);
                 reader.copy(copySql(t), batcher::add, cancelled, refreshId);
                 counts.add(new TableCount(t.qualified(), batcher.finish()));
             }

@@ -32,7 +32,7 @@ public class ImportConsumers {
     @Incoming("refresh-requested")
     @Blocking
     public void onRequested(String json) throws Exception {
-        handler.onRequested(MessageCodec.decode(json, RefreshRequested.class));
+        handler.onRequested(MessageCodec.decode(json, RefreshRequested.class), this::publish);
     }
 
     @Incoming("batches-anonymized")

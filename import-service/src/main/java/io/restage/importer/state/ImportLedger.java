@@ -30,7 +30,9 @@ public class ImportLedger {
     void init(@Observes @Priority(10) StartupEvent ev) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("create table if not exists import_refresh (refresh_id text primary key, source text not null,"
-                    + " target text not null, status text not null, exported_tables text, updated_at timestamptz not null default now())");
+                    + " target text not null, status text not null, updated_at timestamptz not null default now())");
+            // The export's table list arrives on another topic than the request and may come first: kept on its own.
+            st.execute("create table if not exists import_export_manifest (refresh_id text primary key, tables text not null)");
         }
     }
 
@@ -41,7 +43,8 @@ public class ImportLedger {
 
     public Optional<Entry> find(String refreshId) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select source, target, status, exported_tables from import_refresh where refresh_id = ?")) {
+                "select r.source, r.target, r.status, m.tables from import_refresh r"
+                        + " left join import_export_manifest m on m.refresh_id = r.refresh_id where r.refresh_id = ?")) {
             ps.setString(1, refreshId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -55,8 +58,8 @@ public class ImportLedger {
     }
 
     public void exported(String refreshId, List<String> tables) throws SQLException {
-        update("update import_refresh set exported_tables = ?, updated_at = now() where refresh_id = ?",
-                String.join("\t", tables), refreshId);
+        update("insert into import_export_manifest (refresh_id, tables) values (?, ?)"
+                + " on conflict (refresh_id) do update set tables = excluded.tables", refreshId, String.join("\t", tables));
     }
 
     /** Moves the refresh from one status to another; false if it was not in {@code from} (someone else moved it). */
