@@ -1,6 +1,7 @@
 package io.restage.export.snapshot;
 
 import io.restage.common.batch.Column;
+import io.restage.common.PgCatalog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,12 +24,10 @@ public final class Catalog {
                 from pg_class c
                 join pg_namespace n on n.oid = c.relnamespace
                 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-                where c.relkind = 'r'
-                  and n.nspname not in ('pg_catalog', 'information_schema', 'restage')
-                  and n.nspname not like 'pg\\_%' and n.nspname not like 'restage\\_stage\\_%'
+                where %s
                   and a.attgenerated = ''
                 order by n.nspname, c.relname, a.attnum
-                """;
+                """.formatted(PgCatalog.APPLICATION_TABLES);
         Map<String, SourceTable> tables = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {

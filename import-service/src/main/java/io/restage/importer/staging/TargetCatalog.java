@@ -1,5 +1,6 @@
 package io.restage.importer.staging;
 
+import io.restage.common.PgCatalog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,11 +24,9 @@ public final class TargetCatalog {
                 from pg_class c
                 join pg_namespace n on n.oid = c.relnamespace
                 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-                where c.relkind = 'r'
-                  and n.nspname not in ('pg_catalog', 'information_schema', 'restage')
-                  and n.nspname not like 'pg\\_%' and n.nspname not like 'restage\\_stage\\_%'
+                where %s
                 order by 1, a.attnum
-                """;
+                """.formatted(PgCatalog.APPLICATION_TABLES);
         Map<String, List<TargetColumn>> out = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
