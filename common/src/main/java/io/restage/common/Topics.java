@@ -17,8 +17,6 @@ public final class Topics {
     /** Anonymizer -> import: clean table batches. */
     public static final Topic<byte[]> BATCHES_ANONYMIZED = new Topic<>("batches.anonymized", byte[].class);
 
-    /** Partitions of the batch topics: the unit of parallelism for anonymizer and importer instances. */
-    public static final int BATCH_PARTITIONS = 4;
     /** Largest batch record on the wire; batches are cut well below it. */
     public static final int MAX_BATCH_RECORD_BYTES = 16 * 1024 * 1024;
 

@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -78,10 +77,6 @@ public final class BatchCodec {
                 || record[2] != MAGIC[2] || record[3] != MAGIC[3]) {
             throw new IllegalArgumentException("not a restage batch record (expected magic RSB1)");
         }
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 
     private BatchCodec() {
