@@ -12,6 +12,7 @@ import io.restage.common.config.RestageConfig;
 import io.restage.common.messages.AnonymizerReply;
 import io.restage.common.messages.Event;
 import io.restage.common.messages.Message;
+import io.restage.common.policy.LeakFingerprints;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Collections;
@@ -31,17 +32,19 @@ public class AnonymizerHandler {
     public record Output(byte[] record, Event event) {
     }
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private final PolicyConfig policy;
     private final TransformContext ctx;
     private final Map<String, TablePlan> plans = new ConcurrentHashMap<>();
-    /** Staging password hashes by refresh id: hashed once per refresh (and instance), never per row. */
-    private final Map<String, String> stagingHashes = Collections.synchronizedMap(lru());
+    /** Password hashes by refresh, mode and cost: hashed once per refresh (and instance), never per row. */
+    private final Map<String, String> passwordHashes = Collections.synchronizedMap(lru());
     private final Map<String, String> adminHashes = Collections.synchronizedMap(lru());
     private final ThreadLocal<String> currentRefresh = new ThreadLocal<>();
 
     public AnonymizerHandler(RestageConfig config) {
         this.policy = config.policy();
-        this.ctx = new TransformContext(policy.secret().reveal(), () -> stagingHash(currentRefresh.get()));
+        this.ctx = new TransformContext(policy.secret().reveal(),
+                (random, cost) -> passwordHash(currentRefresh.get(), random, cost), policy.bcryptCost());
     }
 
     public Output handle(byte[] record) {
@@ -51,14 +54,16 @@ public class AnonymizerHandler {
         if (h.kind() == BatchHeader.Kind.END) {
             Event done = new AnonymizerReply.TableAnonymized(Message.newId(), h.refreshId(), Instant.now(), h.table(),
                     h.rowCount(), plan.ran(), plan.skipped());
-            return new Output(BatchCodec.encode(h.anonymized(0, 0), null, 0), done);
+            return new Output(BatchCodec.encode(h.anonymized(0, 0, null), null, 0), done);
         }
         currentRefresh.set(h.refreshId());
         try {
             String adminHash = policy.admin() != null && policy.admin().table().equals(h.table())
                     && policy.admin().passwordColumn() != null ? adminHash(h.refreshId()) : null;
-            BatchAnonymizer.Result r = BatchAnonymizer.anonymize(plan, batch.payload(), ctx, adminHash);
-            BatchHeader clean = h.anonymized(Checksums.of(r.payload()), r.adminMatches());
+            BatchAnonymizer.Result r = BatchAnonymizer.anonymize(plan, batch.payload(), ctx, adminHash,
+                    LeakFingerprints.key(policy.secret().reveal(), h.refreshId()));
+            String fingerprints = r.fingerprintCount() == 0 ? null : LeakFingerprints.encode(r.fingerprints(), r.fingerprintCount());
+            BatchHeader clean = h.anonymized(Checksums.of(r.payload()), r.adminMatches(), fingerprints);
             return new Output(BatchCodec.encode(clean, r.payload()), null);
         } finally {
             currentRefresh.remove();
@@ -85,12 +90,19 @@ public class AnonymizerHandler {
         return plans.computeIfAbsent(key, k -> TablePlan.compile(policy, h.table(), h.columns(), h.skipAnonymizers()));
     }
 
-    String stagingHash(String refreshId) {
-        if (!policy.stagingPassword().isPresent()) {
-            throw new IllegalArgumentException("transformer 'password' needs policy.staging-password");
+    String passwordHash(String refreshId, boolean random, int cost) {
+        if (!random && !policy.stagingPassword().isPresent()) {
+            throw new IllegalArgumentException("transformer 'password' (mode staging) needs policy.staging-password");
         }
-        return stagingHashes.computeIfAbsent(refreshId,
-                id -> BCrypt.hashpw(policy.stagingPassword().reveal(), BCrypt.gensalt(policy.bcryptCost())));
+        return passwordHashes.computeIfAbsent(refreshId + "|" + random + "|" + cost, k -> BCrypt.hashpw(
+                random ? randomSecret() : policy.stagingPassword().reveal(), BCrypt.gensalt(cost)));
+    }
+
+    /** A secret nobody knows: 32 random bytes, hashed once and forgotten. */
+    private static String randomSecret() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     String adminHash(String refreshId) {

@@ -78,7 +78,7 @@ class ImportServiceTest {
 
     private static byte[] clean(String id, long seq, byte[] rows, long adminMatches) {
         return BatchCodec.encode(BatchHeader.rows(id, "public.users", seq, count(rows),
-                COLS, Checksums.of(rows), List.of()).anonymized(Checksums.of(rows), adminMatches), rows);
+                COLS, Checksums.of(rows), List.of()).anonymized(Checksums.of(rows), adminMatches, null), rows);
     }
 
     private static long count(byte[] rows) {
@@ -110,7 +110,7 @@ class ImportServiceTest {
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1)); // redelivered
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
-                    Checksums.of(b0) + Checksums.of(b1), List.of()).anonymized(0, 0), null, 0));
+                    Checksums.of(b0) + Checksums.of(b1), List.of()).anonymized(0, 0, null), null, 0));
             kafka.send(Topics.REFRESH_EVENTS.name(), id, MessageCodec.encode(new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
                     id, Instant.now(), List.of(new TableCount("public.users", 3)), List.of())));
 
@@ -148,7 +148,7 @@ class ImportServiceTest {
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             // the end marker claims two batches: one was lost
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
-                    Checksums.of(b0) + 1, List.of()).anonymized(0, 0), null, 0));
+                    Checksums.of(b0) + 1, List.of()).anonymized(0, 0, null), null, 0));
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("checksum"), failed.reason());
             kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.DiscardStaging(UUID.randomUUID().toString(),

@@ -4,26 +4,31 @@ import io.restage.anonymizer.transform.TransformContext;
 import io.restage.anonymizer.transform.Transformer;
 import io.restage.common.batch.ByteSink;
 import io.restage.common.batch.CopyText;
+import io.restage.common.policy.LeakFingerprints;
+import java.util.Arrays;
 
 /**
  * Rewrites the COPY text rows of one batch with a {@link TablePlan}. Untouched fields are copied byte for byte;
  * only ruled fields are decoded and re-encoded. The admin row (matched on its original value) gets the staging
- * admin's email and password hash and keeps every other column, its primary key included.
+ * admin's email and password hash and keeps every other column, its primary key included. Along the way it
+ * fingerprints the source values of audited rules for the leak audit (keyed, never the values).
  */
 public final class BatchAnonymizer {
 
-    /** The rewritten rows and how many rows matched the admin rule. */
-    public record Result(byte[] payload, long adminMatches) {
+    /** The rewritten rows, how many rows matched the admin rule, and the batch's distinct leak fingerprints. */
+    public record Result(byte[] payload, long adminMatches, long[] fingerprints, int fingerprintCount) {
     }
 
-    public static Result anonymize(TablePlan plan, byte[] rows, TransformContext ctx, String adminPasswordHash) {
+    public static Result anonymize(TablePlan plan, byte[] rows, TransformContext ctx, String adminPasswordHash,
+                                   byte[] leakKey) {
         if (plan.isIdentity()) {
-            return new Result(rows, 0);
+            return new Result(rows, 0, new long[0], 0);
         }
         int n = plan.transformers.length;
         int[] starts = new int[n];
         int[] ends = new int[n];
         ByteSink out = new ByteSink(rows.length + rows.length / 4);
+        Fingerprints fps = new Fingerprints(leakKey);
         long adminMatches = 0;
         int pos = 0;
         while (pos < rows.length) {
@@ -41,23 +46,62 @@ public final class BatchAnonymizer {
                 if (i > 0) {
                     out.write('\t');
                 }
+                Transformer t = plan.transformers[i];
+                boolean adminField = admin && (i == plan.adminEmailIndex || i == plan.adminPasswordIndex);
+                if (t == null && !adminField) {
+                    out.write(rows, starts[i], ends[i] - starts[i]);
+                    continue;
+                }
+                String value = CopyText.decode(rows, starts[i], ends[i]);
+                if (plan.audited[i] && t != null && leakKey != null) {
+                    t.auditedValues(value, fps::add);
+                }
                 if (admin && i == plan.adminEmailIndex) {
                     CopyText.encode(plan.adminEmail, out);
                 } else if (admin && i == plan.adminPasswordIndex) {
                     CopyText.encode(adminPasswordHash, out);
                 } else {
-                    Transformer t = plan.transformers[i];
-                    if (t == null) {
-                        out.write(rows, starts[i], ends[i] - starts[i]);
-                    } else {
-                        CopyText.encode(t.apply(CopyText.decode(rows, starts[i], ends[i]), ctx), out);
-                    }
+                    CopyText.encode(t.apply(value, ctx), out);
                 }
             }
             out.write('\n');
             pos = end + 1;
         }
-        return new Result(out.toByteArray(), adminMatches);
+        int count = fps.distinct();
+        return new Result(out.toByteArray(), adminMatches, fps.values, count);
+    }
+
+    /** A growable array of fingerprints, de-duplicated once at the end (no boxing per value). */
+    private static final class Fingerprints {
+        private final byte[] key;
+        long[] values = new long[256];
+        int size;
+
+        Fingerprints(byte[] key) {
+            this.key = key;
+        }
+
+        void add(String value) {
+            String norm = LeakFingerprints.normalize(value);
+            if (!LeakFingerprints.auditable(norm)) {
+                return;
+            }
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = LeakFingerprints.of(key, norm);
+        }
+
+        int distinct() {
+            Arrays.sort(values, 0, size);
+            int w = 0;
+            for (int r = 0; r < size; r++) {
+                if (w == 0 || values[w - 1] != values[r]) {
+                    values[w++] = values[r];
+                }
+            }
+            return w;
+        }
     }
 
     private BatchAnonymizer() {

@@ -6,16 +6,20 @@ import io.restage.common.batch.Column;
 import io.restage.common.config.AdminRewrite;
 import io.restage.common.config.PolicyConfig;
 import io.restage.common.config.RuleConfig;
+import io.restage.common.policy.TransformerCatalog;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What to do with each column of one table, compiled once per (table, columns, skip list) and reused for every
- * batch: a transformer per column index (null = copy the bytes), the admin row's match and rewrite columns, and the
- * rule ids that run and that were skipped by request.
+ * batch: a transformer per column index (null = copy the bytes), which columns the leak audit fingerprints, the admin
+ * row's match and rewrite columns, and the rule ids that run and that were skipped by request. A skipped rule is
+ * neither applied nor fingerprinted: its values are meant to reach the target.
  */
 public final class TablePlan {
     final Transformer[] transformers;
+    /** Per column: whether the leak audit fingerprints its source values. */
+    final boolean[] audited;
     final int adminMatchIndex;
     final String adminMatchValue;
     final int adminEmailIndex;
@@ -24,9 +28,10 @@ public final class TablePlan {
     final List<String> ran;
     final List<String> skipped;
 
-    private TablePlan(Transformer[] transformers, int adminMatchIndex, String adminMatchValue, int adminEmailIndex,
+    private TablePlan(Transformer[] transformers, boolean[] audited, int adminMatchIndex, String adminMatchValue, int adminEmailIndex,
                       String adminEmail, int adminPasswordIndex, List<String> ran, List<String> skipped) {
         this.transformers = transformers;
+        this.audited = audited;
         this.adminMatchIndex = adminMatchIndex;
         this.adminMatchValue = adminMatchValue;
         this.adminEmailIndex = adminEmailIndex;
@@ -42,6 +47,7 @@ public final class TablePlan {
      */
     public static TablePlan compile(PolicyConfig policy, String table, List<Column> columns, List<String> skip) {
         Transformer[] t = new Transformer[columns.size()];
+        boolean[] audited = new boolean[columns.size()];
         List<String> ran = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (RuleConfig rule : policy.rulesFor(table)) {
@@ -54,12 +60,13 @@ public final class TablePlan {
                 skipped.add(label);
                 continue;
             }
-            Transformer tr = Transformers.create(rule);
+            Transformer tr = Transformers.create(rule, columns.get(idx).type());
             if (!tr.accepts(columns.get(idx).type())) {
                 throw new IllegalArgumentException("rule for " + rule.id() + ": transformer '" + rule.transformer()
                         + "' cannot write column type " + columns.get(idx).type());
             }
             t[idx] = tr;
+            audited[idx] = TransformerCatalog.audited(rule);
             ran.add(label);
         }
         int match = -1;
@@ -81,7 +88,7 @@ public final class TablePlan {
             adminEmail = admin.email();
             ran.add(table + ":admin-rewrite");
         }
-        return new TablePlan(t, match, matchValue, email, adminEmail, password, List.copyOf(ran), List.copyOf(skipped));
+        return new TablePlan(t, audited, match, matchValue, email, adminEmail, password, List.copyOf(ran), List.copyOf(skipped));
     }
 
     private static int indexOf(List<Column> columns, String name) {

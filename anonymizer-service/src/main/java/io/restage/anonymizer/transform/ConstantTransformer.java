@@ -1,30 +1,30 @@
 package io.restage.anonymizer.transform;
 
-import java.util.Set;
+import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
 
-/** {@code constant}: every row gets parameter {@code value} (in the column type's text form, e.g. {@code false}). */
+/**
+ * {@code constant}: every row (NULL included) gets {@code value}, in the column's text form ({@code false},
+ * {@code 0}, {@code disabled}). Used to switch partner integrations off.
+ */
 public final class ConstantTransformer implements Transformer {
+    private static final TransformerSpec SPEC = TransformerCatalog.spec("constant");
     private final String value;
 
     public ConstantTransformer(String value) {
         if (value == null) {
-            throw new IllegalArgumentException("transformer 'constant' needs parameter 'value' (use transformer 'null' for NULL)");
+            throw new IllegalArgumentException("transformer 'constant' needs parameter value");
         }
         this.value = value;
     }
 
     @Override
-    public String name() {
-        return "constant";
+    public TransformerSpec spec() {
+        return SPEC;
     }
 
     @Override
-    public Set<String> acceptedTypes() {
-        return Set.of();
-    }
-
-    @Override
-    public String apply(String in, TransformContext ctx) {
+    public String apply(String input, TransformContext ctx) {
         return value;
     }
 }

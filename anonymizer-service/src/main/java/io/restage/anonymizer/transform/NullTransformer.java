@@ -1,17 +1,15 @@
 package io.restage.anonymizer.transform;
 
-import java.util.Set;
+import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
 
-/** {@code null}: the column becomes NULL (the target column must be nullable). */
+/** {@code null}: the column becomes NULL (credentials, tokens, anything staging must not have at all). */
 public final class NullTransformer implements Transformer {
-    @Override
-    public String name() {
-        return "null";
-    }
+    private static final TransformerSpec SPEC = TransformerCatalog.spec("null");
 
     @Override
-    public Set<String> acceptedTypes() {
-        return Set.of();
+    public TransformerSpec spec() {
+        return SPEC;
     }
 
     @Override

@@ -1,25 +1,42 @@
 package io.restage.anonymizer.transform;
 
-import java.util.Set;
+import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
 
 /**
- * {@code password}: every password hash becomes the bcrypt hash of the configured staging password. The hash is
- * computed once per refresh (see {@link TransformContext#stagingPasswordHash()}), never per row: a cost-12 bcrypt
- * takes about 250 ms, so per row it would take hours for 100k users. NULL stays NULL (no password set).
+ * {@code password}: every password hash becomes one bcrypt hash computed once per refresh (see
+ * {@link TransformContext#passwordHash}), never per row: a cost-12 bcrypt takes about 250 ms, so per row it would
+ * take hours for 100k users. {@code mode: staging} (default) hashes policy.staging-password, so testers can log in;
+ * {@code mode: random} hashes a random secret that is never stored, so nobody can. {@code cost} is the bcrypt cost
+ * the target's verifier expects (default policy.bcrypt-cost). NULL stays NULL (no password set).
  */
 public final class PasswordTransformer implements Transformer {
-    @Override
-    public String name() {
-        return "password";
+    private static final TransformerSpec SPEC = TransformerCatalog.spec("password");
+    private final boolean random;
+    private final Integer cost;
+
+    public PasswordTransformer(String mode, String cost) {
+        if (mode != null && !mode.equals("staging") && !mode.equals("random")) {
+            throw new IllegalArgumentException("password mode must be staging or random, got '" + mode + "'");
+        }
+        this.random = "random".equals(mode);
+        try {
+            this.cost = cost == null ? null : Integer.valueOf(cost.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("password cost must be a number between 4 and 31, got '" + cost + "'");
+        }
+        if (this.cost != null && (this.cost < 4 || this.cost > 31)) {
+            throw new IllegalArgumentException("password cost must be between 4 and 31, got " + this.cost);
+        }
     }
 
     @Override
-    public Set<String> acceptedTypes() {
-        return TEXT_TYPES;
+    public TransformerSpec spec() {
+        return SPEC;
     }
 
     @Override
     public String apply(String value, TransformContext ctx) {
-        return value == null ? null : ctx.stagingPasswordHash();
+        return value == null ? null : ctx.passwordHash(random, cost == null ? ctx.defaultBcryptCost() : cost);
     }
 }

@@ -1,35 +1,33 @@
 package io.restage.anonymizer.transform;
 
-import java.util.Set;
+import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
 
 /**
- * {@code person-name}: a deterministic fake full name, {@code first-name} and {@code last-name} its parts. The
- * name is picked from {@link Names} by the keyed HMAC of the input, so the same person gets the same fake name in
- * every batch and refresh. Parameter {@code part}: {@code full} (default), {@code first} or {@code last}.
+ * {@code person-name}, {@code first-name}, {@code last-name}: a deterministic realistic name for the configured
+ * {@code locale} (default {@code en}), from datafaker's name lists. The full name is built from the same seed as its
+ * parts, so a person keeps one fake identity within a column. The seed is the keyed HMAC of the input.
  */
 public final class PersonNameTransformer implements Transformer {
     public enum Part { FULL, FIRST, LAST }
 
     private final Part part;
-    private final String name;
+    private final TransformerSpec spec;
+    private final Fakes fakes;
 
-    public PersonNameTransformer(Part part) {
+    public PersonNameTransformer(Part part, String locale) {
         this.part = part;
-        this.name = switch (part) {
+        this.spec = TransformerCatalog.spec(switch (part) {
             case FULL -> "person-name";
             case FIRST -> "first-name";
             case LAST -> "last-name";
-        };
+        });
+        this.fakes = new Fakes(locale);
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Set<String> acceptedTypes() {
-        return TEXT_TYPES;
+    public TransformerSpec spec() {
+        return spec;
     }
 
     @Override
@@ -37,13 +35,11 @@ public final class PersonNameTransformer implements Transformer {
         if (value == null) {
             return null;
         }
-        long h = ctx.hmacLong("person-name", value);
-        String first = Names.FIRST[(int) Long.remainderUnsigned(h, Names.FIRST.length)];
-        String last = Names.LAST[(int) Long.remainderUnsigned(h >>> 20, Names.LAST.length)];
-        return switch (part) {
-            case FULL -> first + " " + last;
-            case FIRST -> first;
-            case LAST -> last;
-        };
+        long seed = ctx.hmacLong("person-name", value);
+        return fakes.fake(seed, f -> switch (part) {
+            case FULL -> f.name().firstName() + " " + f.name().lastName();
+            case FIRST -> f.name().firstName();
+            case LAST -> f.name().lastName();
+        });
     }
 }

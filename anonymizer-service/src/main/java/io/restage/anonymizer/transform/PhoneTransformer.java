@@ -1,20 +1,34 @@
 package io.restage.anonymizer.transform;
 
-import java.util.Set;
+import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
 
 /**
- * {@code phone}: a deterministic fictional number in the 555-01xx range reserved for fiction
- * ({@code +1-555-01XX-XXXX}); NULL stays NULL.
+ * {@code phone}: by default a deterministic fake number of the same format: every digit after the first
+ * {@code keep-prefix} digits is replaced by a keyed digit, separators, spaces, {@code +} and parentheses stay
+ * ({@code +49 30 1234567} with keep-prefix 2 becomes {@code +49 81 5519023}). {@code mode: blank} writes an empty
+ * string, {@code mode: null} NULL. NULL stays NULL.
  */
 public final class PhoneTransformer implements Transformer {
-    @Override
-    public String name() {
-        return "phone";
+    private static final TransformerSpec SPEC = TransformerCatalog.spec("phone");
+    private final Shapes.Mode mode;
+    private final int keepPrefix;
+
+    public PhoneTransformer(String mode, String keepPrefix) {
+        this.mode = Shapes.Mode.of(mode);
+        try {
+            this.keepPrefix = keepPrefix == null ? 0 : Integer.parseInt(keepPrefix.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("keep-prefix must be a number of digits, got '" + keepPrefix + "'");
+        }
+        if (this.keepPrefix < 0 || this.keepPrefix > 6) {
+            throw new IllegalArgumentException("keep-prefix must be between 0 and 6 digits, got " + this.keepPrefix);
+        }
     }
 
     @Override
-    public Set<String> acceptedTypes() {
-        return TEXT_TYPES;
+    public TransformerSpec spec() {
+        return SPEC;
     }
 
     @Override
@@ -22,7 +36,9 @@ public final class PhoneTransformer implements Transformer {
         if (value == null) {
             return null;
         }
-        long h = Long.remainderUnsigned(ctx.hmacLong("phone", value), 1_000_000L);
-        return String.format("+1-555-01%02d-%04d", h / 10_000, h % 10_000);
+        if (mode.replacesWithoutFake()) {
+            return mode.fixed();
+        }
+        return Shapes.substitute(value, ctx, "phone", keepPrefix, false);
     }
 }

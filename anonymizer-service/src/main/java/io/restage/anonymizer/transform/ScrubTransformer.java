@@ -1,28 +1,24 @@
 package io.restage.anonymizer.transform;
 
-import java.util.Set;
+import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
 
-/** {@code scrub}: text becomes a fixed marker (parameter {@code text}, default {@code [scrubbed for staging]}); NULL stays NULL. */
+/** {@code scrub}: free text becomes a fixed marker (parameter {@code text}, default {@code [scrubbed for staging]}). */
 public final class ScrubTransformer implements Transformer {
-    public static final String DEFAULT_MARKER = "[scrubbed for staging]";
-    private final String marker;
+    private static final TransformerSpec SPEC = TransformerCatalog.spec("scrub");
+    private final String text;
 
-    public ScrubTransformer(String marker) {
-        this.marker = marker == null ? DEFAULT_MARKER : marker;
+    public ScrubTransformer(String text) {
+        this.text = text == null ? "[scrubbed for staging]" : text;
     }
 
     @Override
-    public String name() {
-        return "scrub";
-    }
-
-    @Override
-    public Set<String> acceptedTypes() {
-        return TEXT_TYPES;
+    public TransformerSpec spec() {
+        return SPEC;
     }
 
     @Override
     public String apply(String value, TransformContext ctx) {
-        return value == null ? null : marker;
+        return value == null ? null : text;
     }
 }

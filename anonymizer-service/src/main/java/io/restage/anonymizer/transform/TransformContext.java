@@ -3,24 +3,34 @@ package io.restage.anonymizer.transform;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
-import java.util.function.Supplier;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
  * What transformers may use besides the value: the HMAC keyed by the policy secret (deterministic output: the same
  * input gives the same output in every batch, instance and refresh; another secret gives another output) and the
- * refresh's staging password hash (computed once per refresh).
+ * refresh's password hashes (computed once per refresh, never per row).
  */
 public final class TransformContext {
+
+    /** The refresh's bcrypt hashes: of the staging password, or of a random secret nobody knows. */
+    public interface PasswordHashes {
+        String hash(boolean randomSecret, int cost);
+    }
+
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> mac;
-    private final Supplier<String> stagingPasswordHash;
+    private final PasswordHashes passwords;
+    private final int defaultCost;
+    private final Map<String, long[]> roundKeys = new ConcurrentHashMap<>();
 
-    public TransformContext(String secret, Supplier<String> stagingPasswordHash) {
+    public TransformContext(String secret, PasswordHashes passwords, int defaultCost) {
         this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.mac = ThreadLocal.withInitial(this::newMac);
-        this.stagingPasswordHash = stagingPasswordHash;
+        this.passwords = passwords;
+        this.defaultCost = defaultCost;
     }
 
     private Mac newMac() {
@@ -41,17 +51,35 @@ public final class TransformContext {
         return m.doFinal(value.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The first 8 bytes of the HMAC as an unsigned-ish long. */
+    /** The first 8 bytes of the HMAC as a long. */
     public long hmacLong(String purpose, String value) {
-        byte[] h = hmac(purpose, value);
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = (v << 8) | (h[i] & 0xff);
-        }
-        return v;
+        return toLong(hmac(purpose, value), 0);
     }
 
-    public String stagingPasswordHash() {
-        return stagingPasswordHash.get();
+    /** {@code n} 64-bit keys derived from the secret for {@code purpose}, computed once. */
+    public long[] roundKeys(String purpose, int n) {
+        return roundKeys.computeIfAbsent(purpose + "/" + n, k -> {
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = hmacLong("round-key/" + purpose, Integer.toString(i));
+            }
+            return out;
+        });
+    }
+
+    public String passwordHash(boolean randomSecret, int cost) {
+        return passwords.hash(randomSecret, cost);
+    }
+
+    public int defaultBcryptCost() {
+        return defaultCost;
+    }
+
+    static long toLong(byte[] h, int offset) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (h[offset + i] & 0xff);
+        }
+        return v;
     }
 }

@@ -1,34 +1,33 @@
 package io.restage.anonymizer.transform;
 
-import java.util.Set;
+import io.restage.common.policy.TransformerSpec;
+import java.util.function.Consumer;
 
 /**
  * Replaces one column's value. Implementations are immutable and thread-safe, built once per table plan (never
- * per row), and must not log or return the input value.
+ * per row), and must not log or return the input value. Each declares its catalogue entry ({@link #spec()}): name,
+ * parameters, accepted column types, whether it keeps distinct values distinct, whether the leak audit looks for
+ * its source values.
  */
 public interface Transformer {
-    /** Column types any transformer that writes text accepts ({@code format_type} prefixes). */
-    Set<String> TEXT_TYPES = Set.of("text", "character varying", "character", "citext", "varchar", "bpchar");
 
-    /** The name used in policies, e.g. {@code email}. */
-    String name();
+    TransformerSpec spec();
 
-    /** Type prefixes ({@code format_type()} text) this transformer can write; empty means any type. */
-    Set<String> acceptedTypes();
-
-    /** The replacement of {@code value} (null for SQL NULL). */
+    /** The replacement of {@code value} (null for SQL NULL), in the column's COPY text form before escaping. */
     String apply(String value, TransformContext ctx);
 
+    /** The parts of a source value the leak audit fingerprints: the value itself, or (json) the values at its paths. */
+    default void auditedValues(String value, Consumer<String> sink) {
+        if (value != null) {
+            sink.accept(value);
+        }
+    }
+
+    default String name() {
+        return spec().name();
+    }
+
     default boolean accepts(String type) {
-        if (acceptedTypes().isEmpty()) {
-            return true;
-        }
-        String t = type.toLowerCase();
-        for (String a : acceptedTypes()) {
-            if (t.startsWith(a)) {
-                return true;
-            }
-        }
-        return false;
+        return spec().accepts(type);
     }
 }

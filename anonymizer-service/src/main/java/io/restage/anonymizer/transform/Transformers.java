@@ -1,28 +1,37 @@
 package io.restage.anonymizer.transform;
 
 import io.restage.common.config.RuleConfig;
-import java.util.Set;
+import io.restage.common.policy.TransformerCatalog;
 
-/** Builds the transformer a rule names, checking its parameters. The catalogue is listed in {@link #NAMES}. */
+/**
+ * Builds the transformer a rule names, checking its parameters. Every name in {@link TransformerCatalog} has one
+ * class here (TransformersTest proves it).
+ */
 public final class Transformers {
-    public static final Set<String> NAMES = Set.of("email", "person-name", "first-name", "last-name", "phone", "null",
-            "constant", "scrub", "password", "keep");
 
-    public static Transformer create(RuleConfig rule) {
+    /** The transformer for {@code rule} on a column of {@code columnType} ({@code format_type} of its base type). */
+    public static Transformer create(RuleConfig rule, String columnType) {
         try {
+            TransformerCatalog.validate(rule);
             return switch (rule.transformer()) {
-                case "email" -> new EmailTransformer(rule.params().get("domain"));
-                case "person-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FULL);
-                case "first-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FIRST);
-                case "last-name" -> new PersonNameTransformer(PersonNameTransformer.Part.LAST);
-                case "phone" -> new PhoneTransformer();
+                case "email" -> new EmailTransformer(rule.params().get("domain"), rule.params().get("shape"));
+                case "person-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FULL, rule.params().get("locale"));
+                case "first-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FIRST, rule.params().get("locale"));
+                case "last-name" -> new PersonNameTransformer(PersonNameTransformer.Part.LAST, rule.params().get("locale"));
+                case "phone" -> new PhoneTransformer(rule.params().get("mode"), rule.params().get("keep-prefix"));
+                case "street-address" -> new StreetAddressTransformer(rule.params().get("mode"), rule.params().get("locale"));
+                case "postal-code" -> new PostalCodeTransformer(rule.params().get("mode"));
+                case "city" -> new CityTransformer(rule.params().get("mode"), rule.params().get("locale"));
+                case "password" -> new PasswordTransformer(rule.params().get("mode"), rule.params().get("cost"));
+                case "scrub" -> new ScrubTransformer(rule.params().get("text"));
+                case "placeholder" -> new PlaceholderTransformer(columnType);
+                case "hash" -> new HashTransformer(columnType, rule.params().get("length"));
+                case "token" -> new TokenTransformer(rule.params().get("keep-prefix"));
+                case "json" -> new JsonTransformer(rule);
                 case "null" -> new NullTransformer();
                 case "constant" -> new ConstantTransformer(rule.params().get("value"));
-                case "scrub" -> new ScrubTransformer(rule.params().get("text"));
-                case "password" -> new PasswordTransformer();
                 case "keep" -> new KeepTransformer();
-                default -> throw new IllegalArgumentException("unknown transformer '" + rule.transformer()
-                        + "': known transformers are " + new java.util.TreeSet<>(NAMES));
+                default -> throw new IllegalArgumentException("no implementation of transformer '" + rule.transformer() + "'");
             };
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("rule for " + rule.id() + ": " + e.getMessage(), e);

@@ -3,16 +3,29 @@ package io.restage.anonymizer.transform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.restage.common.Json;
 import io.restage.common.config.RuleConfig;
+import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,81 +35,243 @@ import org.mindrot.jbcrypt.BCrypt;
 /** One table of cases for every transformer: what it makes of an input, whether it is deterministic and keyed. */
 class TransformersTest {
     private static final String STAGING_HASH = BCrypt.hashpw("staging-pw", BCrypt.gensalt(4));
-    private static final TransformContext CTX = new TransformContext("secret-one-0123456789", () -> STAGING_HASH);
-    private static final TransformContext OTHER = new TransformContext("secret-two-0123456789", () -> STAGING_HASH);
+    private static final String RANDOM_HASH = BCrypt.hashpw("nobody-knows-this", BCrypt.gensalt(5));
+    private static final TransformContext.PasswordHashes HASHES = (random, cost) -> random ? RANDOM_HASH
+            : cost == 4 ? STAGING_HASH : "cost-" + cost;
+    private static final TransformContext CTX = new TransformContext("secret-one-0123456789", HASHES, 4);
+    private static final TransformContext OTHER = new TransformContext("secret-two-0123456789", HASHES, 4);
 
-    record Case(String transformer, Map<String, String> params, String input, Predicate<String> expected,
-                boolean deterministic, boolean keyed, String acceptedType, String refusedType) {
+    /**
+     * @param input     a realistic value (unicode included where it matters)
+     * @param expected  what the output must look like
+     * @param keyed     another secret and another input give another output
+     * @param accepted  a column type it must accept; {@code refused}: one it must refuse (null: accepts any)
+     */
+    record Case(String transformer, Map<String, String> params, String columnType, String input,
+                Predicate<String> expected, boolean keyed, String accepted, String refused) {
+    }
+
+    private static Case c(String t, Map<String, String> p, String type, String in, Predicate<String> ok, boolean keyed,
+                          String accepted, String refused) {
+        return new Case(t, p, type, in, ok, keyed, accepted, refused);
     }
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                new Case("email", Map.of(), "Jane.Doe@corp.com", v -> v.matches("u[0-9a-f]{16}@staging\\.invalid"), true, true, "character varying(255)", "integer"),
-                new Case("email", Map.of("domain", "qa.test"), "ümlaut@corp.de", v -> v.endsWith("@qa.test"), true, true, "text", "bytea"),
-                new Case("person-name", Map.of(), "Gwendolyn Ashcombe", v -> v.matches("[A-Z][a-z]+ [A-Z][a-z]+"), true, true, "text", "integer"),
-                new Case("first-name", Map.of(), "Gwendolyn", v -> v.matches("[A-Z][a-z]+"), true, true, "text", "date"),
-                new Case("last-name", Map.of(), "Ashcombe", v -> v.matches("[A-Z][a-z]+"), true, true, "text", "date"),
-                new Case("phone", Map.of(), "+49 30 1234567", v -> v.matches("\\+1-555-01\\d\\d-\\d{4}"), true, true, "text", "integer"),
-                new Case("scrub", Map.of(), "private\tletter\n🙂", "[scrubbed for staging]"::equals, true, false, "text", "integer"),
-                new Case("scrub", Map.of("text", "[gone]"), "anything", "[gone]"::equals, true, false, "character varying", "jsonb"),
-                new Case("constant", Map.of("value", "false"), "true", "false"::equals, true, false, "boolean", null),
-                new Case("null", Map.of(), "sk_live_123", v -> v == null, true, false, "text", null),
-                new Case("keep", Map.of(), "public value", "public value"::equals, true, false, "integer", null),
-                new Case("password", Map.of(), "$2a$10$prodhash", v -> BCrypt.checkpw("staging-pw", v), true, false, "text", "integer"))
-                .map(c -> Arguments.of(c.transformer() + c.params(), c));
+                c("email", Map.of(), "text", "Jane.Doe@corp.com", v -> v.matches("u[0-9a-f]{16}@staging\\.invalid"), true, "character varying(255)", "integer"),
+                c("email", Map.of("domain", "qa.test"), "text", "ümlaut@corp.de", v -> v.endsWith("@qa.test"), true, "text", "bytea"),
+                c("email", Map.of("shape", "keep"), "text", "Jane.Doe42@corp.com", v -> v.matches("[A-Z][a-z]{3}\\.[A-Z][a-z]{2}\\d\\d@staging\\.invalid"), true, "citext", "text[]"),
+                c("person-name", Map.of(), "text", "Gwendolyn Ashcombe", v -> v.matches("[\\p{L}'.-]+( [\\p{L}'.-]+)+"), true, "text", "integer"),
+                c("person-name", Map.of("locale", "de"), "text", "Jürgen Weiß 🙂", v -> v.matches("[\\p{L}'.-]+( [\\p{L}'.-]+)+"), true, "varchar", "date"),
+                c("first-name", Map.of(), "text", "Gwendolyn", v -> v.matches("[\\p{L}'-]+( [\\p{L}'-]+)?"), true, "text", "date"),
+                c("last-name", Map.of("locale", "de"), "text", "Ashcombe", v -> v.matches("[\\p{L}' -]+"), true, "text", "date"),
+                c("phone", Map.of(), "text", "+49 (30) 123-4567", v -> v.matches("\\+\\d\\d \\(\\d\\d\\) \\d{3}-\\d{4}"), true, "text", "integer"),
+                c("phone", Map.of("keep-prefix", "2"), "text", "+49 30 1234567", v -> v.matches("\\+49 \\d\\d \\d{7}"), true, "text", "integer"),
+                c("phone", Map.of("mode", "blank"), "text", "+49 30 1234567", ""::equals, false, "text", "integer"),
+                c("street-address", Map.of(), "text", "1913 Hanoi Way", v -> v.matches(".*\\d.*") && v.length() > 5, true, "text", "integer"),
+                c("street-address", Map.of("locale", "de", "mode", "null"), "text", "Hauptstraße 1", v -> v == null, false, "text", "integer"),
+                c("postal-code", Map.of(), "text", "SW1A 1AA", v -> v.matches("[A-Z]{2}\\d[A-Z] \\d[A-Z]{2}"), true, "character(10)", "integer"),
+                c("postal-code", Map.of(), "text", "10115", v -> v.matches("\\d{5}"), true, "text", "integer"),
+                c("city", Map.of("locale", "de"), "text", "Lethbridge", v -> v.matches("[\\p{L}' .-]+"), true, "text", "integer"),
+                c("password", Map.of(), "text", "$2a$10$prodhash", v -> BCrypt.checkpw("staging-pw", v), false, "text", "integer"),
+                c("password", Map.of("mode", "random"), "text", "$2a$10$prodhash", v -> !BCrypt.checkpw("staging-pw", v) && v.startsWith("$2a$05$"), false, "text", "integer"),
+                c("password", Map.of("cost", "12"), "text", "$2a$10$prodhash", "cost-12"::equals, false, "text", "integer"),
+                c("scrub", Map.of(), "text", "private\tletter\n🙂", "[scrubbed for staging]"::equals, false, "text", "integer"),
+                c("scrub", Map.of("text", "[gone]"), "text", "anything", "[gone]"::equals, false, "character varying", "jsonb"),
+                c("placeholder", Map.of(), "bytea", "\\x255044462d312e34", v -> v.startsWith("\\x89504e47"), false, "bytea", "integer"),
+                c("placeholder", Map.of(), "text", "aGVsbG8gd29ybGQ=", v -> v.startsWith("iVBORw0KGgo"), false, "text", "integer"),
+                c("hash", Map.of(), "text", "cus_NffrFeUfNV2Hib", v -> v.matches("[0-9a-f]{32}"), true, "text", "date"),
+                c("hash", Map.of("length", "16"), "text", "ext-ÄÖÜ-1", v -> v.matches("[0-9a-f]{16}"), true, "text", "date"),
+                c("hash", Map.of(), "integer", "48213", v -> Integer.parseInt(v) >= 0, true, "integer", "numeric"),
+                c("hash", Map.of(), "bigint", "-9000000000", v -> Long.parseLong(v) < 0, true, "bigint", "smallint"),
+                c("hash", Map.of(), "uuid", "3F2504E0-4F89-11D3-9A0C-0305E82C3301", v -> v.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), true, "uuid", "bytea"),
+                c("token", Map.of(), "text", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", v -> v.matches("sk_live_[0-9A-Za-z]{24}"), true, "text", "integer"),
+                c("token", Map.of("keep-prefix", "0"), "text", "abc", v -> v.matches("[0-9A-Za-z]{16}"), true, "text", "integer"),
+                c("json", Map.of("paths", "{\"$.email\":\"email\",\"$.contacts[*].phone\":\"phone\",\"$..iban\":\"null\"}"), "jsonb",
+                        "{\"email\":\"jane@corp.com\",\"plan\":\"pro\",\"contacts\":[{\"phone\":\"030 1234567\"},{\"phone\":\"0170 7654321\"}],\"bank\":{\"iban\":\"DE89370400440532013000\"}}",
+                        v -> v.contains("@staging.invalid") && v.contains("\"plan\":\"pro\"") && v.contains("\"iban\":null")
+                                && !v.contains("1234567") && !v.contains("7654321"), true, "json", "text"),
+                c("null", Map.of(), "text", "sk_live_123", v -> v == null, false, "text", null),
+                c("constant", Map.of("value", "false"), "boolean", "true", "false"::equals, false, "boolean", null),
+                c("keep", Map.of(), "integer", "public value", "public value"::equals, false, "integer", null))
+                .map(c -> Arguments.of(c.transformer() + c.params() + " on " + c.columnType(), c));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void transformerBehavesAsDeclared(String name, Case c) {
-        Transformer t = Transformers.create(new RuleConfig("public.t", "c", c.transformer(), c.params(), "tables"));
+        Transformer t = Transformers.create(new RuleConfig("public.t", "c", c.transformer(), c.params(), "tables"), c.columnType());
         String out = t.apply(c.input(), CTX);
         assertTrue(c.expected().test(out), name + " produced " + out);
         if (out != null && !c.transformer().equals("keep")) {
             assertFalse(out.contains(c.input()), "output must not contain the input");
         }
-        if (c.deterministic()) {
-            assertEquals(out, t.apply(c.input(), CTX), "same input, same output");
-        }
+        assertEquals(out, t.apply(c.input(), CTX), "same input, same output");
+        assertEquals(out, Transformers.create(new RuleConfig("public.t", "c", c.transformer(), c.params(), "tables"),
+                c.columnType()).apply(c.input(), CTX), "another instance gives the same output");
         if (c.keyed()) {
             assertNotEquals(out, t.apply(c.input(), OTHER), "another secret gives another output");
-            assertNotEquals(out, t.apply(c.input() + "x", CTX), "another input gives another output");
+            assertNotEquals(out, t.apply(mutate(c.input()), CTX), "another input gives another output");
         }
-        if (!c.transformer().equals("constant") && !c.transformer().equals("keep")) {
+        if (!c.transformer().equals("constant")) {
             assertNull(t.apply(null, CTX), "NULL stays NULL");
         }
-        assertTrue(t.accepts(c.acceptedType()), name + " accepts " + c.acceptedType());
-        if (c.refusedType() != null) {
-            assertFalse(t.accepts(c.refusedType()), name + " refuses " + c.refusedType());
+        assertTrue(t.accepts(c.accepted()), name + " accepts " + c.accepted());
+        if (c.refused() != null) {
+            assertFalse(t.accepts(c.refused()), name + " refuses " + c.refused());
         }
+        assertEquals(c.transformer(), t.name());
+    }
+
+    /** A different input of the same shape (a digit or letter changed). */
+    private static String mutate(String in) {
+        if (in.matches("-?\\d+")) {
+            return Long.toString(Long.parseLong(in) + 1);
+        }
+        char[] ch = in.toCharArray();
+        for (int i = 0; i < ch.length; i++) {
+            if (Character.isDigit(ch[i])) {
+                ch[i] = ch[i] == '9' ? '8' : (char) (ch[i] + 1);
+                return new String(ch);
+            }
+            if (ch[i] >= 'a' && ch[i] < 'z' || ch[i] >= 'A' && ch[i] < 'Z') {
+                ch[i] = (char) (ch[i] + 1);
+                return new String(ch);
+            }
+        }
+        return in + "x";
     }
 
     @Test
-    void emailShouldStayUniqueOverAMillionDistinctInputs() {
-        Transformer t = new EmailTransformer(null);
+    void everyCatalogueEntryHasOneImplementationThatDeclaresIt() {
+        for (TransformerSpec spec : TransformerCatalog.all().values()) {
+            Map<String, String> params = switch (spec.name()) {
+                case "constant" -> Map.of("value", "x");
+                case "json" -> Map.of("paths", "{\"$.a\":\"email\"}");
+                default -> Map.of();
+            };
+            Transformer t = Transformers.create(new RuleConfig("public.t", "c", spec.name(), params, "tables"), "text");
+            assertEquals(spec, t.spec(), spec.name());
+        }
+    }
+
+    static Stream<Arguments> uniqueTransformers() {
+        return Stream.<Object[]>of(
+                new Object[]{"email", Map.of(), "text", (Function<Integer, String>) i -> "user" + i + "@corp.com"},
+                new Object[]{"hash", Map.of(), "text", (Function<Integer, String>) i -> "cus_" + i},
+                new Object[]{"hash", Map.of(), "integer", (Function<Integer, String>) i -> Integer.toString(i - 500_000)},
+                new Object[]{"hash", Map.of(), "bigint", (Function<Integer, String>) i -> Long.toString(i * 7_919_000_003L)},
+                new Object[]{"hash", Map.of(), "uuid", (Function<Integer, String>) i -> new java.util.UUID(i, i * 31L).toString()},
+                new Object[]{"token", Map.of(), "text", (Function<Integer, String>) i -> "sk_live_" + i})
+                .map(a -> Arguments.of(a[0] + " on " + a[2], a[0], a[1], a[2], a[3]));
+    }
+
+    @ParameterizedTest(name = "{0} stays unique over a million distinct inputs")
+    @MethodSource("uniqueTransformers")
+    @SuppressWarnings("unchecked")
+    void uniquenessPreservingTransformersStayUniqueOverAMillionDistinctInputs(String name, String transformer,
+            Map<String, String> params, String type, Function<Integer, String> input) {
+        Transformer t = Transformers.create(new RuleConfig("public.t", "c", transformer, params, "tables"), type);
+        assertEquals(TransformerSpec.Uniqueness.PRESERVES, t.spec().uniqueness());
         Set<String> seen = new HashSet<>(2_000_000);
         for (int i = 0; i < 1_000_000; i++) {
-            assertTrue(seen.add(t.apply("user" + i + "@corp.com", CTX)), "collision at " + i);
+            String in = input.apply(i);
+            String out = t.apply(in, CTX);
+            assertTrue(seen.add(out), name + ": collision at input " + i);
+            if (type.equals("integer") || type.equals("bigint")) {
+                assertEquals(in.startsWith("-"), out.startsWith("-"), "the permutation keeps the sign");
+            }
         }
     }
 
     @Test
-    void emailShouldRefuseDomainsThatDeliver() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Transformers.create(new RuleConfig("public.users", "email", "email", Map.of("domain", "gmail.com"), "tables")));
-        assertTrue(e.getMessage().contains("public.users.email"), e.getMessage());
+    void integerHashIsAPermutationOfItsRange() {
+        long[] keys = CTX.roundKeys("hash-int", 8);
+        // a bijection restricted to 16 bits would show repeats within a dense block; and extremes stay in range
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 65_536; i++) {
+            assertTrue(seen.add(HashTransformer.permute32(i, keys)));
+        }
+        assertTrue(HashTransformer.permute32(Integer.MAX_VALUE, keys) >= 0);
+        assertTrue(HashTransformer.permute32(Integer.MIN_VALUE, keys) < 0);
     }
 
     @Test
-    void unknownTransformerShouldNameTheRuleAndTheCatalogue() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Transformers.create(new RuleConfig("public.users", "ssn", "shuffle", Map.of(), "tables")));
-        assertTrue(e.getMessage().contains("public.users.ssn") && e.getMessage().contains("email"), e.getMessage());
+    void namesComeFromTheLocalesLists() {
+        Transformer en = Transformers.create(new RuleConfig("public.t", "c", "last-name", Map.of("locale", "en"), "tables"), "text");
+        Transformer de = Transformers.create(new RuleConfig("public.t", "c", "last-name", Map.of("locale", "de"), "tables"), "text");
+        Set<String> enNames = new HashSet<>();
+        Set<String> deNames = new HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            enNames.add(en.apply("person " + i, CTX));
+            deNames.add(de.apply("person " + i, CTX));
+        }
+        assertTrue(enNames.size() > 150 && deNames.size() > 150, "realistic variety: " + enNames.size() + ", " + deNames.size());
+        Set<String> common = new HashSet<>(enNames);
+        common.retainAll(deNames);
+        assertTrue(common.size() < 30, "de and en draw from different lists, shared: " + common);
+        assertThrows(IllegalArgumentException.class, () -> Transformers.create(
+                new RuleConfig("public.t", "c", "first-name", Map.of("locale", "!!"), "tables"), "text"));
     }
 
     @Test
-    void constantWithoutValueIsRefused() {
+    void placeholderIsAValidOnePixelPng() throws Exception {
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(PlaceholderTransformer.PNG));
+        assertNotNull(img);
+        assertEquals(1, img.getWidth());
+        assertEquals(1, img.getHeight());
+        String text = Transformers.create(new RuleConfig("public.files", "content", "placeholder", Map.of(), "tables"), "text")
+                .apply("x", CTX);
+        assertEquals(HexFormat.of().formatHex(PlaceholderTransformer.PNG), HexFormat.of().formatHex(Base64.getDecoder().decode(text)));
+    }
+
+    @Test
+    void jsonShouldWalkArraysAndDepthAndReportItsAuditedValues() throws Exception {
+        Transformer t = Transformers.create(new RuleConfig("public.events", "payload", "json", Map.of("paths",
+                "{\"$.user.name\":{\"transformer\":\"person-name\",\"locale\":\"de\"},\"$.tags[1]\":\"scrub\","
+                        + "\"$..email\":\"email\",\"$.card\":\"null\",\"$.score\":{\"transformer\":\"constant\",\"value\":\"0\"}}"), "tables"), "jsonb");
+        String in = "{\"user\":{\"name\":\"Jane Doe\",\"emails\":[{\"email\":\"a@corp.com\"}],\"email\":\"b@corp.com\"},"
+                + "\"tags\":[\"x\",\"secret note\"],\"card\":{\"pan\":\"4111111111111111\"},\"score\":17,\"missing\":null}";
+        JsonNode out = Json.MAPPER.readTree(t.apply(in, CTX));
+        assertNotEquals("Jane Doe", out.at("/user/name").asText());
+        assertTrue(out.at("/user/emails/0/email").asText().endsWith("@staging.invalid"));
+        assertTrue(out.at("/user/email").asText().endsWith("@staging.invalid"));
+        assertEquals("x", out.at("/tags/0").asText());
+        assertEquals("[scrubbed for staging]", out.at("/tags/1").asText());
+        assertTrue(out.get("card").isNull());
+        assertTrue(out.get("score").isNumber());
+        assertEquals(0, out.get("score").asInt());
+        List<String> audited = new ArrayList<>();
+        t.auditedValues(in, audited::add);
+        assertTrue(audited.containsAll(List.of("Jane Doe", "a@corp.com", "b@corp.com", "secret note", "4111111111111111")), audited.toString());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> t.apply("{not json", CTX));
+        assertFalse(bad.getMessage().contains("not json"), "the value is never quoted");
+    }
+
+    @Test
+    void phoneKeepsTheFormatOfEveryInput() {
+        Transformer t = Transformers.create(new RuleConfig("public.t", "c", "phone", Map.of(), "tables"), "text");
+        for (String in : List.of("+1 (555) 010-9999", "030/123 45 67", "0049-170-1234567", "☎ 12 34")) {
+            String out = t.apply(in, CTX);
+            assertEquals(in.replaceAll("\\d", "9"), out.replaceAll("\\d", "9"), in + " -> " + out);
+        }
+    }
+
+    @Test
+    void badParametersAreRefusedNamingTheRule() {
+        for (Map<String, String> p : List.<Map<String, String>>of(Map.of("domain", "gmail.com"), Map.of("shape", "round"), Map.of("domian", "x.test"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Transformers.create(new RuleConfig("public.users", "email", "email", p, "tables"), "text"));
+            assertTrue(e.getMessage().contains("public.users.email"), e.getMessage());
+        }
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> Transformers.create(new RuleConfig("public.users", "ssn", "shuffle", Map.of(), "tables"), "text"));
+        assertTrue(unknown.getMessage().contains("public.users.ssn") && unknown.getMessage().contains("email"), unknown.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> Transformers.create(new RuleConfig("public.t", "c", "constant", Map.of(), "tables")));
+                () -> Transformers.create(new RuleConfig("public.t", "c", "constant", Map.of(), "tables"), "text"));
+        assertThrows(IllegalArgumentException.class,
+                () -> Transformers.create(new RuleConfig("public.t", "c", "hash", Map.of("length", "8"), "tables"), "text"));
+        assertThrows(IllegalArgumentException.class,
+                () -> Transformers.create(new RuleConfig("public.t", "c", "json", Map.of("paths", "{\"email\":\"email\"}"), "tables"), "jsonb"));
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
  * exactly the exported batches arrived. {@code payloadChecksum} covers the payload as it is now (after
  * anonymization), so corruption in flight is detected. {@code source} and {@code target} name the environments
  * (never credentials), so a consumer can act on a batch that arrives before the refresh's request.
+ * {@code leakFingerprints} (set by the anonymizer) carries the keyed fingerprints of this batch's audited source
+ * values, base64 of 8-byte values (see {@code LeakFingerprints}); never the values themselves.
  */
 public record BatchHeader(
         String refreshId,
@@ -30,7 +32,8 @@ public record BatchHeader(
         long batchCount,
         long tableChecksum,
         String source,
-        String target) {
+        String target,
+        String leakFingerprints) {
 
     public enum Kind { ROWS, END }
 
@@ -42,25 +45,25 @@ public record BatchHeader(
     public static BatchHeader rows(String refreshId, String table, long seq, long rowCount, List<Column> columns,
                                    long checksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.ROWS, seq, rowCount, columns, checksum, checksum, false,
-                skipAnonymizers, 0, 0, 0, null, null);
+                skipAnonymizers, 0, 0, 0, null, null, null);
     }
 
     public static BatchHeader end(String refreshId, String table, long totalRows, List<Column> columns,
                                   long batchCount, long tableChecksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.END, batchCount, totalRows, columns, 0, 0, false,
-                skipAnonymizers, 0, batchCount, tableChecksum, null, null);
+                skipAnonymizers, 0, batchCount, tableChecksum, null, null, null);
     }
 
     /** The same header naming the refresh's source and target environments. */
     public BatchHeader withRoute(String sourceEnvironment, String targetEnvironment) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
-                skipAnonymizers, adminMatches, batchCount, tableChecksum, sourceEnvironment, targetEnvironment);
+                skipAnonymizers, adminMatches, batchCount, tableChecksum, sourceEnvironment, targetEnvironment, leakFingerprints);
     }
 
-    /** The same batch after anonymization: new payload checksum, admin matches counted, marked clean. */
-    public BatchHeader anonymized(long newPayloadChecksum, long adminMatchesInBatch) {
+    /** The same batch after anonymization: new payload checksum, admin matches counted, fingerprints, marked clean. */
+    public BatchHeader anonymized(long newPayloadChecksum, long adminMatchesInBatch, String fingerprints) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, newPayloadChecksum,
-                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target);
+                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target, fingerprints);
     }
 
     public String key() {

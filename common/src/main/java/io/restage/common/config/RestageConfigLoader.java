@@ -6,6 +6,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.restage.common.policy.JsonRules;
+import io.restage.common.policy.TransformerCatalog;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -167,13 +169,24 @@ public final class RestageConfigLoader {
                     transformer = required(v, "transformer", cp);
                     v.fields().forEachRemaining(p -> {
                         if (!p.getKey().equals("transformer")) {
-                            params.put(p.getKey(), p.getValue().isNull() ? null : resolve(p.getValue().asText(), cp + "." + p.getKey()));
+                            // nested parameters (json's paths) travel as JSON text
+                            params.put(p.getKey(), p.getValue().isNull() ? null : p.getValue().isContainerNode()
+                                    ? p.getValue().toString() : resolve(p.getValue().asText(), cp + "." + p.getKey()));
                         }
                     });
                 } else {
                     throw error(cp, "must be a transformer name or {transformer: NAME, ...parameters}");
                 }
-                add(out, new RuleConfig(table, c.getKey(), transformer, params, origin));
+                RuleConfig rule = new RuleConfig(table, c.getKey(), transformer, params, origin);
+                try {
+                    TransformerCatalog.validate(rule);
+                    if (rule.transformer().equals("json")) {
+                        JsonRules.parse(rule);
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw error(cp, e.getMessage());
+                }
+                add(out, rule);
             });
         });
     }

@@ -1,0 +1,123 @@
+package io.restage.common.policy;
+
+import static io.restage.common.policy.TransformerSpec.Uniqueness.BREAKS;
+import static io.restage.common.policy.TransformerSpec.Uniqueness.NULLS;
+import static io.restage.common.policy.TransformerSpec.Uniqueness.PRESERVES;
+
+import io.restage.common.config.RuleConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Every transformer a policy may name, with its parameters and accepted types. The anonymizer has one class per
+ * entry (a test proves the two agree); the policy check and the configuration loader read this catalogue.
+ */
+public final class TransformerCatalog {
+    /** Types holding text: what every text-writing transformer accepts. */
+    public static final Set<String> TEXT = Set.of("text", "character varying", "character", "varchar", "bpchar",
+            "citext", "name");
+    public static final String AUDIT = "audit";
+
+    private static final Map<String, TransformerSpec> SPECS = new LinkedHashMap<>();
+
+    private static Set<String> text(String... more) {
+        Set<String> s = new TreeSet<>(TEXT);
+        s.addAll(Set.of(more));
+        return Set.copyOf(s);
+    }
+
+    private static final String MODE = "fake (default: a deterministic fake of the same format), blank or null";
+
+    static {
+        add("email", "a unique address on a reserved domain that can never deliver",
+                Map.of("domain", "reserved domain ending in .invalid, .test, .example or .localhost (default staging.invalid)",
+                        "shape", "hash (default: u<16 hex>, unique) or keep (same length and character classes as the local part; not unique)"),
+                text(), PRESERVES, true);
+        add("person-name", "a deterministic realistic full name", Map.of("locale", "en (default), de, fr, ... (datafaker locales)"), text(), BREAKS, true);
+        add("first-name", "a deterministic realistic first name", Map.of("locale", "en (default), de, ..."), text(), BREAKS, false);
+        add("last-name", "a deterministic realistic last name", Map.of("locale", "en (default), de, ..."), text(), BREAKS, false);
+        add("phone", "a deterministic fake number with the same format (digits replaced, separators kept)",
+                Map.of("mode", MODE, "keep-prefix", "how many leading digits to keep, e.g. 2 for +49 (default 0)"), text(), BREAKS, true);
+        add("street-address", "a deterministic fake street address", Map.of("mode", MODE, "locale", "en (default), de, ..."), text(), BREAKS, true);
+        add("postal-code", "a deterministic fake postal code of the same format (digits for digits, letters for letters)",
+                Map.of("mode", MODE), text(), BREAKS, false);
+        add("city", "a deterministic fake city name", Map.of("mode", MODE, "locale", "en (default), de, ..."), text(), BREAKS, false);
+        add("password", "the bcrypt hash of the staging password or of a random secret, hashed once per refresh",
+                Map.of("mode", "staging (default: policy.staging-password) or random (nobody can log in)",
+                        "cost", "bcrypt cost the target's verifier expects (default policy.bcrypt-cost)"), text(), BREAKS, true);
+        add("scrub", "fixed marker text", Map.of("text", "the marker (default [scrubbed for staging])"), text(), BREAKS, true);
+        add("placeholder", "a 1x1 PNG for binary content (base64 in text columns); filename and MIME columns are left alone",
+                Map.of(), text("bytea"), BREAKS, false);
+        add("hash", "a keyed, uniqueness-preserving replacement of an identifier (hex text, a permuted integer, a UUID)",
+                Map.of("length", "hex digits for text columns, 16 to 64 (default 32)"),
+                text("integer", "bigint", "uuid"), PRESERVES, true);
+        add("token", "a keyed, uniqueness-preserving replacement of a token or key that keeps its prefix (sk_live_...)",
+                Map.of("keep-prefix", "characters kept (default: up to the last _ or - in the first 16 characters)"),
+                text(), PRESERVES, true);
+        add("json", "applies other transformers to JSON paths ($.a.b, $.list[*].c, $..key) inside json/jsonb",
+                Map.of("paths", "map of JSON path to a transformer name or {transformer: NAME, ...parameters}"),
+                Set.of("json", "jsonb"), BREAKS, true);
+        add("null", "NULL", Map.of(), Set.of(), NULLS, true);
+        add("constant", "a fixed value", Map.of("value", "the value, in the column's text form (required)"), Set.of(), BREAKS, true);
+        add("keep", "an explicit decision that the column is not personal: copied unchanged", Map.of(), Set.of(), PRESERVES, false);
+    }
+
+    private static void add(String name, String description, Map<String, String> params, Set<String> types,
+                            TransformerSpec.Uniqueness uniqueness, boolean audited) {
+        SPECS.put(name, new TransformerSpec(name, description, Map.copyOf(params), Set.copyOf(types), uniqueness, audited));
+    }
+
+    public static Map<String, TransformerSpec> all() {
+        return java.util.Collections.unmodifiableMap(SPECS);
+    }
+
+    public static TransformerSpec spec(String name) {
+        TransformerSpec s = SPECS.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown transformer '" + name + "': known transformers are "
+                    + new TreeSet<>(SPECS.keySet()));
+        }
+        return s;
+    }
+
+    /** Checks a rule's transformer name and parameter names; the message names what is wrong and what is allowed. */
+    public static void validate(RuleConfig rule) {
+        TransformerSpec s = spec(rule.transformer());
+        for (String p : rule.params().keySet()) {
+            if (!p.equals(AUDIT) && !s.parameters().containsKey(p)) {
+                throw new IllegalArgumentException("transformer '" + s.name() + "' has no parameter '" + p
+                        + "': its parameters are " + new TreeSet<>(s.parameters().keySet()) + " and audit");
+            }
+        }
+        String audit = rule.params().get(AUDIT);
+        if (audit != null && !audit.equals("true") && !audit.equals("false")) {
+            throw new IllegalArgumentException("parameter audit must be true or false, got '" + audit + "'");
+        }
+    }
+
+    /** What the rule does to distinct values, parameters included (email with shape=keep is not unique). */
+    public static TransformerSpec.Uniqueness uniqueness(RuleConfig rule) {
+        if (rule.transformer().equals("email") && "keep".equals(rule.params().get("shape"))) {
+            return BREAKS;
+        }
+        if (rule.transformer().equals("phone") || rule.transformer().equals("street-address")
+                || rule.transformer().equals("postal-code") || rule.transformer().equals("city")) {
+            return "null".equals(rule.params().get("mode")) ? NULLS : BREAKS;
+        }
+        return spec(rule.transformer()).uniqueness();
+    }
+
+    /** Whether the leak audit fingerprints this rule's source values (parameter {@code audit} overrides). */
+    public static boolean audited(RuleConfig rule) {
+        if (rule.transformer().equals("keep")) {
+            return false;
+        }
+        String audit = rule.params().get(AUDIT);
+        return audit != null ? Boolean.parseBoolean(audit) : spec(rule.transformer()).audited();
+    }
+
+    private TransformerCatalog() {
+    }
+}
