@@ -14,8 +14,10 @@ import io.restage.common.messages.Event;
 import io.restage.common.messages.Message;
 import io.restage.common.policy.LeakFingerprints;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +25,8 @@ import org.mindrot.jbcrypt.BCrypt;
 
 /**
  * Turns one raw batch record into its clean twin. Stateless between records apart from caches that can be rebuilt
- * at any time (compiled table plans; the per-refresh bcrypt hashes), so any instance can take any partition.
+ * at any time (compiled table plans; the per-refresh bcrypt hashes), so any instance can take any partition. The
+ * policy is the one of the batch's source environment.
  */
 @ApplicationScoped
 public class AnonymizerHandler {
@@ -32,41 +35,44 @@ public class AnonymizerHandler {
     public record Output(byte[] record, Event event) {
     }
 
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-    private final PolicyConfig policy;
-    private final TransformContext ctx;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final RestageConfig config;
+    /** One transform context per policy (each has its own secret). */
+    private final Map<PolicyConfig, TransformContext> contexts = new ConcurrentHashMap<>();
     private final Map<String, TablePlan> plans = new ConcurrentHashMap<>();
     /** Password hashes by refresh, mode and cost: hashed once per refresh (and instance), never per row. */
     private final Map<String, String> passwordHashes = Collections.synchronizedMap(lru());
     private final Map<String, String> adminHashes = Collections.synchronizedMap(lru());
     private final ThreadLocal<String> currentRefresh = new ThreadLocal<>();
+    private final ThreadLocal<PolicyConfig> currentPolicy = new ThreadLocal<>();
 
     public AnonymizerHandler(RestageConfig config) {
-        this.policy = config.policy();
-        this.ctx = new TransformContext(policy.secret().reveal(),
-                (random, cost) -> passwordHash(currentRefresh.get(), random, cost), policy.bcryptCost());
+        this.config = config;
     }
 
     public Output handle(byte[] record) {
         Batch batch = BatchCodec.decode(record);
         BatchHeader h = batch.header();
-        TablePlan plan = plan(h);
+        PolicyConfig policy = h.source() == null ? config.policy() : config.policyFor(h.source());
+        TablePlan plan = plan(policy, h);
         if (h.kind() == BatchHeader.Kind.END) {
             Event done = new AnonymizerReply.TableAnonymized(Message.newId(), h.refreshId(), Instant.now(), h.table(),
                     h.rowCount(), plan.ran(), plan.skipped());
             return new Output(BatchCodec.encode(h.anonymized(0, 0, null), null, 0), done);
         }
         currentRefresh.set(h.refreshId());
+        currentPolicy.set(policy);
         try {
             String adminHash = policy.admin() != null && policy.admin().table().equals(h.table())
-                    && policy.admin().passwordColumn() != null ? adminHash(h.refreshId()) : null;
-            BatchAnonymizer.Result r = BatchAnonymizer.anonymize(plan, batch.payload(), ctx, adminHash,
+                    && policy.admin().passwordColumn() != null ? adminHash(policy, h.refreshId()) : null;
+            BatchAnonymizer.Result r = BatchAnonymizer.anonymize(plan, batch.payload(), context(policy), adminHash,
                     LeakFingerprints.key(policy.secret().reveal(), h.refreshId()));
             String fingerprints = r.fingerprintCount() == 0 ? null : LeakFingerprints.encode(r.fingerprints(), r.fingerprintCount());
             BatchHeader clean = h.anonymized(Checksums.of(r.payload()), r.adminMatches(), fingerprints);
             return new Output(BatchCodec.encode(clean, r.payload()), null);
         } finally {
             currentRefresh.remove();
+            currentPolicy.remove();
         }
     }
 
@@ -82,15 +88,20 @@ public class AnonymizerHandler {
                 "cannot anonymize batch " + h.seq() + " of " + h.table() + ": " + e.getMessage());
     }
 
-    private TablePlan plan(BatchHeader h) {
-        String key = h.table() + "|" + h.columns() + "|" + h.skipAnonymizers();
+    private TransformContext context(PolicyConfig policy) {
+        return contexts.computeIfAbsent(policy, p -> new TransformContext(p.secret().reveal(),
+                (random, cost) -> passwordHash(currentPolicy.get(), currentRefresh.get(), random, cost), p.bcryptCost()));
+    }
+
+    private TablePlan plan(PolicyConfig policy, BatchHeader h) {
+        String key = h.source() + "|" + h.table() + "|" + h.columns() + "|" + h.skipAnonymizers();
         if (plans.size() > 10_000) {
             plans.clear();
         }
         return plans.computeIfAbsent(key, k -> TablePlan.compile(policy, h.table(), h.columns(), h.skipAnonymizers()));
     }
 
-    String passwordHash(String refreshId, boolean random, int cost) {
+    String passwordHash(PolicyConfig policy, String refreshId, boolean random, int cost) {
         if (!random && !policy.stagingPassword().isPresent()) {
             throw new IllegalArgumentException("transformer 'password' (mode staging) needs policy.staging-password");
         }
@@ -98,16 +109,16 @@ public class AnonymizerHandler {
                 random ? randomSecret() : policy.stagingPassword().reveal(), BCrypt.gensalt(cost)));
     }
 
+    String adminHash(PolicyConfig policy, String refreshId) {
+        return adminHashes.computeIfAbsent(refreshId,
+                id -> BCrypt.hashpw(policy.admin().password().reveal(), BCrypt.gensalt(policy.bcryptCost())));
+    }
+
     /** A secret nobody knows: 32 random bytes, hashed once and forgotten. */
     private static String randomSecret() {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
-    }
-
-    String adminHash(String refreshId) {
-        return adminHashes.computeIfAbsent(refreshId,
-                id -> BCrypt.hashpw(policy.admin().password().reveal(), BCrypt.gensalt(policy.bcryptCost())));
+        return HexFormat.of().formatHex(b);
     }
 
     private static <K, V> LinkedHashMap<K, V> lru() {

@@ -10,6 +10,8 @@ import io.restage.common.messages.ExportReply;
 import io.restage.common.messages.Message;
 import io.restage.common.messages.RefreshRequested;
 import io.restage.common.messages.TableCount;
+import io.restage.common.policy.PolicyChecker;
+import io.restage.common.policy.PolicyReport;
 import io.restage.export.messaging.EventPublisher;
 import io.restage.export.messaging.KafkaBatchSender;
 import io.restage.export.snapshot.SnapshotExporter;
@@ -26,8 +28,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Reacts to {@code refresh.requested}: claims the refresh (once only), then exports on a worker thread so the
- * consumer keeps polling, and reports ExportStarted / ExportCompleted / ExportFailed.
+ * Reacts to {@code refresh.requested}: claims the refresh (once only), then on a worker thread (so the consumer
+ * keeps polling) checks the policy inside the snapshot (PolicyValidated / PolicyRejected, the saga's first step)
+ * and exports, reporting ExportStarted / ExportCompleted / ExportFailed.
  */
 @ApplicationScoped
 public class ExportHandler {
@@ -88,27 +91,58 @@ public class ExportHandler {
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
                     settings.parallelism(), settings.batchBytes(), settings.batchRows());
             List<TableCount> counts = exporter.export(new SnapshotExporter.Route(id, r.source(), r.target(), r.skipAnonymizers()),
-                    config.policy()::isExcluded, sender,
+                    config.policyFor(r.source())::isExcluded, snapshot -> validate(id, r.source(), snapshot), sender,
                     tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables)),
                     () -> cancelled.contains(id));
             long rows = counts.stream().mapToLong(TableCount::rows).sum();
             LOG.infof("refresh %s: exported %d tables, %d rows in %d ms", id, counts.size(), rows,
                     (System.nanoTime() - start) / 1_000_000);
             ledger.finish(id, "DONE");
-            List<String> excluded = config.policy().excludeTables();
+            List<String> excluded = config.policyFor(r.source()).excludeTables();
             events.publish(new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded));
+        } catch (PolicyRejectedException e) {
+            LOG.warnf("refresh %s: %s", id, e.getMessage());
+            finish(id, "FAILED");
+            events.publish(new ExportReply.PolicyRejected(Message.newId(), id, Instant.now(), e.getMessage(),
+                    e.report.problems().stream().map(PolicyReport.Problem::message).toList()));
         } catch (Exception e) {
             String reason = e instanceof SnapshotExporter.CancelledException ? "cancelled"
                     : "export from '" + r.source() + "' failed: " + Failures.describe(e);
             LOG.errorf("refresh %s: %s", id, reason);
-            try {
-                ledger.finish(id, "FAILED");
-            } catch (Exception ledgerError) {
-                LOG.errorf("refresh %s: cannot record the export's failure: %s", id, Failures.describe(ledgerError));
-            }
+            finish(id, "FAILED");
             events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(), reason));
         } finally {
             cancelled.remove(id);
+        }
+    }
+
+    /** The saga's first step: the policy check, inside the export's snapshot. */
+    private void validate(String id, String source, java.sql.Connection snapshot) throws Exception {
+        PolicyReport report = PolicyChecker.check(snapshot, source, config.policyFor(source));
+        if (!report.ok()) {
+            throw new PolicyRejectedException(report);
+        }
+        LOG.infof("refresh %s: policy check passed (%d tables, %d columns, %d values sampled)", id, report.tables(),
+                report.columns(), report.sampledValues());
+        events.publish(new ExportReply.PolicyValidated(Message.newId(), id, Instant.now(), report.tables(),
+                report.columns(), report.sampledValues()));
+    }
+
+    private void finish(String id, String status) {
+        try {
+            ledger.finish(id, status);
+        } catch (Exception ledgerError) {
+            LOG.errorf("refresh %s: cannot record the export's end: %s", id, Failures.describe(ledgerError));
+        }
+    }
+
+    /** The policy does not cover the source: nothing is exported. */
+    static final class PolicyRejectedException extends Exception {
+        final transient PolicyReport report;
+
+        PolicyRejectedException(PolicyReport report) {
+            super(report.summary());
+            this.report = report;
         }
     }
 }

@@ -39,10 +39,8 @@ class ExportServiceTest {
     static void sourceData() throws Exception {
         try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("production"), "postgres", "");
              Statement st = c.createStatement()) {
-            st.execute("create table if not exists users (id bigint primary key, email text not null, note text)");
-            st.execute("create table if not exists sessions (id text primary key)");
             st.execute("truncate users, sessions");
-            st.execute("insert into users select i, 'user' || i || '@corp.com', repeat('x', i % 50) || E'\\t\\n' from generate_series(1, " + ROWS + ") i");
+            st.execute("insert into users (id, email, note) select i, 'user' || i || '@corp.com', repeat('x', i % 50) || E'\\t\\n' from generate_series(1, " + ROWS + ") i");
             st.execute("insert into sessions values ('s1'), ('s2')");
         }
     }
@@ -91,7 +89,7 @@ class ExportServiceTest {
                 assertTrue(seqs.add(b.header().seq()), "batch " + b.header().seq() + " sent twice");
                 assertTrue(b.header().rowCount() <= 1000, "batches are bounded");
                 assertTrue(r.value().length < b.payload().length, "payload is compressed on the wire");
-                assertEquals(List.of("id", "email", "note"), b.header().columns().stream().map(c -> c.name()).toList());
+                assertEquals(List.of("id", "email", "full_name", "password_hash", "note"), b.header().columns().stream().map(c -> c.name()).toList());
                 rows += b.header().rowCount();
                 checksum += Checksums.of(b.payload());
             }
@@ -99,6 +97,36 @@ class ExportServiceTest {
             assertEquals(ROWS, end.rowCount());
             assertEquals(seqs.size(), end.batchCount());
             assertEquals(end.tableChecksum(), checksum);
+        }
+    }
+
+    @Test
+    void shouldRefuseToExportWhenANewColumnLooksPersonalAndHasNoRule() throws Exception {
+        String id = UUID.randomUUID().toString();
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("production"), "postgres", "");
+             Statement st = c.createStatement()) {
+            st.execute("alter table users add column mobile_number text"); // schema drift since the policy was written
+        }
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "test")));
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> id.equals(r.key()) && KafkaProbe.text(r).contains("PolicyRejected")),
+                    Duration.ofSeconds(60));
+            List<Event> mine = events.stream().filter(r -> id.equals(r.key()))
+                    .map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class)).toList();
+            ExportReply.PolicyRejected rejected = (ExportReply.PolicyRejected) mine.stream()
+                    .filter(e -> e instanceof ExportReply.PolicyRejected).findFirst().orElseThrow();
+            assertEquals(1, rejected.problems().size(), rejected.problems().toString());
+            assertTrue(rejected.problems().get(0).contains("public.users.mobile_number"), rejected.problems().toString());
+            // the refusal is published before any table is read, and the export job ends with it
+            assertTrue(mine.stream().noneMatch(e -> e instanceof ExportReply.ExportStarted || e instanceof ExportReply.PolicyValidated),
+                    "nothing was exported");
+        } finally {
+            try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("production"), "postgres", "");
+                 Statement st = c.createStatement()) {
+                st.execute("alter table users drop column mobile_number");
+            }
         }
     }
 }

@@ -15,6 +15,8 @@ import io.restage.common.messages.ImportReply;
 import io.restage.common.messages.Message;
 import io.restage.common.messages.RefreshRequested;
 import io.restage.importer.commit.Committer;
+import io.restage.common.policy.LeakFingerprints;
+import io.restage.importer.staging.LeakAuditor;
 import io.restage.importer.staging.StagingArea;
 import io.restage.importer.staging.TargetCatalog;
 import io.restage.importer.staging.TargetCatalog.TargetColumn;
@@ -44,13 +46,11 @@ public class ImportHandler {
     private static final Duration UNKNOWN_REFRESH_WAIT = Duration.ofSeconds(60);
 
     private final RestageConfig config;
-    private final PolicyConfig policy;
     private final ImportLedger ledger;
     private final Committer committer = new Committer();
 
     public ImportHandler(RestageConfig config, ImportLedger ledger) {
         this.config = config;
-        this.policy = config.policy();
         this.ledger = ledger;
     }
 
@@ -156,6 +156,7 @@ public class ImportHandler {
                     return;
                 }
             }
+            PolicyConfig policy = config.policyFor(e.source());
             AdminRewrite admin = policy.admin();
             if (admin != null && e.exportedTables().contains(admin.table())) {
                 long matches = area.adminMatches(c, admin.table());
@@ -198,11 +199,25 @@ public class ImportHandler {
             Set<String> exported = Set.copyOf(e.exportedTables());
             List<String> missing = target.keySet().stream()
                     .filter(t -> !exported.contains(t) && !policy.isExcluded(t)).sorted().toList();
+            List<String> skip = staged.stream().flatMap(t -> t.skipAnonymizers().stream()).distinct().toList();
+            long start = System.nanoTime();
+            ImportReply.LeakAudit audit = LeakAuditor.run(c, area, staged, policy, skip,
+                    LeakFingerprints.key(policy.secret().reveal(), refreshId));
+            LOG.infof("refresh %s: leak audit: %d fingerprints, %d columns, %d values scanned, %d columns with matches in %d ms",
+                    refreshId, audit.fingerprints(), audit.scannedColumns(), audit.scannedValues(), audit.hits().size(),
+                    (System.nanoTime() - start) / 1_000_000);
+            if (!audit.hits().isEmpty()) {
+                fail(refreshId, "leak audit: production values of ruled columns were found in the staged data of "
+                        + String.join(", ", audit.hits()) + " (" + audit.fingerprints() + " fingerprints, "
+                        + audit.scannedValues() + " values scanned): rule these columns or remove the copies;"
+                        + " the target was not touched", publish);
+                return;
+            }
             if (ledger.transition(refreshId, Status.STAGING, Status.STAGED)) {
                 LOG.infof("refresh %s: staging complete in '%s' (%d tables)", refreshId, e.target(), staged.size());
                 publish.accept(new ImportReply.StagingCompleted(Message.newId(), refreshId, Instant.now(),
                         StagingArea.counts(staged.stream().filter(t -> t.stageTable() != null).toList()),
-                        skipped, missing, dropped, defaulted));
+                        skipped, missing, dropped, defaulted, audit));
             }
         }
     }
@@ -226,7 +241,7 @@ public class ImportHandler {
         int attempts = 0;
         while (true) {
             try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
-                Committer.Outcome o = committer.commit(c, cmd, area, policy::isExcluded);
+                Committer.Outcome o = committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded);
                 ledger.set(cmd.refreshId(), Status.COMMITTED);
                 LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
                 publish.accept(new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported()));

@@ -7,6 +7,14 @@ import java.util.Properties;
 
 /** Opens JDBC connections to an environment's database with restage's safe defaults. */
 public final class Connections {
+    static {
+        try {
+            // register the driver even where the service loader does not see it (e.g. a framework class loader)
+            Class.forName("org.postgresql.Driver");
+        } catch (ClassNotFoundException e) {
+            // not on this service's class path: DriverManager reports "no suitable driver" with the URL
+        }
+    }
 
     public static Connection open(EnvironmentConfig env, String applicationName) throws SQLException {
         DatabaseConfig db = env.database();

@@ -3,8 +3,13 @@ package io.restage.common.config;
 /**
  * A named environment. {@code allowImport} is false unless the configuration says otherwise, so an environment
  * can only ever be a refresh target when someone opted it in. {@code hostname} is what an operator types to
- * confirm a refresh into it.
+ * confirm a refresh into it. {@code policy} names the policy for data read from it (null: the default policy).
  */
 public record EnvironmentConfig(String name, String hostname, boolean allowImport, DatabaseConfig database,
-                                BucketConfig bucket) {
+                                BucketConfig bucket, String policy) {
+
+    public EnvironmentConfig(String name, String hostname, boolean allowImport, DatabaseConfig database,
+                             BucketConfig bucket) {
+        this(name, hostname, allowImport, database, bucket, null);
+    }
 }

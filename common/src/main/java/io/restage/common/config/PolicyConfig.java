@@ -7,11 +7,18 @@ import java.util.Optional;
 /**
  * The anonymization policy: rules per table and column (integration neutralisation included), tables never
  * exported, the target's own audit table, the admin rewrite, the staging password and the HMAC secret that keys
- * every deterministic transformer.
+ * every deterministic transformer. {@code requireEveryColumn} ({@code unruled-columns: refuse-all}) makes every
+ * column without a rule a policy problem, not only the ones that look personal.
  */
 public record PolicyConfig(Secret secret, String auditTable, List<String> excludeTables,
                            Map<String, List<RuleConfig>> rulesByTable, AdminRewrite admin, Secret stagingPassword,
-                           int bcryptCost) {
+                           int bcryptCost, boolean requireEveryColumn) {
+
+    public PolicyConfig(Secret secret, String auditTable, List<String> excludeTables,
+                        Map<String, List<RuleConfig>> rulesByTable, AdminRewrite admin, Secret stagingPassword,
+                        int bcryptCost) {
+        this(secret, auditTable, excludeTables, rulesByTable, admin, stagingPassword, bcryptCost, false);
+    }
 
     public List<RuleConfig> rulesFor(String table) {
         return rulesByTable.getOrDefault(table, List.of());

@@ -3,8 +3,17 @@ package io.restage.common.config;
 import java.util.Map;
 import java.util.Optional;
 
-/** The whole configuration file: named environments and the anonymization policy. Read by every service. */
-public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy) {
+/**
+ * The whole configuration file: named environments and the anonymization policies. Read by every service.
+ * {@code policy} is the default; {@code policies} holds named ones that a source environment selects with
+ * {@code policy: NAME} (one configuration, several applications with their own schemas).
+ */
+public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy,
+                            Map<String, PolicyConfig> policies) {
+
+    public RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy) {
+        this(environments, policy, Map.of());
+    }
 
     public Optional<EnvironmentConfig> find(String name) {
         return Optional.ofNullable(name == null ? null : environments.get(name));
@@ -14,5 +23,18 @@ public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyC
     public EnvironmentConfig environment(String name) {
         return find(name).orElseThrow(() -> new ConfigException("unknown environment '" + name
                 + "': configured environments are " + environments.keySet()));
+    }
+
+    /** The policy that applies to data read from {@code sourceEnvironment}. */
+    public PolicyConfig policyFor(String sourceEnvironment) {
+        String name = environment(sourceEnvironment).policy();
+        if (name == null) {
+            if (policy == null) {
+                throw new ConfigException("environment '" + sourceEnvironment + "' names no policy and there is no"
+                        + " default policy: add policy: NAME to it (one of " + policies.keySet() + ")");
+            }
+            return policy;
+        }
+        return policies.get(name);
     }
 }

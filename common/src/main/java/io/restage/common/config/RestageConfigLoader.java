@@ -74,7 +74,22 @@ public final class RestageConfigLoader {
             Map.Entry<String, JsonNode> e = it.next();
             environments.put(e.getKey(), environment(e.getKey(), e.getValue(), "environments." + e.getKey()));
         }
-        return new RestageConfig(Map.copyOf(environments), policy(root.path("policy"), "policy"));
+        Map<String, PolicyConfig> policies = new LinkedHashMap<>();
+        JsonNode named = root.path("policies");
+        if (named.isObject()) {
+            named.fields().forEachRemaining(p -> policies.put(p.getKey(), policy(p.getValue(), "policies." + p.getKey())));
+        } else if (!named.isMissingNode() && !named.isNull()) {
+            throw error("policies", "must map policy names to policies");
+        }
+        JsonNode def = root.path("policy");
+        PolicyConfig defaultPolicy = def.isMissingNode() && !policies.isEmpty() ? null : policy(def, "policy");
+        for (EnvironmentConfig e : environments.values()) {
+            if (e.policy() != null && !policies.containsKey(e.policy())) {
+                throw error("environments." + e.name() + ".policy", "names policy '" + e.policy()
+                        + "', which is not under policies: (known: " + policies.keySet() + ")");
+            }
+        }
+        return new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies));
     }
 
     private EnvironmentConfig environment(String name, JsonNode node, String path) {
@@ -96,7 +111,7 @@ public final class RestageConfigLoader {
             bucket = new BucketConfig(required(b, "endpoint", path + ".bucket"), required(b, "access-key", path + ".bucket"),
                     new Secret(required(b, "secret-key", path + ".bucket")), required(b, "name", path + ".bucket"));
         }
-        return new EnvironmentConfig(name, hostname, allowImport, database, bucket);
+        return new EnvironmentConfig(name, hostname, allowImport, database, bucket, optional(node, "policy", path, null));
     }
 
     private PolicyConfig policy(JsonNode node, String path) {
@@ -139,8 +154,13 @@ public final class RestageConfigLoader {
                 throw error(ap + ".password", "is missing: set it or policy.staging-password");
             }
         }
+        String unruled = optional(node, "unruled-columns", path, "refuse-personal");
+        if (!unruled.equals("refuse-personal") && !unruled.equals("refuse-all")) {
+            throw error(path + ".unruled-columns", "must be refuse-personal (columns that look personal need a rule)"
+                    + " or refuse-all (every column needs a rule, keep included), got '" + unruled + "'");
+        }
         return new PolicyConfig(new Secret(secret), auditTable, List.copyOf(exclude), Map.copyOf(rules), admin,
-                new Secret(staging), cost);
+                new Secret(staging), cost, unruled.equals("refuse-all"));
     }
 
     private void readRules(JsonNode tables, String path, String origin, Map<String, List<RuleConfig>> out) {

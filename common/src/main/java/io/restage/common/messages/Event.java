@@ -10,6 +10,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
+        @JsonSubTypes.Type(value = ExportReply.PolicyValidated.class, name = "PolicyValidated"),
+        @JsonSubTypes.Type(value = ExportReply.PolicyRejected.class, name = "PolicyRejected"),
         @JsonSubTypes.Type(value = ExportReply.ExportStarted.class, name = "ExportStarted"),
         @JsonSubTypes.Type(value = ExportReply.ExportCompleted.class, name = "ExportCompleted"),
         @JsonSubTypes.Type(value = ExportReply.ExportFailed.class, name = "ExportFailed"),

@@ -6,6 +6,22 @@ import java.util.List;
 /** Replies of the export service. */
 public sealed interface ExportReply extends Event {
 
+    /**
+     * The policy check passed inside the export's snapshot (the first step of every refresh): every column that
+     * looks personal has a rule, every rule fits its column. The export goes on.
+     */
+    record PolicyValidated(String eventId, String refreshId, Instant occurredAt, int tables, int columns,
+                           int sampledValues) implements ExportReply {
+    }
+
+    /**
+     * The policy check found problems: nothing was exported. {@code problems} name table, column and fix, never
+     * a value.
+     */
+    record PolicyRejected(String eventId, String refreshId, Instant occurredAt, String reason, List<String> problems)
+            implements ExportReply, Event.Failure {
+    }
+
     /** The snapshot is open; these tables (schema-qualified) will be streamed, in no particular order. */
     record ExportStarted(String eventId, String refreshId, Instant occurredAt, List<String> tables)
             implements ExportReply {

@@ -8,11 +8,20 @@ public sealed interface ImportReply extends Event {
 
     /**
      * Every exported table is staged in the target and proven complete (row counts and checksums equal to the
-     * export's end markers). Nothing live was touched yet.
+     * export's end markers), and the leak audit found no production value of a ruled column in the staged data.
+     * Nothing live was touched yet.
      */
     record StagingCompleted(String eventId, String refreshId, Instant occurredAt, List<TableCount> staged,
                             List<String> skippedTables, List<String> missingTables, List<String> droppedColumns,
-                            List<String> defaultedColumns) implements ImportReply {
+                            List<String> defaultedColumns, LeakAudit leakAudit) implements ImportReply {
+    }
+
+    /**
+     * What the leak audit did: distinct fingerprints of audited source values, staged text-like columns and values
+     * scanned (JSON strings and words of free text included), and the columns where fingerprints were found
+     * ({@code table.column: n values}, never a value). A refresh with hits never reaches the pivot.
+     */
+    record LeakAudit(long fingerprints, int scannedColumns, long scannedValues, List<String> hits) {
     }
 
     record StagingFailed(String eventId, String refreshId, Instant occurredAt, String reason)

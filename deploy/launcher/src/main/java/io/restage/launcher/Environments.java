@@ -22,16 +22,22 @@ public final class Environments {
               # Every password hash becomes bcrypt(staging-password), hashed once per refresh.
               staging-password: ${env:RESTAGE_STAGING_PASSWORD:-staging-password}
               bcrypt-cost: 12
+              # Every column that looks personal (by name or sampled content) needs a rule before a refresh starts;
+              # `keep` records the decision that it is not personal. Transformers: see README, Policy.
               tables:
+                organizations:
+                  name: keep            # company names are not personal data here
                 users:
-                  email: email
-                  full_name: person-name
-                  phone: phone
-                  address: scrub
+                  email: email          # u<hmac>@staging.invalid: unique, so the unique index survives
+                  full_name: { transformer: person-name, locale: de }
+                  phone: { transformer: phone, keep-prefix: 2 }
+                  address: { transformer: street-address, locale: de }
                   password_hash: password
                 messages:
                   subject: scrub
                   body: { transformer: scrub, text: "[message body removed]" }
+                attachments:
+                  filename: keep        # the file list stays usable; the content in the bucket is not personal here
                 partner_integrations:
                   webhook_url: null
               # Partner credentials neutralised: null or a constant, and the integration switched off.
@@ -47,10 +53,17 @@ public final class Environments {
                 password: ${env:RESTAGE_STAGING_ADMIN_PASSWORD:-staging-admin-password}
             """;
 
-    /** One environment on the embedded stack: database name, bucket (null for none), hostname, import allowed. */
-    public record Env(String name, String database, String bucket, String hostname, boolean allowImport) {
+    /**
+     * One environment on the embedded stack: database name, bucket (null for none), hostname, import allowed, and
+     * the named policy for data read from it (null: the default policy).
+     */
+    public record Env(String name, String database, String bucket, String hostname, boolean allowImport, String policy) {
+        public Env(String name, String database, String bucket, String hostname, boolean allowImport) {
+            this(name, database, bucket, hostname, allowImport, null);
+        }
     }
 
+    /** {@code policy} is the YAML of the policy section(s): {@code policy:} and, if any, {@code policies:}. */
     public static Path write(Path file, StackProcess stack, String policy, Env... envs) throws IOException {
         StringBuilder y = new StringBuilder("# restage configuration, written by the launcher for the embedded stack.\n");
         y.append("environments:\n");
@@ -58,6 +71,9 @@ public final class Environments {
             y.append("  ").append(e.name()).append(":\n");
             y.append("    hostname: ").append(e.hostname()).append('\n');
             y.append("    allow-import: ").append(e.allowImport()).append('\n');
+            if (e.policy() != null) {
+                y.append("    policy: ").append(e.policy()).append('\n');
+            }
             y.append("    database:\n");
             y.append("      url: ").append(stack.jdbcUrl(e.database())).append('\n');
             y.append("      user: postgres\n");

@@ -1,6 +1,7 @@
 package io.restage.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,15 +44,31 @@ import org.mindrot.jbcrypt.BCrypt;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RefreshEndToEndTest {
-    private static final String PAGILA_RULES = """
-                customer: { email: email, first_name: first-name, last_name: last-name }
-                staff: { email: email, first_name: first-name, last_name: last-name, username: first-name, password: password }
-                address: { address: scrub, address2: null, phone: phone, postal_code: { transformer: constant, value: "00000" } }
+    /** A complete policy for Pagila: every column that looks personal has a rule; actors and names of things are kept. */
+    private static final String PAGILA_POLICY = """
+              pagila:
+                secret: pagila-e2e-secret-0123456789abcdef
+                staging-password: staging-password
+                bcrypt-cost: 4
+                tables:
+                  customer: { email: email, first_name: first-name, last_name: last-name }
+                  staff: { email: email, first_name: first-name, last_name: last-name, username: first-name, password: password, picture: placeholder }
+                  address: { address: street-address, address2: null, phone: phone, postal_code: postal-code }
+                  actor: { first_name: keep, last_name: keep }
+                  category: { name: keep }
+                  language: { name: keep }
             """;
     private static final Map<String, List<String>> PAGILA_RULED = Map.of(
             "public.customer", List.of("email", "first_name", "last_name"),
-            "public.staff", List.of("email", "first_name", "last_name", "username", "password"),
+            "public.staff", List.of("email", "first_name", "last_name", "username", "password", "picture"),
             "public.address", List.of("address", "address2", "phone", "postal_code"));
+
+    /** The demo policy under another name, plus a rule that marks a denormalised copy of users' emails as keep. */
+    private static String invoicingPolicy() {
+        String body = Environments.DEMO_POLICY.substring(Environments.DEMO_POLICY.indexOf('\n') + 1)
+                .replace("  tables:\n", "  tables:\n    invoices:\n      customer_email: keep   # wrong: it copies users.email\n");
+        return "  invoicing:\n" + body.lines().map(l -> "  " + l).collect(java.util.stream.Collectors.joining("\n")) + "\n";
+    }
 
     private StackProcess stack;
     private ServiceProcesses services;
@@ -63,8 +80,10 @@ class RefreshEndToEndTest {
         Path root = ServiceProcesses.findRepoRoot();
         Path work = Files.createTempDirectory("restage-e2e-");
         stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
-                "prod_bad_types", "prod_bad_data", "prod_no_admin", "pagila_prod", "pagila_staging"), List.of(), Duration.ofMinutes(3));
-        for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin")) {
+                "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice",
+                "pagila_prod", "pagila_staging"), List.of(), Duration.ofMinutes(3));
+        for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin",
+                "prod_contact", "prod_invoice", "staging_invoice")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 DemoData.createSchema(c);
                 boolean stale = db.startsWith("staging");
@@ -79,6 +98,17 @@ class RefreshEndToEndTest {
         Db.exec(stack.jdbcUrl("prod_no_admin"), "update users set email = 'not-the-admin@prod-corp.com' where id = 1");
         Db.exec(stack.jdbcUrl("staging_strict"), "alter table partner_integrations add constraint no_salesforce"
                 + " check (partner <> 'salesforce') not valid");
+        // Policy gaps: a new column that looks personal by name, and one whose values are emails under a neutral name.
+        Db.exec(stack.jdbcUrl("prod_contact"), "alter table organizations add column contact_email text",
+                "alter table organizations add column billing_ref text",
+                "update organizations set contact_email = 'owner' || id || '@orgs.example.com', billing_ref = 'billing' || id || '@orgs.example.com'");
+        // A denormalised copy of users' emails that the policy wrongly keeps: only the leak audit can see it.
+        for (String db : List.of("prod_invoice", "staging_invoice")) {
+            Db.exec(stack.jdbcUrl(db), "create table invoices (id bigserial primary key, user_id bigint references users (id),"
+                    + " customer_email text not null, note text, amount numeric(10,2) not null)");
+        }
+        Db.exec(stack.jdbcUrl("prod_invoice"), "insert into invoices (user_id, customer_email, note, amount)"
+                + " select id, email, 'sent to ' || email || ', paid', 19.99 from users where id % 3 = 0");
         s3 = MinioClient.builder().endpoint(stack.s3Endpoint()).credentials(stack.s3AccessKey(), stack.s3SecretKey()).build();
         DemoData.loadBucket(s3, "production-media", DemoData.Size.PRODUCTION, "prod", 0);
         DemoData.loadBucket(s3, "staging-media", DemoData.Size.STAGING, "stale", 5);
@@ -98,7 +128,7 @@ class RefreshEndToEndTest {
             SqlScript.run(c, pagila.resolve("pagila-data.sql"));
         }
 
-        String policy = Environments.DEMO_POLICY.replace("  tables:\n", "  tables:\n" + PAGILA_RULES);
+        String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy();
         Path config = Environments.write(work.resolve("restage.yaml"), stack, policy,
                 new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true),
@@ -108,8 +138,11 @@ class RefreshEndToEndTest {
                 new Environments.Env("bad-data", "prod_bad_data", "production-media", "bad-data.internal", false),
                 new Environments.Env("no-admin", "prod_no_admin", "production-media", "no-admin.internal", false),
                 new Environments.Env("missing-media", "production", "no-such-bucket", "missing-media.internal", false),
-                new Environments.Env("pagila-prod", "pagila_prod", null, "pagila.prod.internal", false),
-                new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true));
+                new Environments.Env("contact-prod", "prod_contact", null, "contact.internal", false),
+                new Environments.Env("invoice-prod", "prod_invoice", null, "invoice.prod.internal", false, "invoicing"),
+                new Environments.Env("invoice-staging", "staging_invoice", null, "invoice.staging.internal", true, "invoicing"),
+                new Environments.Env("pagila-prod", "pagila_prod", null, "pagila.prod.internal", false, "pagila"),
+                new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true, "pagila"));
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
         services.startAll(Duration.ofMinutes(3));
     }
@@ -178,14 +211,81 @@ class RefreshEndToEndTest {
 
     @Test
     @Order(1)
-    void shouldKeepTargetUntouchedWhenExportFails() throws Exception {
-        assertFailsBeforePivotLeavingTargetUntouched("broken-source", "staging", "staging.prod-corp.internal", "EXPORT", "does_not_exist");
+    void shouldRefuseARefreshWhoseSourceCannotBeReadAndStartNothing() throws Exception {
+        // the policy check reads the source before anything starts: an unreachable source is refused up front
+        assertRefusedTouchingNothing(request("broken-source", "staging", "staging.prod-corp.internal", true), 502,
+                "source-unavailable", "does_not_exist");
     }
 
     @Test
     @Order(2)
-    void shouldKeepTargetUntouchedWhenAnonymizationFails() throws Exception {
-        assertFailsBeforePivotLeavingTargetUntouched("bad-types", "staging", "staging.prod-corp.internal", "ANONYMIZE", "public.users.phone");
+    void shouldRefuseATransformerOnAColumnTypeItCannotWriteBeforeAnythingStarts() throws Exception {
+        // prod_bad_types has users.phone as bigint: the phone transformer writes text
+        JsonNode err = assertRefusedTouchingNothing(request("bad-types", "staging", "staging.prod-corp.internal", true), 422,
+                "policy-incomplete", "public.users.phone");
+        assertTrue(err.get("message").asText().contains("bigint"), err.toString());
+    }
+
+    @Test
+    @Order(11)
+    void shouldRefuseASourceWithAnUnruledPersonalColumnNamingIt() throws Exception {
+        JsonNode err = assertRefusedTouchingNothing(request("contact-prod", "staging", "staging.prod-corp.internal", false),
+                422, "policy-incomplete", "public.organizations.contact_email");
+        List<String> problems = new ArrayList<>();
+        err.get("problems").forEach(p -> problems.add(p.asText()));
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("public.organizations.billing_ref") && p.contains("look like emails")),
+                "found by sampled content, not by name: " + problems);
+        assertTrue(problems.stream().noneMatch(p -> p.contains("@orgs.example.com")), "no value in the error: " + problems);
+
+        // the same check as a dry run, with every column and its rule
+        JsonNode check = Json.MAPPER.readTree(post("/api/policies/check", "{\"source\":\"contact-prod\"}").body());
+        assertFalse(check.get("ok").asBoolean(), check.toString());
+        List<String> kinds = new ArrayList<>();
+        check.get("problems").forEach(p -> kinds.add(p.get("kind").asText() + " " + p.get("table").asText() + "." + p.get("column").asText()));
+        assertEquals(List.of("UNRULED_PERSONAL_NAME public.organizations.contact_email",
+                "UNRULED_PERSONAL_CONTENT public.organizations.billing_ref"), kinds);
+        JsonNode ok = Json.MAPPER.readTree(post("/api/policies/check", "{\"source\":\"production\"}").body());
+        assertTrue(ok.get("ok").asBoolean(), ok.toString());
+        boolean emailRuled = false;
+        for (JsonNode rule : ok.get("rules")) {
+            emailRuled |= rule.get("table").asText().equals("public.users") && rule.get("column").asText().equals("email")
+                    && rule.get("transformer").asText().equals("email");
+        }
+        assertTrue(emailRuled, "the dry run lists every column with its rule");
+    }
+
+    @Test
+    @Order(12)
+    void shouldStopARefreshWhoseKeptColumnCopiesRuledValuesBeforeThePivot() throws Exception {
+        String targetDb = stack.jdbcUrl("staging_invoice");
+        Map<String, String> before = Db.fingerprint(targetDb);
+        JsonNode r = refresh(request("invoice-prod", "invoice-staging", "invoice.staging.internal", false));
+        assertEquals("FAILED", r.get("status").asText(), r.toPrettyString());
+        assertEquals("DONE", r.get("steps").get("VALIDATE").get("status").asText(), "the policy itself is complete");
+        assertEquals("FAILED", r.get("steps").get("STAGE").get("status").asText(), r.toPrettyString());
+        String error = r.get("error").asText();
+        assertTrue(error.contains("leak audit") && error.contains("public.invoices.customer_email")
+                && error.contains("public.invoices.note"), error);
+        assertFalse(error.contains("@prod-corp.com"), "the report names columns, never values: " + error);
+        assertEquals("PENDING", r.get("steps").get("COMMIT").get("status").asText(), "the pivot never happened");
+        assertEquals(before, Db.fingerprint(targetDb), "the target database is exactly as before");
+    }
+
+    /** A refusal: status and code as given, the message naming {@code mentions}; no refresh and no change anywhere. */
+    private JsonNode assertRefusedTouchingNothing(String body, int status, String code, String mentions) throws Exception {
+        int refreshes = get("/api/refreshes").size();
+        Map<String, String> dbBefore = Db.fingerprint(stack.jdbcUrl("staging"));
+        Map<String, String> bucketBefore = bucket("staging-media");
+        HttpResponse<String> r = post("/api/refreshes", body);
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode err = Json.MAPPER.readTree(r.body());
+        assertEquals(code, err.get("error").asText(), r.body());
+        assertTrue(err.get("message").asText().contains(mentions), r.body());
+        assertEquals(refreshes, get("/api/refreshes").size(), "nothing was started");
+        assertEquals(dbBefore, Db.fingerprint(stack.jdbcUrl("staging")));
+        assertEquals(bucketBefore, bucket("staging-media"));
+        return err;
     }
 
     @Test
@@ -287,6 +387,11 @@ class RefreshEndToEndTest {
         assertEquals(r.get("id").asText(), Db.one(stg, "select refresh_id from restage.refresh_audit order by committed_at desc limit 1"));
         assertEquals(bucket("production-media").keySet(), bucket("staging-media").keySet(), "the bucket holds exactly the source's keys");
         assertTrue(r.get("anonymizersRan").toString().contains("public.users.email:email"));
+        JsonNode audit = r.get("leakAudit");
+        assertTrue(audit.get("fingerprints").asLong() > 1000 && audit.get("scannedValues").asLong() > 1000, audit.toString());
+        assertEquals(0, audit.get("hits").size(), audit.toString());
+        assertEquals("DONE", r.get("steps").get("VALIDATE").get("status").asText());
+        System.out.printf("e2e demo refresh: leak audit %s%n", audit);
         System.out.printf("e2e demo refresh: %d rows, %d objects in %.2f s (%.0f rows/s)%n", rows, bucket("staging-media").size(),
                 seconds, rows / seconds);
     }
@@ -343,6 +448,12 @@ class RefreshEndToEndTest {
             rows += Long.parseLong(Db.one(prod, "select count(*) from " + table));
         }
         assertEquals(List.of(), differing, "every column the policy does not touch is identical, last_update included");
+        JsonNode audit = r.get("leakAudit");
+        assertTrue(audit.get("fingerprints").asLong() > 1000 && audit.get("scannedValues").asLong() > 1000, audit.toString());
+        assertEquals(0, audit.get("hits").size(), "the leak audit passes on Pagila: " + audit);
+        assertTrue(Db.one(stg, "select encode(picture, 'hex') from public.staff where picture is not null limit 1").startsWith("89504e47"),
+                "staff pictures are the placeholder PNG");
+        System.out.printf("e2e pagila refresh: leak audit %s%n", audit);
         assertEquals("0", Db.one(stg, "select count(*) from public.customer c where email not like '%.invalid'"));
         assertNull(Db.one(stg, "select 1 from public.language where name = 'Klingon'"), "stale rows are gone");
         assertEquals(Db.one(prod, "select count(*) from only public.payment_p2022_03"), Db.one(stg, "select count(*) from only public.payment_p2022_03"),

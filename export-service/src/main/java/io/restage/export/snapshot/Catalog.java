@@ -14,16 +14,20 @@ import java.util.Map;
 /**
  * Reads the source's tables from the catalog. Leaf tables only (plain tables and partitions: a partitioned parent
  * holds no rows of its own), never system schemas nor restage's own ({@code restage}, {@code restage_stage_*}).
- * Generated columns are left out: the target recomputes them.
+ * Generated columns are left out: the target recomputes them. A domain column carries its base type (what a
+ * transformer must be able to write).
  */
 public final class Catalog {
 
     public static List<SourceTable> tables(Connection c) throws SQLException {
         String sql = """
-                select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+                select n.nspname, c.relname, a.attname,
+                       format_type(case when t.typtype = 'd' then t.typbasetype else a.atttypid end,
+                                   case when t.typtype = 'd' then t.typtypmod else a.atttypmod end)
                 from pg_class c
                 join pg_namespace n on n.oid = c.relnamespace
                 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                join pg_type t on t.oid = a.atttypid
                 where %s
                   and a.attgenerated = ''
                 order by n.nspname, c.relname, a.attnum

@@ -35,6 +35,11 @@ public final class SnapshotExporter {
         Connection open() throws SQLException;
     }
 
+    /** Checks the source inside the snapshot before anything is read; throws to stop the export. */
+    public interface Validator {
+        void validate(Connection snapshot) throws Exception;
+    }
+
     /** Told when the table list is known, before any batch is sent. */
     public interface Listener {
         void started(List<String> tables);
@@ -62,8 +67,8 @@ public final class SnapshotExporter {
     public record Route(String refreshId, String source, String target, List<String> skipAnonymizers) {
     }
 
-    public List<TableCount> export(Route route, Predicate<String> excluded, BatchSender sender, Listener listener,
-                                   BooleanSupplier cancelled) throws Exception {
+    public List<TableCount> export(Route route, Predicate<String> excluded, Validator validator, BatchSender sender,
+                                   Listener listener, BooleanSupplier cancelled) throws Exception {
         String refreshId = route.refreshId();
         try (Connection leader = connections.open()) {
             leader.setAutoCommit(false);
@@ -75,6 +80,8 @@ public final class SnapshotExporter {
                     snapshot = rs.getString(1);
                 }
             }
+            // the policy is checked against exactly the schema this snapshot exports: no drift in between
+            validator.validate(leader);
             List<SourceTable> tables = Catalog.tables(leader).stream()
                     .filter(t -> !excluded.test(t.qualified()))
                     .collect(Collectors.toCollection(ArrayList::new));

@@ -4,6 +4,7 @@ import io.restage.common.batch.Batch;
 import io.restage.common.batch.BatchHeader;
 import io.restage.common.batch.Column;
 import io.restage.common.messages.TableCount;
+import io.restage.common.policy.LeakFingerprints;
 import io.restage.importer.staging.TargetCatalog.TargetColumn;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -49,10 +50,12 @@ public final class StagingArea {
             st.execute("create schema if not exists " + schema);
             st.execute("create table if not exists " + schema + "._tables (source_table text primary key,"
                     + " stage_table text, columns text not null, skipped boolean not null, ended boolean not null default false,"
-                    + " expected_rows bigint, batch_count bigint, table_checksum bigint)");
+                    + " expected_rows bigint, batch_count bigint, table_checksum bigint, skip_anonymizers text not null default '')");
             st.execute("create table if not exists " + schema + "._batches (source_table text not null, seq bigint not null,"
                     + " row_count bigint not null, source_checksum bigint not null, admin_matches bigint not null,"
                     + " primary key (source_table, seq))");
+            // keyed fingerprints of audited source values (8 bytes each), for the leak audit before the pivot
+            st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bytea primary key)");
         }
     }
 
@@ -61,7 +64,7 @@ public final class StagingArea {
      */
     public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target) throws SQLException, IOException {
         BatchHeader h = batch.header();
-        String stageTable = stageTable(c, h.table(), h.columns(), target);
+        String stageTable = stageTable(c, h.table(), h.columns(), h.skipAnonymizers(), target);
         try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._batches values (?, ?, ?, ?, ?) on conflict do nothing")) {
             ps.setString(1, h.table());
             ps.setLong(2, h.seq());
@@ -70,6 +73,15 @@ public final class StagingArea {
             ps.setLong(5, h.adminMatches());
             if (ps.executeUpdate() == 0) {
                 return false;
+            }
+        }
+        byte[] fps = LeakFingerprints.decode(h.leakFingerprints());
+        if (fps.length > 0) {
+            try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._leak_fp select substring(?::bytea"
+                    + " from i * 8 + 1 for 8) from generate_series(0, ? - 1) i on conflict do nothing")) {
+                ps.setBytes(1, fps);
+                ps.setInt(2, fps.length / 8);
+                ps.executeUpdate();
             }
         }
         if (stageTable != null && batch.payload().length > 0) {
@@ -86,7 +98,7 @@ public final class StagingArea {
 
     /** Records a table's end marker (idempotent). */
     public void end(Connection c, BatchHeader end, Map<String, List<TargetColumn>> target) throws SQLException {
-        stageTable(c, end.table(), end.columns(), target);
+        stageTable(c, end.table(), end.columns(), end.skipAnonymizers(), target);
         try (PreparedStatement ps = c.prepareStatement("update " + schema + "._tables set ended = true, expected_rows = ?,"
                 + " batch_count = ?, table_checksum = ? where source_table = ?")) {
             ps.setLong(1, end.rowCount());
@@ -159,15 +171,18 @@ public final class StagingArea {
     }
 
     /** The staged tables: source table, staging table (null when the target lacks the table), source columns. */
-    public record StagedTable(String sourceTable, String stageTable, List<String> columns, long rows) {
+    public record StagedTable(String sourceTable, String stageTable, List<String> columns, long rows,
+                              List<String> skipAnonymizers) {
     }
 
     public List<StagedTable> tables(Connection c) throws SQLException {
         List<StagedTable> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select source_table, stage_table, columns,"
-                + " coalesce(expected_rows, 0) from " + schema + "._tables order by source_table")) {
+                + " coalesce(expected_rows, 0), skip_anonymizers from " + schema + "._tables order by source_table")) {
             while (rs.next()) {
-                out.add(new StagedTable(rs.getString(1), rs.getString(2), List.of(rs.getString(3).split("\t")), rs.getLong(4)));
+                String skip = rs.getString(5);
+                out.add(new StagedTable(rs.getString(1), rs.getString(2), List.of(rs.getString(3).split("\t")), rs.getLong(4),
+                        skip.isEmpty() ? List.of() : List.of(skip.split("\t"))));
             }
         }
         return out;
@@ -192,8 +207,8 @@ public final class StagingArea {
         return tables.stream().map(t -> new TableCount(t.sourceTable(), t.rows())).toList();
     }
 
-    private String stageTable(Connection c, String table, List<Column> columns, Map<String, List<TargetColumn>> target)
-            throws SQLException {
+    private String stageTable(Connection c, String table, List<Column> columns, List<String> skip,
+                              Map<String, List<TargetColumn>> target) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select stage_table, skipped from " + schema + "._tables where source_table = ?")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
@@ -221,12 +236,13 @@ public final class StagingArea {
                 st.execute("create unlogged table " + schema + "." + stageName + " (" + String.join(", ", defs) + ")");
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._tables (source_table, stage_table, columns, skipped)"
-                + " values (?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._tables (source_table, stage_table, columns, skipped,"
+                + " skip_anonymizers) values (?, ?, ?, ?, ?)")) {
             ps.setString(1, table);
             ps.setString(2, stageName);
             ps.setString(3, columns.stream().map(Column::name).collect(Collectors.joining("\t")));
             ps.setBoolean(4, stageName == null);
+            ps.setString(5, String.join("\t", skip));
             ps.executeUpdate();
         }
         return stageName;

@@ -103,7 +103,7 @@ public final class RefreshRequestValidator {
                         + " data into '" + target + "': set riskAcknowledgement to exactly " + RISK_ACKNOWLEDGEMENT);
             }
             Set<String> known = new TreeSet<>();
-            for (RuleConfig r : config.policy().allRules()) {
+            for (RuleConfig r : config.policyFor(source).allRules()) {
                 known.add(r.id());
                 known.add(r.transformer());
             }

@@ -36,18 +36,22 @@ public class RefreshResource {
     private final RefreshRequestValidator validator;
     private final SagaService saga;
     private final RefreshStore store;
+    private final PolicyCheckService checks;
 
-    public RefreshResource(RestageConfig config, SagaService saga, RefreshStore store) {
+    public RefreshResource(RestageConfig config, SagaService saga, RefreshStore store, PolicyCheckService checks) {
         this.validator = new RefreshRequestValidator(config);
         this.saga = saga;
         this.store = store;
+        this.checks = checks;
     }
 
     @POST
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Start a refresh", description = "Body: {source, target, confirmTarget (the target's hostname),"
             + " skipAnonymizers?, riskAcknowledgement? (I_UNDERSTAND_THE_PII_RISK when skipping), media?}."
-            + " 202 with the refresh and a Location header; 400/403/404/409/422 with {status, error, message}.")
+            + " The policy is checked against the source first (as POST /api/policies/check)."
+            + " 202 with the refresh and a Location header; 400/403/404/409/422/502 with {status, error, message,"
+            + " problems?}; 422 policy-incomplete lists every unruled personal column and misfit rule.")
     public Uni<Response> create(@RequestBody(description = "the refresh request") String body,
                                 @HeaderParam("X-Restage-Operator") String operator) {
         JsonNode json;
@@ -64,6 +68,20 @@ public class RefreshResource {
         }
         RefreshRequestValidator.Valid v = result.valid();
         String who = operator == null || operator.isBlank() ? "anonymous" : operator.trim();
+        // fail closed before anything starts: the same check runs again inside the export's snapshot (VALIDATE)
+        return checks.check(v.source()).chain(report -> {
+            if (!report.ok()) {
+                LOG.infof("refresh request refused: the policy does not cover source '%s' (%d problems)", v.source(),
+                        report.problems().size());
+                return Uni.createFrom().item(error(new ApiError(422, "policy-incomplete", report.summary(),
+                        report.problems().stream().map(p -> p.message()).toList())));
+            }
+            return start(v, who);
+        }).onFailure(PolicyCheckService.SourceUnavailableException.class)
+                .recoverWithItem(e -> error(new ApiError(502, "source-unavailable", e.getMessage())));
+    }
+
+    private Uni<Response> start(RefreshRequestValidator.Valid v, String who) {
         Refresh r = Refresh.start(Message.newId(), v.source(), v.target(), who, v.media(), v.skipAnonymizers(), Instant.now());
         return saga.start(r)
                 .map(started -> {

@@ -35,6 +35,11 @@ public class Refresh {
     public List<String> droppedColumns = new ArrayList<>();
     public List<String> defaultedColumns = new ArrayList<>();
     public MediaStats mediaStats = new MediaStats();
+    /** The policy check (VALIDATE): what it looked at, and the problems that refused the refresh. */
+    public PolicyStats policy = new PolicyStats();
+    public List<String> policyProblems = new ArrayList<>();
+    /** The leak audit run before the pivot; null until staging completes. */
+    public io.restage.common.messages.ImportReply.LeakAudit leakAudit;
     public int retryAttempts;
     public Instant retryAt;
 
@@ -52,6 +57,12 @@ public class Refresh {
         public Long anonymized;
         public Long staged;
         public Long imported;
+    }
+
+    public static class PolicyStats {
+        public int tables;
+        public int columns;
+        public int sampledValues;
     }
 
     public static class MediaStats {

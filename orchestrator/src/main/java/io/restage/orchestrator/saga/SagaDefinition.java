@@ -12,8 +12,9 @@ import java.util.function.BiFunction;
  * compensation of a step are built from the same refresh, so a compensation always addresses the refresh id and
  * target its action did (never another step's).
  * <p>
- * EXPORT, ANONYMIZE and STAGE run as one streaming pipeline started by {@code refresh.requested}; they complete in
- * any order and the saga moves on when all three are done. {@code abort} stops a running step before compensating.
+ * VALIDATE, EXPORT, ANONYMIZE and STAGE run as one streaming pipeline started by {@code refresh.requested}: the export
+ * service first checks the policy inside its snapshot (VALIDATE) and exports only if it passes; the rest complete in
+ * any order and the saga moves on when all are done. {@code abort} stops a running step before compensating.
  */
 public final class SagaDefinition {
 
@@ -27,7 +28,8 @@ public final class SagaDefinition {
 
     public static final List<StepDef> STEPS = List.of(
             //      step              action                                          abort (while running)           compensation                                           awaits reply  pivot  retry  media only
-            new StepDef(Step.EXPORT, SagaDefinition::refreshRequested, SagaDefinition::cancelExport, null, false, false, false, false),
+            new StepDef(Step.VALIDATE, SagaDefinition::refreshRequested, null, null, false, false, false, false),
+            new StepDef(Step.EXPORT, null, SagaDefinition::cancelExport, null, false, false, false, false),
             new StepDef(Step.ANONYMIZE, null, null, null, false, false, false, false),
             new StepDef(Step.STAGE, null, null, SagaDefinition::discardStaging, true, false, false, false),
             new StepDef(Step.MEDIA_COPY, SagaDefinition::copyMedia, null, SagaDefinition::revertMedia, true, false, false, true),

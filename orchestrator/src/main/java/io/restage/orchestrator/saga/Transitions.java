@@ -5,6 +5,8 @@ import io.restage.common.messages.AnonymizerReply.TableAnonymized;
 import io.restage.common.messages.ExportReply.ExportCompleted;
 import io.restage.common.messages.ExportReply.ExportFailed;
 import io.restage.common.messages.ExportReply.ExportStarted;
+import io.restage.common.messages.ExportReply.PolicyRejected;
+import io.restage.common.messages.ExportReply.PolicyValidated;
 import io.restage.common.messages.ImportReply.CommitFailed;
 import io.restage.common.messages.ImportReply.ImportCommitted;
 import io.restage.common.messages.ImportReply.StagingCompleted;
@@ -49,6 +51,8 @@ public final class Transitions {
 
     private static final List<Row<?>> TABLE = List.of(
             //   in state      on event                     then
+            row(RUNNING, PolicyValidated.class, Transitions::policyValidated),
+            row(RUNNING, PolicyRejected.class, Transitions::policyRejected),
             row(RUNNING, ExportStarted.class, (r, e, c) -> r.exportedTables = List.copyOf(e.tables())),
             row(RUNNING, ExportCompleted.class, Transitions::exportCompleted),
             row(RUNNING, TableAnonymized.class, Transitions::tableAnonymized),
@@ -58,7 +62,7 @@ public final class Transitions {
             row(RUNNING, MediaPruned.class, Transitions::mediaPruned),
             row(RUNNING, MediaPruneFailed.class, (r, e, c) -> c.retryLater(Step.MEDIA_PRUNE, e.reason())),
             row(RUNNING, RetryDue.class, Transitions::retryDue),
-            row(RUNNING, ExportFailed.class, (r, e, c) -> c.fail(Step.EXPORT, e.reason())),
+            row(RUNNING, ExportFailed.class, (r, e, c) -> c.failExportService(e.reason())),
             row(RUNNING, AnonymizationFailed.class, (r, e, c) -> c.fail(Step.ANONYMIZE, e.reason())),
             row(RUNNING, StagingFailed.class, (r, e, c) -> c.fail(Step.STAGE, e.reason())),
             row(RUNNING, MediaCopyFailed.class, (r, e, c) -> c.fail(Step.MEDIA_COPY, e.reason())),
@@ -73,7 +77,8 @@ public final class Transitions {
     /** The first messages of a new refresh: the pipeline steps start together on {@code refresh.requested}. */
     public static List<Message> begin(Refresh r, Instant now) {
         Ctx c = new Ctx(r, now);
-        c.start(Step.EXPORT);
+        c.start(Step.VALIDATE);
+        c.startPassive(Step.EXPORT);
         c.startPassive(Step.ANONYMIZE);
         c.startPassive(Step.STAGE);
         if (!r.media) {
@@ -105,6 +110,25 @@ public final class Transitions {
     }
 
     // ---- the actions ----
+
+    private static void policyValidated(Refresh r, PolicyValidated e, Ctx c) {
+        if (!c.expectRunning(Step.VALIDATE)) {
+            return;
+        }
+        r.policy.tables = e.tables();
+        r.policy.columns = e.columns();
+        r.policy.sampledValues = e.sampledValues();
+        c.done(Step.VALIDATE);
+        c.afterPipeline();
+    }
+
+    private static void policyRejected(Refresh r, PolicyRejected e, Ctx c) {
+        if (!c.expectRunning(Step.VALIDATE)) {
+            return;
+        }
+        r.policyProblems = new ArrayList<>(e.problems());
+        c.failExportService(e.reason());
+    }
 
     private static void exportCompleted(Refresh r, ExportCompleted e, Ctx c) {
         if (!c.expectRunning(Step.EXPORT)) {
@@ -141,6 +165,7 @@ public final class Transitions {
             return;
         }
         e.staged().forEach(t -> r.table(t.table()).staged = t.rows());
+        r.leakAudit = e.leakAudit();
         r.skippedTables = new ArrayList<>(e.skippedTables());
         r.missingTables = new ArrayList<>(e.missingTables());
         r.droppedColumns = new ArrayList<>(e.droppedColumns());
@@ -262,7 +287,8 @@ public final class Transitions {
 
         /** When export, anonymization and staging are all done, the next step starts. */
         void afterPipeline() {
-            if (r.statusOf(Step.EXPORT) == StepStatus.DONE && r.statusOf(Step.ANONYMIZE) == StepStatus.DONE
+            if (r.statusOf(Step.VALIDATE) == StepStatus.DONE
+                    && r.statusOf(Step.EXPORT) == StepStatus.DONE && r.statusOf(Step.ANONYMIZE) == StepStatus.DONE
                     && r.statusOf(Step.STAGE) == StepStatus.DONE && r.statusOf(Step.COMMIT) == StepStatus.PENDING
                     && r.statusOf(Step.MEDIA_COPY) != StepStatus.RUNNING) {
                 if (r.media) {
@@ -286,6 +312,21 @@ public final class Transitions {
             r.retryAttempts++;
             long backoff = Math.min(300, 2L << Math.min(r.retryAttempts, 8));
             r.retryAt = now.plus(Duration.ofSeconds(backoff));
+        }
+
+        /**
+         * The export service runs VALIDATE then EXPORT: a failure before validation passed is VALIDATE's, and the
+         * export never ran (back to PENDING, so there is nothing to abort or undo); after, it is EXPORT's.
+         */
+        void failExportService(String reason) {
+            if (r.statusOf(Step.VALIDATE) == StepStatus.RUNNING) {
+                Refresh.StepState export = r.step(Step.EXPORT);
+                export.status = StepStatus.PENDING;
+                export.startedAt = null;
+                fail(Step.VALIDATE, reason);
+            } else {
+                fail(Step.EXPORT, reason);
+            }
         }
 
         void fail(Step s, String reason) {

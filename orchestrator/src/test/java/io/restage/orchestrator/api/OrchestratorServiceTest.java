@@ -100,6 +100,7 @@ class OrchestratorServiceTest {
             assertEquals(List.of("public.users.full_name"), rr.skipAnonymizers());
             assertTrue(!KafkaProbe.text(requested.get(0)).contains("password"), "no credentials on the wire");
 
+            reply(kafka, new ExportReply.PolicyValidated(UUID.randomUUID().toString(), id, Instant.now(), 1, 3, 7));
             reply(kafka, new ExportReply.ExportStarted(UUID.randomUUID().toString(), id, Instant.now(), List.of("public.users")));
             reply(kafka, new AnonymizerReply.TableAnonymized(UUID.randomUUID().toString(), id, Instant.now(), "public.users", 7,
                     List.of("public.users.email:email"), List.of("public.users.full_name:person-name")));
@@ -108,7 +109,8 @@ class OrchestratorServiceTest {
             reply(kafka, exported);
             reply(kafka, exported); // redelivered: changes nothing
             reply(kafka, new ImportReply.StagingCompleted(UUID.randomUUID().toString(), id, Instant.now(),
-                    List.of(new TableCount("public.users", 7)), List.of(), List.of("public.extra"), List.of(), List.of()));
+                    List.of(new TableCount("public.users", 7)), List.of(), List.of("public.extra"), List.of(), List.of(),
+                    new ImportReply.LeakAudit(7, 1, 7, List.of())));
             awaitCommand(kafka, id, Command.CopyMedia.class);
             reply(kafka, new MediaReply.MediaCopied(UUID.randomUUID().toString(), id, Instant.now(), 3, 1, 1, 30));
             Command.CommitImport commit = awaitCommand(kafka, id, Command.CommitImport.class);

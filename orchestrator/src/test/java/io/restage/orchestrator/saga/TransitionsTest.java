@@ -36,10 +36,11 @@ class TransitionsTest {
     }
 
     private void runPipeline(Refresh r) {
+        on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
         on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
         on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of("public.users.email:email"), List.of()));
         on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()));
-        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(new TableCount("public.users", 3)), List.of(), List.of(), List.of(), List.of()));
+        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(new TableCount("public.users", 3)), List.of(), List.of(), List.of(), List.of(), null));
     }
 
     @Test
@@ -85,6 +86,36 @@ class TransitionsTest {
         assertEquals(RefreshStatus.FAILED, r.status);
         assertEquals("source unreachable", r.error);
         assertEquals(StepStatus.COMPENSATED, r.statusOf(Step.STAGE));
+    }
+
+    @Test
+    void shouldRefuseARefreshWhosePolicyIsRejectedWithoutExportingAnything() {
+        Refresh r = begin(true);
+        on(r, new ExportReply.PolicyRejected("e1", ID, T, "the policy does not cover source 'production' (1 problem): ...",
+                List.of("column public.users.contact_email (text) looks personal (its name contains 'email') and has no rule")));
+        assertEquals(StepStatus.FAILED, r.statusOf(Step.VALIDATE));
+        assertEquals(StepStatus.PENDING, r.statusOf(Step.EXPORT), "the export never ran");
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CancelExport), "nothing to abort");
+        assertEquals(1, r.policyProblems.size());
+        Command.DiscardStaging discard = (Command.DiscardStaging) last();
+        assertEquals(ID, discard.refreshId());
+        on(r, new ImportReply.StagingDiscarded("e2", ID, T));
+        assertEquals(RefreshStatus.FAILED, r.status);
+        assertTrue(r.error.contains("does not cover"));
+        assertTrue(on(r, new ExportReply.PolicyValidated("late", ID, T, 1, 1, 1)).ignored(), "a late reply changes nothing");
+    }
+
+    @Test
+    void shouldNotStartMediaOrCommitBeforeThePolicyCheckPassed() {
+        Refresh r = begin(true);
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
+        on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of()));
+        on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()));
+        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(), List.of(), List.of(), List.of(), List.of(), null));
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CopyMedia || m instanceof Command.CommitImport));
+        on(r, new ExportReply.PolicyValidated("e5", ID, T, 1, 4, 12));
+        assertEquals(StepStatus.DONE, r.statusOf(Step.VALIDATE));
+        assertInstanceOf(Command.CopyMedia.class, last(), "replies may arrive in any order");
     }
 
     @Test
@@ -155,7 +186,7 @@ class TransitionsTest {
         assertEquals(StepStatus.PENDING, r.statusOf(Step.MEDIA_COPY));
         runPipeline(r);
         int before = sent.size();
-        o = on(r, new ImportReply.StagingCompleted("dup", ID, T, List.of(), List.of(), List.of(), List.of(), List.of()));
+        o = on(r, new ImportReply.StagingCompleted("dup", ID, T, List.of(), List.of(), List.of(), List.of(), List.of(), null));
         assertTrue(o.ignored(), "a second StagingCompleted changes nothing");
         assertEquals(before, sent.size());
     }

@@ -3,7 +3,6 @@ package io.restage.stack.testing;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.restage.stack.StackProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +36,13 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
                 password: staging-admin
             """;
 
+    /** The source tables of {@link #POLICY}: users (plus an unruled, non-personal note), integrations, sessions. */
+    public static final String SOURCE_SCHEMA = """
+            create table users (id bigint primary key, email text not null unique, full_name text, password_hash text, note text);
+            create table partner_integrations (id int primary key, api_key text, enabled boolean not null default true);
+            create table sessions (id text primary key);
+            """;
+
     private static StackProcess stack;
 
     /** The running stack, for tests that need to reach PostgreSQL or S3 directly. */
@@ -50,6 +56,11 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
             Path dir = Files.createTempDirectory("restage-stack-");
             stack = StackProcess.start(dir, List.of("restage", "production", "staging"),
                     List.of("production-media", "staging-media"), Duration.ofMinutes(2));
+            // the source schema the policy covers, so every service test passes the policy check (VALIDATE)
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(stack.jdbcUrl("production"), "postgres", "");
+                 java.sql.Statement st = c.createStatement()) {
+                st.execute(SOURCE_SCHEMA);
+            }
             Path config = dir.resolve("restage.yaml");
             Files.writeString(config, """
                     environments:
@@ -71,8 +82,8 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
             props.put("quarkus.datasource.username", "postgres");
             props.put("restage.config-file", config.toString());
             return props;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the embedded stack for the test", e);
+        } catch (IOException | java.sql.SQLException e) {
+            throw new IllegalStateException("cannot start the embedded stack for the test: " + e.getMessage(), e);
         }
     }
 

@@ -1,0 +1,370 @@
+package io.restage.common.policy;
+
+import io.restage.common.PgCatalog;
+import io.restage.common.config.AdminRewrite;
+import io.restage.common.config.PolicyConfig;
+import io.restage.common.config.RuleConfig;
+import io.restage.common.policy.PolicyReport.ColumnRule;
+import io.restage.common.policy.PolicyReport.Kind;
+import io.restage.common.policy.PolicyReport.Problem;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a policy against a source database before anything is exported, failing closed:
+ * <ul>
+ *   <li>every column that looks personal by name (email, phone, name, address, birth, iban, token, password, ...)
+ *       or by sampled content (emails, phone numbers, IBANs) must have a rule ({@code keep} is a rule);</li>
+ *   <li>rules must name tables and columns that exist;</li>
+ *   <li>a transformer must accept the column's type, must not write NULL into NOT NULL, and must keep distinct
+ *       values distinct on a unique index or primary key.</li>
+ * </ul>
+ * New source columns are checked like any other, so schema drift halts a refresh instead of passing through. Runs
+ * on the caller's connection (the export runs it inside its snapshot); reads the catalog and a small sample per
+ * table. Problems name the table and column, never a value.
+ */
+public final class PolicyChecker {
+    /** Values sampled per table for the content check. */
+    public static final int SAMPLE_ROWS = 200;
+
+    /** Substrings of a column name that make it look personal. */
+    private static final List<String> NAME_PARTS = List.of("email", "e_mail", "mail", "name", "phone", "mobile",
+            "address", "street", "zip", "postal", "postcode", "birth", "ssn", "social_security", "iban", "token",
+            "secret", "password", "passwd", "api_key", "apikey", "credit_card", "card_number", "passport", "tax_id");
+    /** Whole words (between underscores) that make it look personal. */
+    private static final Set<String> NAME_WORDS = Set.of("ip", "tel", "fax", "dob", "pwd", "msisdn", "salt", "otp");
+
+    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$");
+    private static final Pattern EMAIL_INSIDE = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
+    private static final Pattern PHONE = Pattern.compile(
+            "^(?:(?:\\+|00)\\d[\\d ().\\-/]{6,18}|\\(?0\\d{1,5}\\)?[ .\\-/]?\\d{2,}(?:[ .\\-/]\\d{2,}){0,3})$");
+    private static final Pattern IBAN = Pattern.compile("^[A-Z]{2}\\d{2}[A-Z0-9]{11,30}$");
+
+    record Col(String table, String column, String type, boolean notNull, boolean textLike, boolean json) {
+    }
+
+    private record Index(String table, String name, boolean primary, List<String> columns) {
+    }
+
+    public static PolicyReport check(Connection c, String sourceName, PolicyConfig policy) throws SQLException {
+        Map<String, List<Col>> tables = columns(c, policy);
+        List<Problem> problems = new ArrayList<>();
+        List<ColumnRule> rules = new ArrayList<>();
+        Map<String, RuleConfig> ruleByColumn = new LinkedHashMap<>();
+        for (RuleConfig r : policy.allRules()) {
+            ruleByColumn.put(r.id(), r);
+            if (policy.isExcluded(r.table())) {
+                continue;
+            }
+            List<Col> cols = tables.get(r.table());
+            if (cols == null) {
+                problems.add(new Problem(Kind.UNKNOWN_TABLE, r.table(), r.column(), "rule for " + r.id()
+                        + " names table " + r.table() + ", which source '" + sourceName + "' does not have: fix or remove the rule"));
+            } else if (cols.stream().noneMatch(col -> col.column().equals(r.column()))) {
+                problems.add(new Problem(Kind.UNKNOWN_COLUMN, r.table(), r.column(), "rule for " + r.id() + " names column "
+                        + r.column() + ", which " + r.table() + " does not have: fix or remove the rule"));
+            }
+        }
+        AdminRewrite admin = policy.admin();
+        if (admin != null) {
+            List<Col> cols = tables.get(admin.table());
+            if (cols == null) {
+                problems.add(new Problem(Kind.UNKNOWN_TABLE, admin.table(), null, "policy.admin names table "
+                        + admin.table() + ", which source '" + sourceName + "' does not have"));
+            } else {
+                for (String col : new String[]{admin.matchColumn(), admin.emailColumn(), admin.passwordColumn()}) {
+                    if (col != null && cols.stream().noneMatch(x -> x.column().equals(col))) {
+                        problems.add(new Problem(Kind.UNKNOWN_COLUMN, admin.table(), col, "policy.admin names column "
+                                + admin.table() + "." + col + ", which does not exist"));
+                    }
+                }
+            }
+        }
+        int sampled = 0;
+        for (Map.Entry<String, List<Col>> t : tables.entrySet()) {
+            List<Col> unruledText = new ArrayList<>();
+            for (Col col : t.getValue()) {
+                RuleConfig r = ruleByColumn.get(t.getKey() + "." + col.column());
+                rules.add(new ColumnRule(t.getKey(), col.column(), col.type(), r == null ? null : r.transformer()));
+                if (r != null) {
+                    checkRule(r, col, problems);
+                    continue;
+                }
+                String why = looksPersonal(col);
+                if (why != null) {
+                    problems.add(new Problem(Kind.UNRULED_PERSONAL_NAME, t.getKey(), col.column(), "column "
+                            + t.getKey() + "." + col.column() + " (" + col.type() + ") looks personal (its name contains '"
+                            + why + "') and has no rule: add one, or `keep` if it is not personal"));
+                } else if (policy.requireEveryColumn()) {
+                    problems.add(new Problem(Kind.UNRULED_COLUMN, t.getKey(), col.column(), "column " + t.getKey()
+                            + "." + col.column() + " has no rule and policy.unruled-columns is refuse-all: add one (keep included)"));
+                } else if (col.textLike() || col.json()) {
+                    unruledText.add(col);
+                }
+            }
+            if (!unruledText.isEmpty()) {
+                sampled += sample(c, t.getKey(), unruledText, problems);
+            }
+        }
+        problems.addAll(uniqueProblems(c, policy, ruleByColumn, tables));
+        return new PolicyReport(sourceName, problems.isEmpty(), tables.size(),
+                tables.values().stream().mapToInt(List::size).sum(), sampled, List.copyOf(rules), List.copyOf(problems));
+    }
+
+    private static void checkRule(RuleConfig r, Col col, List<Problem> problems) {
+        TransformerSpec spec;
+        try {
+            spec = TransformerCatalog.spec(r.transformer());
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(Kind.WRONG_TYPE, r.table(), r.column(), "rule for " + r.id() + ": " + e.getMessage()));
+            return;
+        }
+        if (!spec.accepts(col.type())) {
+            problems.add(new Problem(Kind.WRONG_TYPE, r.table(), r.column(), "rule for " + r.id() + ": transformer '"
+                    + r.transformer() + "' cannot write type " + col.type() + " (it accepts " + new java.util.TreeSet<>(spec.acceptedTypes())
+                    + "): choose another transformer"));
+        }
+        boolean writesNull = r.transformer().equals("null") || "null".equals(r.params().get("mode"));
+        if (writesNull && col.notNull()) {
+            problems.add(new Problem(Kind.NULL_INTO_NOT_NULL, r.table(), r.column(), "rule for " + r.id() + " writes NULL"
+                    + " but the column is NOT NULL: use constant, scrub or blank instead"));
+        }
+    }
+
+    /** The matched part of the name when it looks personal; null otherwise. Ids, flags and timestamps are not personal. */
+    static String looksPersonal(Col col) {
+        String name = col.column().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        String type = col.type();
+        boolean flagOrTime = type.equals("boolean") || type.startsWith("timestamp") || type.startsWith("time ")
+                || type.equals("interval");
+        boolean idLike = (name.equals("id") || name.endsWith("_id") || name.endsWith("_ids") || name.endsWith("_count"))
+                && (type.equals("integer") || type.equals("bigint") || type.equals("smallint") || type.equals("uuid")
+                || type.endsWith("[]"));
+        if (idLike) {
+            return null;
+        }
+        for (String part : NAME_PARTS) {
+            if (name.contains(part)) {
+                if (flagOrTime && !part.equals("birth")) {
+                    return null; // email_verified, password_changed_at: about the data, not the data
+                }
+                return part;
+            }
+        }
+        for (String word : name.split("_")) {
+            if (NAME_WORDS.contains(word) && !flagOrTime) {
+                return word;
+            }
+        }
+        return null;
+    }
+
+    /** Samples the table's unruled text and JSON columns; returns how many values were looked at. */
+    private static int sample(Connection c, String table, List<Col> cols, List<Problem> problems) throws SQLException {
+        StringBuilder sql = new StringBuilder("select ");
+        for (int i = 0; i < cols.size(); i++) {
+            sql.append(i > 0 ? ", " : "").append(quote(cols.get(i).column())).append("::text");
+        }
+        String[] parts = table.split("\\.", 2);
+        sql.append(" from only ").append(quote(parts[0])).append('.').append(quote(parts[1]));
+        long estimate = estimate(c, parts[0], parts[1]);
+        if (estimate > 50_000) {
+            // a block sample keeps the check cheap on big tables (a few hundred pages, not the whole table)
+            double percent = Math.min(100.0, Math.max(0.01, SAMPLE_ROWS * 20.0 * 100.0 / estimate));
+            sql.append(" tablesample system (").append(String.format(Locale.ROOT, "%.4f", percent)).append(")");
+        }
+        sql.append(" limit ").append(SAMPLE_ROWS);
+        int[] emails = new int[cols.size()];
+        int[] phones = new int[cols.size()];
+        int[] ibans = new int[cols.size()];
+        int[] nonNull = new int[cols.size()];
+        int values = 0;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.toString())) {
+            while (rs.next()) {
+                for (int i = 0; i < cols.size(); i++) {
+                    String v = rs.getString(i + 1);
+                    if (v == null || v.isBlank()) {
+                        continue;
+                    }
+                    values++;
+                    nonNull[i]++;
+                    String s = v.trim();
+                    if (cols.get(i).json()) {
+                        if (EMAIL_INSIDE.matcher(s).find()) {
+                            emails[i]++;
+                        }
+                        continue;
+                    }
+                    if (s.length() > 320) {
+                        if (EMAIL_INSIDE.matcher(s).find()) {
+                            emails[i]++;
+                        }
+                        continue;
+                    }
+                    if (EMAIL.matcher(s).matches()) {
+                        emails[i]++;
+                    } else if (isIban(s)) {
+                        ibans[i]++;
+                    } else if (PHONE.matcher(s).matches() && digits(s) >= 7 && digits(s) <= 15) {
+                        phones[i]++;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < cols.size(); i++) {
+            String what = significant(emails[i], nonNull[i]) ? "emails" : significant(ibans[i], nonNull[i]) ? "IBANs"
+                    : significant(phones[i], nonNull[i]) ? "phone numbers" : null;
+            if (what != null) {
+                int hits = what.equals("emails") ? emails[i] : what.equals("IBANs") ? ibans[i] : phones[i];
+                problems.add(new Problem(Kind.UNRULED_PERSONAL_CONTENT, table, cols.get(i).column(), "column " + table
+                        + "." + cols.get(i).column() + " has no rule but " + hits + " of " + nonNull[i]
+                        + " sampled values look like " + what + ": add a rule, or `keep` if they are not personal"));
+            }
+        }
+        return values;
+    }
+
+    /** At least one in five sampled values (and at least one). */
+    private static boolean significant(int hits, int of) {
+        return hits > 0 && hits * 5 >= of;
+    }
+
+    private static int digits(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isDigit(s.charAt(i))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** ISO 13616 check digits (mod 97 = 1), so a product code shaped like an IBAN is not flagged. */
+    static boolean isIban(String s) {
+        String v = s.replace(" ", "").toUpperCase(Locale.ROOT);
+        if (!IBAN.matcher(v).matches()) {
+            return false;
+        }
+        String moved = v.substring(4) + v.substring(0, 4);
+        StringBuilder digits = new StringBuilder();
+        for (char ch : moved.toCharArray()) {
+            digits.append(Character.isDigit(ch) ? String.valueOf(ch) : String.valueOf(ch - 'A' + 10));
+        }
+        return new BigInteger(digits.toString()).mod(BigInteger.valueOf(97)).intValue() == 1;
+    }
+
+    private static long estimate(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select c.reltuples::bigint from pg_class c join pg_namespace n"
+                + " on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** Unique indexes and primary keys with a column whose rule can turn distinct values into equal ones. */
+    private static List<Problem> uniqueProblems(Connection c, PolicyConfig policy, Map<String, RuleConfig> rules,
+                                                Map<String, List<Col>> tables) throws SQLException {
+        String sql = """
+                select n.nspname || '.' || c.relname, ic.relname, i.indisprimary,
+                       array(select a.attname from unnest(i.indkey) with ordinality k(attnum, ord)
+                             join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum order by k.ord)
+                from pg_index i
+                join pg_class c on c.oid = i.indrelid
+                join pg_class ic on ic.oid = i.indexrelid
+                join pg_namespace n on n.oid = c.relnamespace
+                where i.indisunique and %s
+                """.formatted(PgCatalog.APPLICATION_TABLES);
+        List<Index> indexes = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                String[] cols = (String[]) rs.getArray(4).getArray();
+                indexes.add(new Index(rs.getString(1), rs.getString(2), rs.getBoolean(3), List.of(cols)));
+            }
+        }
+        // a column unique on its own keeps any index containing it unique, if its own rule keeps it unique
+        Set<String> uniqueAlone = new HashSet<>();
+        for (Index ix : indexes) {
+            if (ix.columns().size() == 1) {
+                RuleConfig r = rules.get(ix.table() + "." + ix.columns().get(0));
+                if (r == null || TransformerCatalog.uniqueness(r) == TransformerSpec.Uniqueness.PRESERVES) {
+                    uniqueAlone.add(ix.table() + "." + ix.columns().get(0));
+                }
+            }
+        }
+        List<Problem> out = new ArrayList<>();
+        for (Index ix : indexes) {
+            if (policy.isExcluded(ix.table()) || !tables.containsKey(ix.table())) {
+                continue;
+            }
+            if (ix.columns().stream().anyMatch(col -> uniqueAlone.contains(ix.table() + "." + col))) {
+                continue;
+            }
+            for (String col : ix.columns()) {
+                RuleConfig r = rules.get(ix.table() + "." + col);
+                if (r == null) {
+                    continue;
+                }
+                TransformerSpec.Uniqueness u = TransformerCatalog.uniqueness(r);
+                if (u == TransformerSpec.Uniqueness.BREAKS || (u == TransformerSpec.Uniqueness.NULLS && ix.primary())) {
+                    out.add(new Problem(Kind.BREAKS_UNIQUE, ix.table(), col, "rule for " + r.id() + ": transformer '"
+                            + r.transformer() + "' can give equal values for distinct inputs, but " + col + " is part of "
+                            + (ix.primary() ? "the primary key" : "unique index " + ix.name())
+                            + ": use a uniqueness-preserving transformer (email, hash, token, keep)"));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, List<Col>> columns(Connection c, PolicyConfig policy) throws SQLException {
+        String sql = """
+                select n.nspname || '.' || c.relname, a.attname,
+                       format_type(case when t.typtype = 'd' then t.typbasetype else a.atttypid end,
+                                   case when t.typtype = 'd' then t.typtypmod else a.atttypmod end),
+                       a.attnotnull,
+                       coalesce(bt.typcategory, t.typcategory) = 'S',
+                       coalesce(bt.typname, t.typname) in ('json', 'jsonb')
+                from pg_class c
+                join pg_namespace n on n.oid = c.relnamespace
+                join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                join pg_type t on t.oid = a.atttypid
+                left join pg_type bt on t.typtype = 'd' and bt.oid = t.typbasetype
+                where %s and a.attgenerated = ''
+                order by 1, a.attnum
+                """.formatted(PgCatalog.APPLICATION_TABLES);
+        Map<String, List<Col>> out = new LinkedHashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                String table = rs.getString(1);
+                if (policy.isExcluded(table)) {
+                    continue;
+                }
+                out.computeIfAbsent(table, k -> new ArrayList<>()).add(new Col(table, rs.getString(2), rs.getString(3),
+                        rs.getBoolean(4), rs.getBoolean(5), rs.getBoolean(6)));
+            }
+        }
+        return out;
+    }
+
+    private static String quote(String ident) {
+        return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+
+    private PolicyChecker() {
+    }
+}

@@ -1,0 +1,124 @@
+package io.restage.importer.staging;
+
+import io.restage.common.config.PolicyConfig;
+import io.restage.common.config.RuleConfig;
+import io.restage.common.messages.ImportReply.LeakAudit;
+import io.restage.common.policy.LeakFingerprints;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The leak audit, run on the staged data before the pivot: looks for the fingerprints the anonymizer took of every
+ * audited source value ({@code _leak_fp}) in every text-like staged column: whole values, the words of free text
+ * (split on spaces and punctuation), the strings inside JSON and the elements of text arrays. Any match means a
+ * production value of a ruled column would reach staging through some other column (a denormalised copy, a
+ * column marked keep, a JSON document), so the refresh fails and names the column.
+ * <p>
+ * Columns whose values a transformer wrote are not scanned (their content is generated, so a match could only be a
+ * coincidence of fake and real), nor columns whose rule the request skipped (the operator accepted that risk).
+ * Everything runs in SQL inside the target, with the refresh's fingerprint key as a parameter.
+ */
+public final class LeakAuditor {
+    private static final String WORD_SPLIT = "E'[\\\\s,;:<>()\\\\[\\\\]{}\"''|]+'";
+
+    private enum Shape { TEXT, JSON, TEXT_ARRAY }
+
+    private record Target(String sourceTable, String stageTable, String column, Shape shape) {
+    }
+
+    public static LeakAudit run(Connection c, StagingArea area, List<StagingArea.StagedTable> staged, PolicyConfig policy,
+                                List<String> skip, byte[] key) throws SQLException {
+        long fingerprints;
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from " + area.schema() + "._leak_fp");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            fingerprints = rs.getLong(1);
+        }
+        List<Target> targets = targets(c, area, staged, policy, skip);
+        if (fingerprints == 0) {
+            return new LeakAudit(0, targets.size(), 0, List.of());
+        }
+        long scanned = 0;
+        List<String> hits = new ArrayList<>();
+        for (Target t : targets) {
+            String col = TargetCatalog.quote(t.column());
+            String from = area.schema() + "." + t.stageTable();
+            String values = switch (t.shape()) {
+                case TEXT -> "select " + col + "::text as v from " + from + " where " + col + " is not null";
+                case JSON -> "select j #>> '{}' as v from " + from + ", jsonb_path_query(" + col
+                        + "::jsonb, 'strict $.**') j where jsonb_typeof(j) = 'string'";
+                case TEXT_ARRAY -> "select e::text as v from " + from + ", unnest(" + col + ") e where e is not null";
+            };
+            String sql = "with k as (select ?::bytea as key), vals as (" + values + "),"
+                    + " words as (select v as w from vals"
+                    + "   union all select rtrim(w, '.!?') from vals, regexp_split_to_table(v, " + WORD_SPLIT + ") w"
+                    + "   where v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(w) >= " + LeakFingerprints.MIN_LENGTH + ")"
+                    + " select (select count(*) from vals),"
+                    + " (select count(*) from words, k where exists (select 1 from " + area.schema() + "._leak_fp f"
+                    + "   where f.fp = " + LeakFingerprints.sql("words.w", "k.key") + "))";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setBytes(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    scanned += rs.getLong(1);
+                    long n = rs.getLong(2);
+                    if (n > 0) {
+                        hits.add(t.sourceTable() + "." + t.column() + ": " + n + " match" + (n == 1 ? "" : "es"));
+                    }
+                }
+            }
+        }
+        return new LeakAudit(fingerprints, targets.size(), scanned, List.copyOf(hits));
+    }
+
+    /** The staged columns to scan: text-like, JSON and text arrays, unless a transformer wrote them or was skipped. */
+    private static List<Target> targets(Connection c, StagingArea area, List<StagingArea.StagedTable> staged,
+                                        PolicyConfig policy, List<String> skip) throws SQLException {
+        List<Target> out = new ArrayList<>();
+        String sql = """
+                select a.attname,
+                       case when t.typname in ('json', 'jsonb') or bt.typname in ('json', 'jsonb') then 'JSON'
+                            when coalesce(bt.typcategory, t.typcategory) = 'S' then 'TEXT'
+                            when t.typcategory = 'A' and et.typcategory = 'S' then 'TEXT_ARRAY' end
+                from pg_attribute a
+                join pg_type t on t.oid = a.atttypid
+                left join pg_type bt on t.typtype = 'd' and bt.oid = t.typbasetype
+                left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+                where a.attrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass and a.attnum > 0 and not a.attisdropped
+                order by a.attnum
+                """;
+        for (StagingArea.StagedTable st : staged) {
+            if (st.stageTable() == null) {
+                continue;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, area.schema());
+                ps.setString(2, st.stageTable());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String shape = rs.getString(2);
+                        if (shape == null) {
+                            continue;
+                        }
+                        String column = rs.getString(1);
+                        RuleConfig rule = policy.rulesFor(st.sourceTable()).stream()
+                                .filter(r -> r.column().equals(column)).findFirst().orElse(null);
+                        boolean skipped = rule != null && (skip.contains(rule.id()) || skip.contains(rule.transformer()));
+                        boolean generated = rule != null && !rule.transformer().equals("keep") && !rule.transformer().equals("json");
+                        if (!skipped && !generated) {
+                            out.add(new Target(st.sourceTable(), st.stageTable(), column, Shape.valueOf(shape)));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private LeakAuditor() {
+    }
+}
