@@ -7,13 +7,12 @@ import io.restage.common.policy.TransformerSpec;
  * {@code city}: a deterministic fake city name for the {@code locale} (datafaker); {@code mode: blank} or
  * {@code null} instead. NULL stays NULL.
  */
-public final class CityTransformer implements Transformer {
+public final class CityTransformer extends FakeValueTransformer {
     private static final TransformerSpec SPEC = TransformerCatalog.spec("city");
-    private final Shapes.Mode mode;
     private final Fakes fakes;
 
     public CityTransformer(String mode, String locale) {
-        this.mode = Shapes.Mode.of(mode);
+        super(mode);
         this.fakes = new Fakes(locale);
     }
 
@@ -23,13 +22,7 @@ public final class CityTransformer implements Transformer {
     }
 
     @Override
-    public String apply(String value, TransformContext ctx) {
-        if (value == null) {
-            return null;
-        }
-        if (mode.replacesWithoutFake()) {
-            return mode.fixed();
-        }
+    String fake(String value, TransformContext ctx) {
         return fakes.fake(ctx.hmacLong("city", value), f -> f.address().city());
     }
 }

@@ -26,14 +26,7 @@ public final class HashTransformer implements Transformer {
     public HashTransformer(String columnType, String length) {
         String t = columnType == null ? "text" : columnType.toLowerCase();
         this.kind = t.equals("integer") ? Kind.INT : t.equals("bigint") ? Kind.BIGINT : t.equals("uuid") ? Kind.UUID : Kind.TEXT;
-        try {
-            this.length = length == null ? 32 : Integer.parseInt(length.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("hash length must be a number of hex digits, got '" + length + "'");
-        }
-        if (this.length < 16 || this.length > 64) {
-            throw new IllegalArgumentException("hash length must be 16 to 64 hex digits (fewer would collide), got " + this.length);
-        }
+        this.length = Params.intParam("hash", "length", length, 32, 16, 64); // fewer would collide
     }
 
     @Override

@@ -20,14 +20,7 @@ public final class PasswordTransformer implements Transformer {
             throw new IllegalArgumentException("password mode must be staging or random, got '" + mode + "'");
         }
         this.random = "random".equals(mode);
-        try {
-            this.cost = cost == null ? null : Integer.valueOf(cost.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("password cost must be a number between 4 and 31, got '" + cost + "'");
-        }
-        if (this.cost != null && (this.cost < 4 || this.cost > 31)) {
-            throw new IllegalArgumentException("password cost must be between 4 and 31, got " + this.cost);
-        }
+        this.cost = cost == null ? null : Params.intParam("password", "cost", cost, 0, 4, 31);
     }
 
     @Override

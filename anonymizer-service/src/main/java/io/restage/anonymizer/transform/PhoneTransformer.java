@@ -9,21 +9,13 @@ import io.restage.common.policy.TransformerSpec;
  * ({@code +49 30 1234567} with keep-prefix 2 becomes {@code +49 81 5519023}). {@code mode: blank} writes an empty
  * string, {@code mode: null} NULL. NULL stays NULL.
  */
-public final class PhoneTransformer implements Transformer {
+public final class PhoneTransformer extends FakeValueTransformer {
     private static final TransformerSpec SPEC = TransformerCatalog.spec("phone");
-    private final Shapes.Mode mode;
     private final int keepPrefix;
 
     public PhoneTransformer(String mode, String keepPrefix) {
-        this.mode = Shapes.Mode.of(mode);
-        try {
-            this.keepPrefix = keepPrefix == null ? 0 : Integer.parseInt(keepPrefix.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("keep-prefix must be a number of digits, got '" + keepPrefix + "'");
-        }
-        if (this.keepPrefix < 0 || this.keepPrefix > 6) {
-            throw new IllegalArgumentException("keep-prefix must be between 0 and 6 digits, got " + this.keepPrefix);
-        }
+        super(mode);
+        this.keepPrefix = Params.intParam("phone", "keep-prefix", keepPrefix, 0, 0, 6);
     }
 
     @Override
@@ -32,13 +24,7 @@ public final class PhoneTransformer implements Transformer {
     }
 
     @Override
-    public String apply(String value, TransformContext ctx) {
-        if (value == null) {
-            return null;
-        }
-        if (mode.replacesWithoutFake()) {
-            return mode.fixed();
-        }
+    String fake(String value, TransformContext ctx) {
         return Shapes.substitute(value, ctx, "phone", keepPrefix, false);
     }
 }

@@ -8,12 +8,11 @@ import io.restage.common.policy.TransformerSpec;
  * same case ({@code 10115} to {@code 38204}, {@code SW1A 1AA} to {@code KP4R 7XG}); {@code mode: blank} or
  * {@code null} instead. NULL stays NULL.
  */
-public final class PostalCodeTransformer implements Transformer {
+public final class PostalCodeTransformer extends FakeValueTransformer {
     private static final TransformerSpec SPEC = TransformerCatalog.spec("postal-code");
-    private final Shapes.Mode mode;
 
     public PostalCodeTransformer(String mode) {
-        this.mode = Shapes.Mode.of(mode);
+        super(mode);
     }
 
     @Override
@@ -22,13 +21,7 @@ public final class PostalCodeTransformer implements Transformer {
     }
 
     @Override
-    public String apply(String value, TransformContext ctx) {
-        if (value == null) {
-            return null;
-        }
-        if (mode.replacesWithoutFake()) {
-            return mode.fixed();
-        }
+    String fake(String value, TransformContext ctx) {
         return Shapes.substitute(value, ctx, "postal-code", 0, true);
     }
 }

@@ -7,13 +7,12 @@ import io.restage.common.policy.TransformerSpec;
  * {@code street-address}: a deterministic fake street address for the {@code locale} (datafaker:
  * {@code 843 Rufus Shore}, {@code Heerweg 525}); {@code mode: blank} or {@code null} instead. NULL stays NULL.
  */
-public final class StreetAddressTransformer implements Transformer {
+public final class StreetAddressTransformer extends FakeValueTransformer {
     private static final TransformerSpec SPEC = TransformerCatalog.spec("street-address");
-    private final Shapes.Mode mode;
     private final Fakes fakes;
 
     public StreetAddressTransformer(String mode, String locale) {
-        this.mode = Shapes.Mode.of(mode);
+        super(mode);
         this.fakes = new Fakes(locale);
     }
 
@@ -23,13 +22,7 @@ public final class StreetAddressTransformer implements Transformer {
     }
 
     @Override
-    public String apply(String value, TransformContext ctx) {
-        if (value == null) {
-            return null;
-        }
-        if (mode.replacesWithoutFake()) {
-            return mode.fixed();
-        }
+    String fake(String value, TransformContext ctx) {
         return fakes.fake(ctx.hmacLong("street-address", value), f -> f.address().streetAddress());
     }
 }

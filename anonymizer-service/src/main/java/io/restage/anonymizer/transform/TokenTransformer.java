@@ -17,14 +17,7 @@ public final class TokenTransformer implements Transformer {
     private final Integer keepPrefix;
 
     public TokenTransformer(String keepPrefix) {
-        try {
-            this.keepPrefix = keepPrefix == null ? null : Integer.valueOf(keepPrefix.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("keep-prefix must be a number of characters, got '" + keepPrefix + "'");
-        }
-        if (this.keepPrefix != null && (this.keepPrefix < 0 || this.keepPrefix > 32)) {
-            throw new IllegalArgumentException("keep-prefix must be between 0 and 32, got " + this.keepPrefix);
-        }
+        this.keepPrefix = keepPrefix == null ? null : Params.intParam("token", "keep-prefix", keepPrefix, 0, 0, 32);
     }
 
     @Override
