@@ -132,8 +132,20 @@ public class ImportHandler {
         }
     }
 
-    /** Once every announced table has its end marker and proves complete, report StagingCompleted (exactly once). */
+    /**
+     * Once every announced table has its end marker and proves complete, report StagingCompleted (exactly once).
+     * Any error on the way fails the refresh (before the pivot) rather than leaving it waiting for an event that
+     * would never come.
+     */
     void checkComplete(String refreshId, Consumer<Event> publish) throws SQLException {
+        try {
+            proveComplete(refreshId, publish);
+        } catch (Exception e) {
+            fail(refreshId, "cannot prove the staged data complete and clean: " + Failures.describe(e), publish);
+        }
+    }
+
+    private void proveComplete(String refreshId, Consumer<Event> publish) throws SQLException {
         Entry e = ledger.find(refreshId).orElseThrow();
         if (e.status() != Status.STAGING || e.exportedTables() == null) {
             return;

@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  *       or by sampled content (emails, phone numbers, IBANs) must have a rule ({@code keep} is a rule);</li>
  *   <li>rules must name tables and columns that exist;</li>
  *   <li>a transformer must accept the column's type, must not write NULL into NOT NULL, and must keep distinct
- *       values distinct on a unique index or primary key.</li>
+ *       values distinct on a unique index or primary key;</li>
+ *   <li>large objects, which restage does not copy, are reported instead of silently lost.</li>
  * </ul>
  * New source columns are checked like any other, so schema drift halts a refresh instead of passing through. Runs
  * on the caller's connection (the export runs it inside its snapshot); reads the catalog and a small sample per
@@ -119,6 +120,13 @@ public final class PolicyChecker {
             }
         }
         problems.addAll(uniqueProblems(c, policy, ruleByColumn, tables));
+        long largeObjects = largeObjects(c);
+        if (largeObjects > 0) {
+            problems.add(new Problem(Kind.UNSUPPORTED, "pg_catalog.pg_largeobject", null, "source '" + sourceName
+                    + "' holds " + largeObjects + " large objects (pg_largeobject), which restage does not copy: the"
+                    + " oid columns pointing at them would dangle in the target. Move them into bytea columns, or"
+                    + " refresh this database with pg_dump --large-objects"));
+        }
         return new PolicyReport(sourceName, problems.isEmpty(), tables.size(),
                 tables.values().stream().mapToInt(List::size).sum(), sampled, List.copyOf(rules), List.copyOf(problems));
     }
@@ -263,6 +271,13 @@ public final class PolicyChecker {
             digits.append(Character.isDigit(ch) ? String.valueOf(ch) : String.valueOf(ch - 'A' + 10));
         }
         return new BigInteger(digits.toString()).mod(BigInteger.valueOf(97)).intValue() == 1;
+    }
+
+    private static long largeObjects(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*) from pg_largeobject_metadata")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static long estimate(Connection c, String schema, String table) throws SQLException {

@@ -30,7 +30,9 @@ public record PolicyReport(String source, boolean ok, int tables, int columns, i
         /** The transformer can give equal outputs for distinct inputs on a unique index or primary key. */
         BREAKS_UNIQUE,
         /** The transformer writes NULL into a NOT NULL column. */
-        NULL_INTO_NOT_NULL
+        NULL_INTO_NOT_NULL,
+        /** The source holds data restage cannot copy (large objects). */
+        UNSUPPORTED
     }
 
     public record Problem(Kind kind, String table, String column, String message) {

@@ -63,6 +63,15 @@ class RefreshEndToEndTest {
             "public.staff", List.of("email", "first_name", "last_name", "username", "password", "picture"),
             "public.address", List.of("address", "address2", "phone", "postal_code"));
 
+    /** The every-shape fixture: only {@code people} is personal; the notes table is the target's own. */
+    private static final String SHAPES_POLICY = """
+              shapes:
+                secret: shapes-e2e-secret-0123456789abcdef
+                exclude-tables: [cart_local_notes]
+                tables:
+                  people: { email: email, full_name: person-name, birth_date: null }
+            """;
+
     /** The demo policy under another name, plus a rule that marks a denormalised copy of users' emails as keep. */
     private static String invoicingPolicy() {
         String body = Environments.DEMO_POLICY.substring(Environments.DEMO_POLICY.indexOf('\n') + 1)
@@ -81,7 +90,7 @@ class RefreshEndToEndTest {
         Path work = Files.createTempDirectory("restage-e2e-");
         stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
                 "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice",
-                "pagila_prod", "pagila_staging"), List.of(), Duration.ofMinutes(3));
+                "pagila_prod", "pagila_staging", "shapes_prod", "shapes_staging", "shapes_lo"), List.of(), Duration.ofMinutes(3));
         for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin",
                 "prod_contact", "prod_invoice", "staging_invoice")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
@@ -128,7 +137,21 @@ class RefreshEndToEndTest {
             SqlScript.run(c, pagila.resolve("pagila-data.sql"));
         }
 
-        String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy();
+        for (String db : List.of("shapes_prod", "shapes_staging", "shapes_lo")) {
+            try (Connection c = Db.open(stack.jdbcUrl(db))) {
+                SqlScript.run(c, fixture("every-shape.sql"));
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(db.equals("shapes_staging")
+                            ? "select set_config('restage.rows', '300', false), set_config('restage.offset', '100000', false)"
+                            : "select set_config('restage.rows', '2000', false), set_config('restage.offset', '0', false)");
+                }
+                SqlScript.run(c, fixture("every-shape-data.sql"));
+            }
+        }
+        Db.exec(stack.jdbcUrl("shapes_staging"), "insert into cart_local_notes select i, i, 'local note ' || i from generate_series(1, 30) i");
+        Db.exec(stack.jdbcUrl("shapes_lo"), "select lo_from_bytea(0, 'a scanned contract'::bytea)");
+
+        String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY;
         Path config = Environments.write(work.resolve("restage.yaml"), stack, policy,
                 new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true),
@@ -141,6 +164,9 @@ class RefreshEndToEndTest {
                 new Environments.Env("contact-prod", "prod_contact", null, "contact.internal", false),
                 new Environments.Env("invoice-prod", "prod_invoice", null, "invoice.prod.internal", false, "invoicing"),
                 new Environments.Env("invoice-staging", "staging_invoice", null, "invoice.staging.internal", true, "invoicing"),
+                new Environments.Env("shapes-prod", "shapes_prod", null, "shapes.prod.internal", false, "shapes"),
+                new Environments.Env("shapes-staging", "shapes_staging", null, "shapes.staging.internal", true, "shapes"),
+                new Environments.Env("shapes-lo", "shapes_lo", null, "shapes.lo.internal", false, "shapes"),
                 new Environments.Env("pagila-prod", "pagila_prod", null, "pagila.prod.internal", false, "pagila"),
                 new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true, "pagila"));
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
@@ -158,6 +184,10 @@ class RefreshEndToEndTest {
     }
 
     // ---- helpers ----
+
+    private static Path fixture(String name) throws Exception {
+        return Path.of(RefreshEndToEndTest.class.getResource("/fixtures/" + name).toURI());
+    }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + path))
@@ -271,6 +301,63 @@ class RefreshEndToEndTest {
         assertFalse(error.contains("@prod-corp.com"), "the report names columns, never values: " + error);
         assertEquals("PENDING", r.get("steps").get("COMMIT").get("status").asText(), "the pivot never happened");
         assertEquals(before, Db.fingerprint(targetDb), "the target database is exactly as before");
+    }
+
+    // ---- every PostgreSQL shape ----
+
+    @Test
+    @Order(13)
+    void shouldCopyEveryShapeByteForByte() throws Exception {
+        String prod = stack.jdbcUrl("shapes_prod");
+        String stg = stack.jdbcUrl("shapes_staging");
+        Set<String> ruled = Set.of("public.people.email", "public.people.full_name", "public.people.birth_date");
+        JsonNode r = refresh(request("shapes-prod", "shapes-staging", "shapes.staging.internal", false));
+        assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
+        List<String> differing = new ArrayList<>();
+        int tables = 0;
+        for (String table : Db.tables(prod)) {
+            if (table.equals("public.cart_local_notes")) {
+                continue;
+            }
+            tables++;
+            List<String> cols = Db.column(prod, "select quote_ident(attname) from pg_attribute where attrelid = '" + table
+                    + "'::regclass and attnum > 0 and not attisdropped order by attnum").stream()
+                    .filter(c -> !ruled.contains(table + "." + c)).toList();
+            String sql = "select count(*) || ':' || coalesce(md5(string_agg(x.t, E'\\n' order by x.t)), '') from (select row("
+                    + String.join(", ", cols) + ")::text as t from only " + table + ") x";
+            if (!Db.one(prod, sql).equals(Db.one(stg, sql))) {
+                differing.add(table + " (source " + Db.one(prod, sql) + ", target " + Db.one(stg, sql) + ")");
+            }
+        }
+        assertEquals(List.of(), differing, "every row of every table (policy columns left out) is identical, per leaf table");
+        assertEquals(14, tables, "all leaf tables compared, partitions and the inheritance parent and child apart");
+        List<String> behind = new ArrayList<>();
+        for (String seq : Db.column(prod, "select format('%I.%I|%I|%s', n.nspname, c.relname, a.attname, s.seqrelid::regclass)"
+                + " from pg_depend d join pg_class s2 on s2.oid = d.objid and s2.relkind = 'S' join pg_sequence s on s.seqrelid = s2.oid"
+                + " join pg_class c on c.oid = d.refobjid join pg_namespace n on n.oid = c.relnamespace"
+                + " join pg_attribute a on a.attrelid = c.oid and a.attnum = d.refobjsubid where d.deptype in ('a', 'i')")) {
+            String[] p = seq.split("\\|");
+            String max = Db.one(prod, "select coalesce(max(" + p[1] + "), 0) from " + p[0]);
+            long next = Long.parseLong(Db.one(stg, "select nextval('" + p[2] + "')"));
+            if (next <= Long.parseLong(max)) {
+                behind.add(p[2] + " gives " + next + " but " + p[0] + "." + p[1] + " reaches " + max);
+            }
+        }
+        assertEquals(List.of(), behind, "every sequence (serial, bigserial, identity) is past the max");
+        assertEquals("30", Db.one(stg, "select count(*) from cart_local_notes"),
+                "emptying carts did not cascade into the target's own table");
+        String sum = "select sum(\"MixedCase\") from \"Sales\".\"Order\"";
+        assertEquals(Db.one(prod, sum), Db.one(stg, sum), "the trigger that adds 1000 on insert did not fire on load");
+        assertEquals("u", Db.one(stg, "select relpersistence from pg_class where relname = 'cache_entries'"), "still unlogged");
+        assertEquals("0", Db.one(stg, "select count(*) from people where email not like '%.invalid'"));
+    }
+
+    @Test
+    @Order(14)
+    void shouldRefuseASourceWithLargeObjectsInsteadOfLosingThem() throws Exception {
+        JsonNode err = assertRefusedTouchingNothing(request("shapes-lo", "shapes-staging", "shapes.staging.internal", false),
+                422, "policy-incomplete", "large objects");
+        assertTrue(err.get("message").asText().contains("1 large objects"), err.toString());
     }
 
     /** A refusal: status and code as given, the message naming {@code mentions}; no refresh and no change anywhere. */

@@ -47,16 +47,18 @@ public final class LeakAuditor {
         for (Target t : targets) {
             String col = TargetCatalog.quote(t.column());
             String from = area.schema() + "." + t.stageTable();
+            // qualified names and restage_ prefixed aliases: a staged column may be called v, w, e or j
             String values = switch (t.shape()) {
-                case TEXT -> "select " + col + "::text as v from " + from + " where " + col + " is not null";
-                case JSON -> "select j #>> '{}' as v from " + from + ", jsonb_path_query(" + col
-                        + "::jsonb, 'strict $.**') j where jsonb_typeof(j) = 'string'";
-                case TEXT_ARRAY -> "select e::text as v from " + from + ", unnest(" + col + ") e where e is not null";
+                case TEXT -> "select s." + col + "::text as v from " + from + " s where s." + col + " is not null";
+                case JSON -> "select restage_leaf.node #>> '{}' as v from " + from + " s, jsonb_path_query(s." + col
+                        + "::jsonb, 'strict $.**') as restage_leaf(node) where jsonb_typeof(restage_leaf.node) = 'string'";
+                case TEXT_ARRAY -> "select restage_elem.item::text as v from " + from + " s, unnest(s." + col
+                        + ") as restage_elem(item) where restage_elem.item is not null";
             };
             String sql = "with k as (select ?::bytea as key), vals as (" + values + "),"
                     + " words as (select v as w from vals"
-                    + "   union all select rtrim(w, '.!?') from vals, regexp_split_to_table(v, " + WORD_SPLIT + ") w"
-                    + "   where v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(w) >= " + LeakFingerprints.MIN_LENGTH + ")"
+                    + "   union all select rtrim(x.w, '.!?') from vals, regexp_split_to_table(vals.v, " + WORD_SPLIT + ") as x(w)"
+                    + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH + ")"
                     + " select (select count(*) from vals),"
                     + " (select count(*) from words, k where exists (select 1 from " + area.schema() + "._leak_fp f"
                     + "   where f.fp = " + LeakFingerprints.sql("words.w", "k.key") + "))";
