@@ -183,6 +183,16 @@ public class ImportHandler {
             }
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
             List<StagingArea.StagedTable> staged = area.tables(c);
+            List<String> converted = new ArrayList<>();
+            for (StagingArea.StagedTable t : staged) {
+                String problem = t.stageTable() == null ? null : area.proveConversions(c, t);
+                if (problem != null) {
+                    fail(refreshId, problem, publish);
+                    return;
+                }
+                t.conversions().forEach(conv -> converted.add(t.sourceTable() + "." + conv.column() + ": "
+                        + conv.sourceType() + " -> " + conv.targetType()));
+            }
             List<String> skipped = new ArrayList<>();
             List<String> dropped = new ArrayList<>();
             List<String> defaulted = new ArrayList<>();
@@ -229,7 +239,7 @@ public class ImportHandler {
                 LOG.infof("refresh %s: staging complete in '%s' (%d tables)", refreshId, e.target(), staged.size());
                 publish.accept(new ImportReply.StagingCompleted(Message.newId(), refreshId, Instant.now(),
                         StagingArea.counts(staged.stream().filter(t -> t.stageTable() != null).toList()),
-                        skipped, missing, dropped, defaulted, audit));
+                        skipped, missing, dropped, defaulted, converted, audit));
             }
         }
     }

@@ -6,13 +6,15 @@ import java.util.Optional;
 /**
  * The whole configuration file: named environments and the anonymization policies. Read by every service.
  * {@code policy} is the default; {@code policies} holds named ones that a source environment selects with
- * {@code policy: NAME} (one configuration, several applications with their own schemas).
+ * {@code policy: NAME} (one configuration, several applications with their own schemas). {@code schemaVersionQuery}
+ * ({@code schema-version.query}) returns one row with the schema version of a database; run on source and target,
+ * it refuses a refresh whose source is newer than the target.
  */
 public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy,
-                            Map<String, PolicyConfig> policies) {
+                            Map<String, PolicyConfig> policies, String schemaVersionQuery) {
 
     public RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy) {
-        this(environments, policy, Map.of());
+        this(environments, policy, Map.of(), null);
     }
 
     public Optional<EnvironmentConfig> find(String name) {

@@ -89,7 +89,14 @@ public final class RestageConfigLoader {
                         + "', which is not under policies: (known: " + policies.keySet() + ")");
             }
         }
-        return new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies));
+        String versionQuery = null;
+        JsonNode sv = root.path("schema-version");
+        if (sv.isObject()) {
+            versionQuery = required(sv, "query", "schema-version");
+        } else if (!sv.isMissingNode() && !sv.isNull()) {
+            throw error("schema-version", "must be {query: \"select ...\"} returning the schema version in one row");
+        }
+        return new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies), versionQuery);
     }
 
     private EnvironmentConfig environment(String name, JsonNode node, String path) {

@@ -9,11 +9,14 @@ public sealed interface ImportReply extends Event {
     /**
      * Every exported table is staged in the target and proven complete (row counts and checksums equal to the
      * export's end markers), and the leak audit found no production value of a ruled column in the staged data.
-     * Nothing live was touched yet.
+     * Schema differences: tables only in the source (skipped) or only in the target (missing, emptied), columns only
+     * in the source (dropped) or only in the target (defaulted), and columns whose type differs but converts
+     * ({@code table.column: source type -> target type}). Nothing live was touched yet.
      */
     record StagingCompleted(String eventId, String refreshId, Instant occurredAt, List<TableCount> staged,
                             List<String> skippedTables, List<String> missingTables, List<String> droppedColumns,
-                            List<String> defaultedColumns, LeakAudit leakAudit) implements ImportReply {
+                            List<String> defaultedColumns, List<String> convertedColumns, LeakAudit leakAudit)
+            implements ImportReply {
     }
 
     /**

@@ -13,7 +13,7 @@ class MessageCodecTest {
     @Test
     void shouldCarryEnvelopeFieldsAndStableTypeNameButNoClassName() {
         Event e = new ImportReply.StagingCompleted("e1", "r1", Instant.parse("2026-01-01T00:00:00Z"),
-                List.of(new TableCount("public.users", 3)), List.of(), List.of("public.extra"), List.of(), List.of(),
+                List.of(new TableCount("public.users", 3)), List.of(), List.of("public.extra"), List.of(), List.of(), List.of(),
                 new ImportReply.LeakAudit(10, 2, 30, List.of()));
         String json = MessageCodec.encode(e);
         assertTrue(json.contains("\"type\":\"StagingCompleted\""), json);

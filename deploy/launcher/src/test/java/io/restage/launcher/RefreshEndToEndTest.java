@@ -90,9 +90,10 @@ class RefreshEndToEndTest {
         Path work = Files.createTempDirectory("restage-e2e-");
         stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
                 "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice",
-                "pagila_prod", "pagila_staging", "shapes_prod", "shapes_staging", "shapes_lo"), List.of(), Duration.ofMinutes(3));
+                "pagila_prod", "pagila_staging", "pagila_old", "shapes_prod", "shapes_staging", "shapes_lo", "staging_drift"),
+                List.of(), Duration.ofMinutes(3));
         for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin",
-                "prod_contact", "prod_invoice", "staging_invoice")) {
+                "prod_contact", "prod_invoice", "staging_invoice", "staging_drift")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 DemoData.createSchema(c);
                 boolean stale = db.startsWith("staging");
@@ -128,7 +129,7 @@ class RefreshEndToEndTest {
             throw new IllegalStateException("the Pagila fixture is not at " + pagila + ": put shared/ beside the repository"
                     + " or set RESTAGE_PAGILA_DIR to the folder with pagila-schema.sql and pagila-data.sql");
         }
-        for (String db : List.of("pagila_prod", "pagila_staging")) {
+        for (String db : List.of("pagila_prod", "pagila_staging", "pagila_old")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 SqlScript.run(c, pagila.resolve("pagila-schema.sql"));
             }
@@ -136,6 +137,15 @@ class RefreshEndToEndTest {
         try (Connection c = Db.open(stack.jdbcUrl("pagila_prod"))) {
             SqlScript.run(c, pagila.resolve("pagila-data.sql"));
         }
+        // staging still runs the previous release: a table and a column it does not have yet, a table and a column it
+        // still has, a key it has not widened yet
+        Db.exec(stack.jdbcUrl("pagila_old"), "drop table public.film_actor cascade", "alter table public.staff drop column picture",
+                "create table public.loyalty_tier (id int primary key, label text not null)",
+                "insert into public.loyalty_tier values (1, 'gold')",
+                "alter table public.customer add column newsletter boolean default false",
+                "alter table public.actor alter column actor_id type bigint");
+        // a target whose column is narrower than the source's values
+        Db.exec(stack.jdbcUrl("staging_drift"), "alter table organizations alter column name type varchar(5) using left(name, 5)");
 
         for (String db : List.of("shapes_prod", "shapes_staging", "shapes_lo")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
@@ -151,7 +161,9 @@ class RefreshEndToEndTest {
         Db.exec(stack.jdbcUrl("shapes_staging"), "insert into cart_local_notes select i, i, 'local note ' || i from generate_series(1, 30) i");
         Db.exec(stack.jdbcUrl("shapes_lo"), "select lo_from_bytea(0, 'a scanned contract'::bytea)");
 
-        String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY;
+        String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY
+                // each database can record its schema version; unset counts as 0 on both sides
+                + "schema-version:\n  query: \"select coalesce(current_setting('app.schema_version', true), '0')\"\n";
         Path config = Environments.write(work.resolve("restage.yaml"), stack, policy,
                 new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true),
@@ -168,7 +180,9 @@ class RefreshEndToEndTest {
                 new Environments.Env("shapes-staging", "shapes_staging", null, "shapes.staging.internal", true, "shapes"),
                 new Environments.Env("shapes-lo", "shapes_lo", null, "shapes.lo.internal", false, "shapes"),
                 new Environments.Env("pagila-prod", "pagila_prod", null, "pagila.prod.internal", false, "pagila"),
-                new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true, "pagila"));
+                new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true, "pagila"),
+                new Environments.Env("pagila-old", "pagila_old", null, "pagila.old.internal", true, "pagila"),
+                new Environments.Env("staging-drift", "staging_drift", null, "drift.internal", true));
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
         services.startAll(Duration.ofMinutes(3));
     }
@@ -358,6 +372,79 @@ class RefreshEndToEndTest {
         JsonNode err = assertRefusedTouchingNothing(request("shapes-lo", "shapes-staging", "shapes.staging.internal", false),
                 422, "policy-incomplete", "large objects");
         assertTrue(err.get("message").asText().contains("1 large objects"), err.toString());
+    }
+
+    // ---- schema drift between releases ----
+
+    @Test
+    @Order(15)
+    void shouldRefreshPagilaIntoAnOlderReleaseReportingExactlyTheDifferences() throws Exception {
+        JsonNode r = refresh(request("pagila-prod", "pagila-old", "pagila.old.internal", false));
+        assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
+        assertEquals(List.of("public.film_actor"), strings(r.get("skippedTables")), "only in the source: skipped");
+        assertEquals(List.of("public.loyalty_tier"), strings(r.get("missingTables")), "only in the target: emptied");
+        assertEquals(List.of("public.staff.picture"), strings(r.get("droppedColumns")));
+        assertEquals(List.of("public.customer.newsletter"), strings(r.get("defaultedColumns")));
+        assertEquals(List.of("public.actor.actor_id: integer -> bigint"), strings(r.get("convertedColumns")));
+        String old = stack.jdbcUrl("pagila_old");
+        String prod = stack.jdbcUrl("pagila_prod");
+        assertEquals(Db.projection(prod, "public.actor", List.of("actor_id", "first_name", "last_name", "last_update")),
+                Db.projection(old, "public.actor", List.of("actor_id", "first_name", "last_name", "last_update")),
+                "the widened key holds the same values");
+        assertEquals("0", Db.one(old, "select count(*) from public.loyalty_tier"));
+        assertEquals(Db.one(prod, "select count(*) from public.customer"),
+                Db.one(old, "select count(*) from public.customer where newsletter = false"), "the target's default applies");
+    }
+
+    @Test
+    @Order(16)
+    void shouldFailBeforeThePivotWhenATypeDifferenceCannotBeBridged() throws Exception {
+        String targetDb = stack.jdbcUrl("staging_drift");
+        Map<String, String> before = Db.fingerprint(targetDb);
+        JsonNode r = refresh(request("production", "staging-drift", "drift.internal", false));
+        assertEquals("FAILED", r.get("status").asText(), r.toPrettyString());
+        assertEquals("FAILED", r.get("steps").get("STAGE").get("status").asText());
+        String error = r.get("error").asText();
+        assertTrue(error.contains("public.organizations.name") && error.contains("is text in the source")
+                && error.contains("character varying(5) in the target"), error);
+        assertFalse(error.contains("Organization"), "no value in the message: " + error);
+        assertEquals(before, Db.fingerprint(targetDb), "the target database is exactly as before");
+    }
+
+    @Test
+    @Order(17)
+    void shouldRefuseUpFrontATargetOnlyRequiredColumnWithoutDefault() throws Exception {
+        Db.exec(stack.jdbcUrl("staging_drift"), "alter table organizations alter column name type text",
+                "alter table users add column tenant_code text not null default 'x'",
+                "alter table users alter column tenant_code drop default");
+        int refreshes = get("/api/refreshes").size();
+        HttpResponse<String> r = post("/api/refreshes", request("production", "staging-drift", "drift.internal", false));
+        assertEquals(422, r.statusCode(), r.body());
+        JsonNode err = Json.MAPPER.readTree(r.body());
+        assertEquals("target-column-required", err.get("error").asText());
+        assertTrue(err.get("message").asText().contains("public.users.tenant_code"), r.body());
+        assertEquals(refreshes, get("/api/refreshes").size(), "nothing was started");
+    }
+
+    @Test
+    @Order(18)
+    void shouldRefuseUpFrontASourceWhoseSchemaVersionIsNewerThanTheTarget() throws Exception {
+        Db.exec(stack.jdbcUrl("restage"), "alter database shapes_prod set app.schema_version = '1.10.0'",
+                "alter database shapes_staging set app.schema_version = '1.9.2'");
+        HttpResponse<String> r = post("/api/refreshes", request("shapes-prod", "shapes-staging", "shapes.staging.internal", false));
+        assertEquals(409, r.statusCode(), r.body());
+        JsonNode err = Json.MAPPER.readTree(r.body());
+        assertEquals("schema-too-new", err.get("error").asText());
+        assertEquals("source schema version 1.10.0 is newer than target's 1.9.2: upgrade the target first", err.get("message").asText());
+        Db.exec(stack.jdbcUrl("restage"), "alter database shapes_staging set app.schema_version = '1.10.0'");
+        JsonNode ok = refresh(request("shapes-prod", "shapes-staging", "shapes.staging.internal", false));
+        assertEquals("SUCCEEDED", ok.get("status").asText(), "an equal version passes: " + ok.toPrettyString());
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     /** A refusal: status and code as given, the message naming {@code mentions}; no refresh and no change anywhere. */

@@ -14,10 +14,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
@@ -50,7 +48,8 @@ public final class StagingArea {
             st.execute("create schema if not exists " + schema);
             st.execute("create table if not exists " + schema + "._tables (source_table text primary key,"
                     + " stage_table text, columns text not null, skipped boolean not null, ended boolean not null default false,"
-                    + " expected_rows bigint, batch_count bigint, table_checksum bigint, skip_anonymizers text not null default '')");
+                    + " expected_rows bigint, batch_count bigint, table_checksum bigint, skip_anonymizers text not null default '',"
+                    + " conversions text not null default '')");
             st.execute("create table if not exists " + schema + "._batches (source_table text not null, seq bigint not null,"
                     + " row_count bigint not null, source_checksum bigint not null, admin_matches bigint not null,"
                     + " primary key (source_table, seq))");
@@ -172,17 +171,67 @@ public final class StagingArea {
 
     /** The staged tables: source table, staging table (null when the target lacks the table), source columns. */
     public record StagedTable(String sourceTable, String stageTable, List<String> columns, long rows,
-                              List<String> skipAnonymizers) {
+                              List<String> skipAnonymizers, List<Conversion> conversions) {
+    }
+
+    /** A column whose type differs between source and target: staged as the source's, cast at commit. */
+    public record Conversion(String column, String sourceType, String targetType) {
+    }
+
+    private static boolean resolves(Connection c, String type) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select to_regtype(?) is not null")) {
+            ps.setString(1, type);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * Proves each conversion with the commit's own semantics (an assignment cast into the target's type) inside a
+     * savepoint, so nothing stays behind. Returns the first that cannot be bridged, as a message naming the table,
+     * the column and both types; null when all convert.
+     */
+    public String proveConversions(Connection c, StagedTable t) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            for (Conversion conv : t.conversions()) {
+                java.sql.Savepoint sp = c.setSavepoint();
+                try (Statement st = c.createStatement()) {
+                    st.execute("create temp table restage_probe (v " + conv.targetType() + ") on commit drop");
+                    st.execute("insert into restage_probe select s." + TargetCatalog.quote(conv.column()) + " from "
+                            + schema + "." + t.stageTable() + " s");
+                    c.rollback(sp);
+                } catch (SQLException e) {
+                    c.rollback(sp);
+                    return "column " + t.sourceTable() + "." + conv.column() + " is " + conv.sourceType()
+                            + " in the source but " + conv.targetType() + " in the target, and the values cannot be converted ("
+                            + io.restage.common.Failures.describe(e) + "): align the target's schema (or the source's) first";
+                }
+            }
+            c.commit();
+            return null;
+        } finally {
+            c.setAutoCommit(auto);
+        }
     }
 
     public List<StagedTable> tables(Connection c) throws SQLException {
         List<StagedTable> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select source_table, stage_table, columns,"
-                + " coalesce(expected_rows, 0), skip_anonymizers from " + schema + "._tables order by source_table")) {
+                + " coalesce(expected_rows, 0), skip_anonymizers, conversions from " + schema + "._tables order by source_table")) {
             while (rs.next()) {
                 String skip = rs.getString(5);
+                List<Conversion> conversions = new ArrayList<>();
+                for (String line : rs.getString(6).split("\n")) {
+                    String[] p = line.split("\t");
+                    if (p.length == 3) {
+                        conversions.add(new Conversion(p[0], p[1], p[2]));
+                    }
+                }
                 out.add(new StagedTable(rs.getString(1), rs.getString(2), List.of(rs.getString(3).split("\t")), rs.getLong(4),
-                        skip.isEmpty() ? List.of() : List.of(skip.split("\t"))));
+                        skip.isEmpty() ? List.of() : List.of(skip.split("\t")), List.copyOf(conversions)));
             }
         }
         return out;
@@ -219,17 +268,27 @@ public final class StagingArea {
         }
         List<TargetColumn> targetColumns = target.get(table);
         String stageName = null;
+        List<String> conversions = new ArrayList<>();
         if (targetColumns != null) {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*) from " + schema + "._tables")) {
                 rs.next();
                 stageName = "t" + rs.getLong(1);
             }
-            Set<String> seen = new HashSet<>();
             List<String> defs = new ArrayList<>();
             for (Column col : columns) {
-                seen.add(col.name());
-                String type = targetColumns.stream().filter(tc -> tc.name().equals(col.name()) && !tc.generated())
-                        .map(TargetColumn::type).findFirst().orElse("text");
+                TargetColumn tc = targetColumns.stream().filter(x -> x.name().equals(col.name()) && !x.generated())
+                        .findFirst().orElse(null);
+                String type;
+                if (tc == null) {
+                    type = "text"; // only in the source: kept as text, dropped at commit
+                } else if (tc.baseType().equals(col.type()) || tc.type().equals(col.type())) {
+                    type = tc.type(); // same type: COPY writes the target's type directly
+                } else {
+                    // drift between releases: stage the source's type (or text if the target lacks it); the cast to the
+                    // target's type is proven before the pivot and done by the commit's INSERT (assignment cast)
+                    type = resolves(c, col.type()) ? col.type() : "text";
+                    conversions.add(col.name() + "\t" + col.type() + "\t" + tc.type());
+                }
                 defs.add(TargetCatalog.quote(col.name()) + " " + type);
             }
             try (Statement st = c.createStatement()) {
@@ -237,12 +296,13 @@ public final class StagingArea {
             }
         }
         try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._tables (source_table, stage_table, columns, skipped,"
-                + " skip_anonymizers) values (?, ?, ?, ?, ?)")) {
+                + " skip_anonymizers, conversions) values (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, table);
             ps.setString(2, stageName);
             ps.setString(3, columns.stream().map(Column::name).collect(Collectors.joining("\t")));
             ps.setBoolean(4, stageName == null);
             ps.setString(5, String.join("\t", skip));
+            ps.setString(6, String.join("\n", conversions));
             ps.executeUpdate();
         }
         return stageName;

@@ -76,7 +76,13 @@ public class RefreshResource {
                 return Uni.createFrom().item(error(new ApiError(422, "policy-incomplete", report.summary(),
                         report.problems().stream().map(p -> p.message()).toList())));
             }
-            return start(v, who);
+            return checks.schemaCheck(v.source(), v.target()).chain(refusal -> {
+                if (refusal != null) {
+                    LOG.infof("refresh request refused (%d %s)", refusal.status(), refusal.error());
+                    return Uni.createFrom().item(error(refusal));
+                }
+                return start(v, who);
+            });
         }).onFailure(PolicyCheckService.SourceUnavailableException.class)
                 .recoverWithItem(e -> error(new ApiError(502, "source-unavailable", e.getMessage())));
     }

@@ -34,6 +34,7 @@ public class Refresh {
     public List<String> missingTables = new ArrayList<>();
     public List<String> droppedColumns = new ArrayList<>();
     public List<String> defaultedColumns = new ArrayList<>();
+    public List<String> convertedColumns = new ArrayList<>();
     public MediaStats mediaStats = new MediaStats();
     /** The policy check (VALIDATE): what it looked at, and the problems that refused the refresh. */
     public PolicyStats policy = new PolicyStats();

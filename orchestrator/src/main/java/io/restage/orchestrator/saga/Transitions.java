@@ -170,6 +170,7 @@ public final class Transitions {
         r.missingTables = new ArrayList<>(e.missingTables());
         r.droppedColumns = new ArrayList<>(e.droppedColumns());
         r.defaultedColumns = new ArrayList<>(e.defaultedColumns());
+        r.convertedColumns = new ArrayList<>(e.convertedColumns());
         c.done(Step.STAGE);
         c.afterPipeline();
     }

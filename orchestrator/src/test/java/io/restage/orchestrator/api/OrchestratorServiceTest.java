@@ -109,7 +109,7 @@ class OrchestratorServiceTest {
             reply(kafka, exported);
             reply(kafka, exported); // redelivered: changes nothing
             reply(kafka, new ImportReply.StagingCompleted(UUID.randomUUID().toString(), id, Instant.now(),
-                    List.of(new TableCount("public.users", 7)), List.of(), List.of("public.extra"), List.of(), List.of(),
+                    List.of(new TableCount("public.users", 7)), List.of(), List.of("public.extra"), List.of(), List.of(), List.of(),
                     new ImportReply.LeakAudit(7, 1, 7, List.of())));
             awaitCommand(kafka, id, Command.CopyMedia.class);
             reply(kafka, new MediaReply.MediaCopied(UUID.randomUUID().toString(), id, Instant.now(), 3, 1, 1, 30));

@@ -40,7 +40,7 @@ class TransitionsTest {
         on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
         on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of("public.users.email:email"), List.of()));
         on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()));
-        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(new TableCount("public.users", 3)), List.of(), List.of(), List.of(), List.of(), null));
+        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(new TableCount("public.users", 3)), List.of(), List.of(), List.of(), List.of(), List.of(), null));
     }
 
     @Test
@@ -111,7 +111,7 @@ class TransitionsTest {
         on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
         on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of()));
         on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()));
-        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(), List.of(), List.of(), List.of(), List.of(), null));
+        on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), null));
         assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CopyMedia || m instanceof Command.CommitImport));
         on(r, new ExportReply.PolicyValidated("e5", ID, T, 1, 4, 12));
         assertEquals(StepStatus.DONE, r.statusOf(Step.VALIDATE));
@@ -186,7 +186,7 @@ class TransitionsTest {
         assertEquals(StepStatus.PENDING, r.statusOf(Step.MEDIA_COPY));
         runPipeline(r);
         int before = sent.size();
-        o = on(r, new ImportReply.StagingCompleted("dup", ID, T, List.of(), List.of(), List.of(), List.of(), List.of(), null));
+        o = on(r, new ImportReply.StagingCompleted("dup", ID, T, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), null));
         assertTrue(o.ignored(), "a second StagingCompleted changes nothing");
         assertEquals(before, sent.size());
     }
