@@ -15,6 +15,7 @@ import io.restage.common.messages.ImportReply;
 import io.restage.common.messages.Message;
 import io.restage.common.messages.RefreshRequested;
 import io.restage.importer.commit.Committer;
+import io.restage.importer.commit.Generations;
 import io.restage.common.policy.LeakFingerprints;
 import io.restage.importer.staging.LeakAuditor;
 import io.restage.importer.staging.StagingArea;
@@ -249,6 +250,8 @@ public class ImportHandler {
             commit(commit, publish);
         } else if (command instanceof Command.DiscardStaging discard) {
             discard(discard, publish);
+        } else if (command instanceof Command.UndoImport undo) {
+            undo(undo, publish);
         }
     }
 
@@ -263,7 +266,8 @@ public class ImportHandler {
         int attempts = 0;
         while (true) {
             try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
-                Committer.Outcome o = committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded);
+                Committer.Outcome o = committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded,
+                        config.environment(cmd.target()).keepGenerations());
                 ledger.set(cmd.refreshId(), Status.COMMITTED);
                 LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
                 publish.accept(new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported()));
@@ -277,6 +281,32 @@ public class ImportHandler {
                         + Failures.describe(e);
                 LOG.errorf("refresh %s: %s", cmd.refreshId(), reason);
                 publish.accept(new ImportReply.CommitFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
+                return;
+            }
+        }
+    }
+
+    /** Puts back the target's data from before the refresh (one transaction); refused if it is not the latest commit. */
+    void undo(Command.UndoImport cmd, Consumer<Event> publish) {
+        int attempts = 0;
+        while (true) {
+            try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                Generations.Undone u = Generations.undo(c, cmd.refreshId(), cmd.target(), cmd.requestedBy());
+                LOG.infof("refresh %s: %s in '%s'", cmd.refreshId(), u.alreadyDone() ? "already undone" : "undone", cmd.target());
+                publish.accept(new ImportReply.ImportUndone(Message.newId(), cmd.refreshId(), Instant.now(), u.restored()));
+                return;
+            } catch (Generations.UndoRefused e) {
+                LOG.warnf("refresh %s: undo refused: %s", cmd.refreshId(), e.getMessage());
+                publish.accept(new ImportReply.UndoFailed(Message.newId(), cmd.refreshId(), Instant.now(), e.getMessage()));
+                return;
+            } catch (Exception e) {
+                if (Failures.isRetriable(e) && ++attempts < 5) {
+                    continue;
+                }
+                String reason = "undo in '" + cmd.target() + "' rolled back, the target keeps the refreshed data: "
+                        + Failures.describe(e);
+                LOG.errorf("refresh %s: %s", cmd.refreshId(), reason);
+                publish.accept(new ImportReply.UndoFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
                 return;
             }
         }

@@ -118,7 +118,12 @@ public final class RestageConfigLoader {
             bucket = new BucketConfig(required(b, "endpoint", path + ".bucket"), required(b, "access-key", path + ".bucket"),
                     new Secret(required(b, "secret-key", path + ".bucket")), required(b, "name", path + ".bucket"));
         }
-        return new EnvironmentConfig(name, hostname, allowImport, database, bucket, optional(node, "policy", path, null));
+        long keep = number(node, "keep-generations", path, 1);
+        if (keep < 0 || keep > 100) {
+            throw error(path + ".keep-generations", "must be between 0 (no undo) and 100, got " + keep);
+        }
+        return new EnvironmentConfig(name, hostname, allowImport, database, bucket, optional(node, "policy", path, null),
+                (int) keep);
     }
 
     private PolicyConfig policy(JsonNode node, String path) {

@@ -19,6 +19,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Command.CopyMedia.class, name = "CopyMedia"),
         @JsonSubTypes.Type(value = Command.RevertMedia.class, name = "RevertMedia"),
         @JsonSubTypes.Type(value = Command.PruneMedia.class, name = "PruneMedia"),
+        @JsonSubTypes.Type(value = Command.UndoImport.class, name = "UndoImport"),
 })
 public sealed interface Command extends Message {
 
@@ -47,6 +48,14 @@ public sealed interface Command extends Message {
 
     /** After the pivot: delete target objects the source lacks, and the copy's backups. */
     record PruneMedia(String eventId, String refreshId, Instant occurredAt, String source, String target)
+            implements Command {
+    }
+
+    /**
+     * Put back the target's data as it was before this refresh's commit, from the generation the commit kept, in one
+     * transaction. Only the target's latest commit can be undone; a second undo of the same refresh is a no-op.
+     */
+    record UndoImport(String eventId, String refreshId, Instant occurredAt, String target, String requestedBy)
             implements Command {
     }
 }

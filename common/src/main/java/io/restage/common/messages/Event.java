@@ -23,6 +23,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = ImportReply.StagingDiscardFailed.class, name = "StagingDiscardFailed"),
         @JsonSubTypes.Type(value = ImportReply.ImportCommitted.class, name = "ImportCommitted"),
         @JsonSubTypes.Type(value = ImportReply.CommitFailed.class, name = "CommitFailed"),
+        @JsonSubTypes.Type(value = ImportReply.ImportUndone.class, name = "ImportUndone"),
+        @JsonSubTypes.Type(value = ImportReply.UndoFailed.class, name = "UndoFailed"),
         @JsonSubTypes.Type(value = MediaReply.MediaCopied.class, name = "MediaCopied"),
         @JsonSubTypes.Type(value = MediaReply.MediaCopyFailed.class, name = "MediaCopyFailed"),
         @JsonSubTypes.Type(value = MediaReply.MediaReverted.class, name = "MediaReverted"),

@@ -49,4 +49,14 @@ public sealed interface ImportReply extends Event {
     record CommitFailed(String eventId, String refreshId, Instant occurredAt, String reason)
             implements ImportReply, Event.Failure {
     }
+
+    /** The undo committed: the target holds its data from before the refresh again. */
+    record ImportUndone(String eventId, String refreshId, Instant occurredAt, List<TableCount> restored)
+            implements ImportReply {
+    }
+
+    /** The undo was refused or rolled back: the target still holds the refresh's data. */
+    record UndoFailed(String eventId, String refreshId, Instant occurredAt, String reason)
+            implements ImportReply, Event.Failure {
+    }
 }

@@ -43,7 +43,7 @@ final class Db {
     static List<String> tables(String url) throws SQLException {
         return column(url, "select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                 + " where c.relkind = 'r' and n.nspname not in ('pg_catalog','information_schema','restage')"
-                + " and n.nspname not like 'pg\\_%' and n.nspname not like 'restage\\_stage\\_%' order by 1");
+                + " and n.nspname not like 'pg\\_%' and n.nspname not like 'restage\\_stage\\_%' and n.nspname not like 'restage\\_gen\\_%' order by 1");
     }
 
     /**

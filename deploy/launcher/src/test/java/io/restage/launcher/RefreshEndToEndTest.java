@@ -2,6 +2,7 @@ package io.restage.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -439,6 +440,59 @@ class RefreshEndToEndTest {
         Db.exec(stack.jdbcUrl("restage"), "alter database shapes_staging set app.schema_version = '1.10.0'");
         JsonNode ok = refresh(request("shapes-prod", "shapes-staging", "shapes.staging.internal", false));
         assertEquals("SUCCEEDED", ok.get("status").asText(), "an equal version passes: " + ok.toPrettyString());
+    }
+
+    // ---- undo ----
+
+    @Test
+    @Order(19)
+    void shouldUndoTheLatestRefreshRestoringThePreviousDataExactlyAndRefuseToUndoTheUndo() throws Exception {
+        String prod = stack.jdbcUrl("shapes_prod");
+        String stg = stack.jdbcUrl("shapes_staging");
+        String earlier = null;
+        for (JsonNode x : get("/api/refreshes")) {
+            if (earlier == null && x.get("target").asText().equals("shapes-staging") && x.get("status").asText().equals("SUCCEEDED")) {
+                earlier = x.get("id").asText();
+            }
+        }
+        assertNotNull(earlier, "the shapes tests refreshed shapes-staging before");
+        Map<String, String> before = Db.fingerprint(stg);
+        // given: production moved on, and a refresh brought that into staging
+        Db.exec(prod, "insert into loose_rows values (999, 'new in production')", "delete from staff_tree where id > 150",
+                "insert into events (at, kind) values ('2024-07-01', 'new')", "update everything set body = 'changed' where id < 20");
+        JsonNode r = refresh(request("shapes-prod", "shapes-staging", "shapes.staging.internal", false));
+        assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
+        assertNotEquals(before, Db.fingerprint(stg));
+        String id = r.get("id").asText();
+
+        // when: the operator undoes it
+        HttpResponse<String> undo = post("/api/refreshes/" + id + "/undo", "");
+        assertEquals(202, undo.statusCode(), undo.body());
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !get("/api/refreshes/" + id).get("status").asText().equals("UNDOING"));
+        JsonNode done = get("/api/refreshes/" + id);
+
+        // then: every table and every sequence is exactly as before the refresh
+        assertEquals("UNDONE", done.get("status").asText(), done.toPrettyString());
+        assertEquals(before, Db.fingerprint(stg), "the previous staging is back, row for row and sequence for sequence");
+        assertEquals("UNDONE", Db.one(stg, "select result from restage.refresh_audit where refresh_id = '" + id + "'"));
+        assertTrue(done.get("undo").get("restored").size() >= 14, done.get("undo").toString());
+
+        // an undo cannot be undone
+        HttpResponse<String> again = post("/api/refreshes/" + id + "/undo", "");
+        assertEquals(409, again.statusCode(), again.body());
+        assertTrue(again.body().contains("already undone"), again.body());
+
+        // the earlier refresh's generation was dropped by the later commit (keep-generations: 1): refused, untouched
+        String older = earlier;
+        assertEquals(202, post("/api/refreshes/" + older + "/undo", "").statusCode());
+        Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !get("/api/refreshes/" + older).get("status").asText().equals("UNDOING"));
+        JsonNode refused = get("/api/refreshes/" + older);
+        assertEquals("SUCCEEDED", refused.get("status").asText(), refused.toPrettyString());
+        assertEquals("FAILED", refused.get("undo").get("status").asText());
+        assertTrue(refused.get("undo").get("error").asText().contains("after"), refused.get("undo").toString());
+        assertEquals(before, Db.fingerprint(stg), "a refused undo changes nothing");
     }
 
     private static List<String> strings(JsonNode array) {

@@ -36,16 +36,12 @@ public final class Committer {
     public record Outcome(List<TableCount> imported, boolean alreadyDone) {
     }
 
-    public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded) throws SQLException {
+    public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations)
+            throws SQLException {
         c.setAutoCommit(false);
         try {
-            try (Statement st = c.createStatement()) {
-                st.execute("create schema if not exists restage");
-                st.execute("create table if not exists " + AUDIT_TABLE + " (refresh_id text primary key, source text not null,"
-                        + " target text not null, requested_by text, committed_at timestamptz not null default now(),"
-                        + " result text not null, anonymizers_ran text[] not null, anonymizers_skipped text[] not null,"
-                        + " rows jsonb not null)");
-            }
+            Generations.ensureTables(c);
+            Generations.lockTarget(c, cmd.target());
             List<TableCount> previous = previousCommit(c, cmd.refreshId());
             if (previous != null) {
                 c.rollback();
@@ -70,6 +66,10 @@ public final class Committer {
                 if (!excluded.test(t) && staged.stream().noneMatch(s -> s.sourceTable().equals(t))) {
                     owned.add(t); // in the target only: emptied, reported as missing
                 }
+            }
+            if (keepGenerations > 0) {
+                // undo needs what is about to be replaced: copied aside in this same transaction
+                Generations.keep(c, cmd.refreshId(), cmd.target(), owned, target, touchedSequences(c, owned).keySet());
             }
             empty(c, owned);
             List<TableCount> imported = new ArrayList<>();
@@ -109,6 +109,7 @@ public final class Committer {
                 throw new IllegalStateException(e);
             }
             area.drop(c);
+            Generations.prune(c, cmd.target(), keepGenerations);
             c.commit();
             return new Outcome(imported, false);
         } catch (SQLException | RuntimeException e) {
@@ -120,7 +121,7 @@ public final class Committer {
     }
 
     /** TRUNCATE all at once (fast); if something outside the refresh references them, DELETE instead (no cascade in replica mode). */
-    private static void empty(Connection c, List<String> tables) throws SQLException {
+    static void empty(Connection c, List<String> tables) throws SQLException {
         if (tables.isEmpty()) {
             return;
         }
@@ -144,6 +145,17 @@ public final class Committer {
      * value of every column that uses it, so the next insert in staging cannot collide with a copied id.
      */
     private static void resetSequences(Connection c, List<String> tables) throws SQLException {
+        java.util.Map<String, List<String>> maxima = touchedSequences(c, tables);
+        try (Statement st = c.createStatement()) {
+            for (java.util.Map.Entry<String, List<String>> e : maxima.entrySet()) {
+                String max = e.getValue().size() == 1 ? e.getValue().get(0) : "greatest(" + String.join(", ", e.getValue()) + ")";
+                st.execute("select setval('" + e.getKey().replace("'", "''") + "', coalesce(" + max + ", 0) + 1, false)");
+            }
+        }
+    }
+
+    /** The sequences the tables draw from, each with the max() expressions of every column that uses it. */
+    private static java.util.Map<String, List<String>> touchedSequences(Connection c, List<String> tables) throws SQLException {
         String sql = """
                 with uses as (
                     select d.objid as seq, d.refobjid as rel, d.refobjsubid as attnum
@@ -182,12 +194,7 @@ public final class Committer {
                 }
             }
         }
-        try (Statement st = c.createStatement()) {
-            for (java.util.Map.Entry<String, List<String>> e : maxima.entrySet()) {
-                String max = e.getValue().size() == 1 ? e.getValue().get(0) : "greatest(" + String.join(", ", e.getValue()) + ")";
-                st.execute("select setval('" + e.getKey().replace("'", "''") + "', coalesce(" + max + ", 0) + 1, false)");
-            }
-        }
+        return maxima;
     }
 
     private static List<TableCount> previousCommit(Connection c, String refreshId) throws SQLException {

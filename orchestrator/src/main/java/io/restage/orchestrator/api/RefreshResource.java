@@ -136,6 +136,30 @@ public class RefreshResource {
         });
     }
 
+    @POST
+    @Path("{id}/undo")
+    @Operation(summary = "Put back the target's data from before this refresh", description = "Only a SUCCEEDED refresh"
+            + " that is the latest commit into its target, whose previous data was kept (keep-generations >= 1). One"
+            + " transaction: the target is fully restored or untouched. An undo cannot be undone (start a refresh)."
+            + " 202 with the refresh (status UNDOING); 404; 409 not-undoable with the reason.")
+    public Uni<Response> undo(@PathParam("id") String id, @HeaderParam("X-Restage-Operator") String operator) {
+        String who = operator == null || operator.isBlank() ? "anonymous" : operator.trim();
+        return RefreshStore.tx(() -> store.find(id)).chain(found -> {
+            if (found == null) {
+                return Uni.createFrom().item(error(new ApiError(404, "unknown-refresh", "no refresh with id '" + id + "'")));
+            }
+            return saga.undo(id, who).chain(outcome -> {
+                if (outcome.ignored()) {
+                    return Uni.createFrom().item(error(new ApiError(409, "not-undoable", "refresh " + id
+                            + " cannot be undone: " + outcome.ignoredBecause())));
+                }
+                LOG.infof("refresh %s: undo requested by %s", id, who);
+                return RefreshStore.tx(() -> store.find(id))
+                        .map(e -> Response.accepted(RefreshStore.fromJson(e.state)).build());
+            });
+        });
+    }
+
     static Response error(ApiError e) {
         return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e).build();
     }

@@ -45,8 +45,14 @@ public class RefreshStore {
         return RefreshEntity.<RefreshEntity>findAll(Sort.descending("createdAt")).page(0, limit).list();
     }
 
+    /** The id of a refresh of {@code target} created after {@code after} whose data is in the target, or null. */
+    public Uni<String> newerSucceeded(String target, java.time.Instant after) {
+        return RefreshEntity.<RefreshEntity>find("target = ?1 and status in ('SUCCEEDED', 'UNDOING') and createdAt > ?2"
+                + " order by createdAt desc", target, after).firstResult().map(e -> e == null ? null : e.id);
+    }
+
     public Uni<Long> activeFor(String target) {
-        return RefreshEntity.count("target = ?1 and status in ('RUNNING', 'COMPENSATING')", target);
+        return RefreshEntity.count("target = ?1 and status in ('RUNNING', 'COMPENSATING', 'UNDOING')", target);
     }
 
     public Uni<List<RefreshEntity>> retriesDue(Instant now) {

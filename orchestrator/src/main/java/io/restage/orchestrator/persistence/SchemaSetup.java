@@ -7,15 +7,15 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 /**
- * What Hibernate's schema update cannot express: at most one active refresh per target, enforced by the database
- * so two concurrent requests cannot both start.
+ * What Hibernate's schema update cannot express: at most one active refresh (or undo) per target, enforced by the
+ * database so two concurrent requests cannot both start. (v2 added UNDOING; the v1 index is replaced.)
  */
 @Singleton
 public class SchemaSetup {
     void onStart(@Observes StartupEvent ev) throws Throwable {
         VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s
-                .createNativeQuery("create unique index if not exists refresh_one_active_per_target on refresh (target)"
-                        + " where status in ('RUNNING', 'COMPENSATING')")
-                .executeUpdate())));
+                .createNativeQuery("drop index if exists refresh_one_active_per_target").executeUpdate()
+                .chain(() -> s.createNativeQuery("create unique index if not exists refresh_one_active_per_target_v2 on refresh (target)"
+                        + " where status in ('RUNNING', 'COMPENSATING', 'UNDOING')").executeUpdate()))));
     }
 }

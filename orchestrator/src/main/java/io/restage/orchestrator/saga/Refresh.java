@@ -41,6 +41,8 @@ public class Refresh {
     public List<String> policyProblems = new ArrayList<>();
     /** The leak audit run before the pivot; null until staging completes. */
     public io.restage.common.messages.ImportReply.LeakAudit leakAudit;
+    /** Set once an undo was asked for. */
+    public UndoState undo;
     public int retryAttempts;
     public Instant retryAt;
 
@@ -58,6 +60,15 @@ public class Refresh {
         public Long anonymized;
         public Long staged;
         public Long imported;
+    }
+
+    public static class UndoState {
+        public StepStatus status;
+        public String requestedBy;
+        public Instant requestedAt;
+        public Instant endedAt;
+        public String error;
+        public Map<String, Long> restored = new TreeMap<>();
     }
 
     public static class PolicyStats {

@@ -66,6 +66,11 @@ public final class SagaDefinition {
                 List.copyOf(r.anonymizersSkipped), List.copyOf(r.anonymizersRan));
     }
 
+    /** After the saga: the operation that puts the target's previous data back (see Generations in the importer). */
+    static Message undoImport(Refresh r, Instant now) {
+        return new Command.UndoImport(Message.newId(), r.id, now, r.target, r.undo.requestedBy);
+    }
+
     static Message pruneMedia(Refresh r, Instant now) {
         return new Command.PruneMedia(Message.newId(), r.id, now, r.source, r.target);
     }

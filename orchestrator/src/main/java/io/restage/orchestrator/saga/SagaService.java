@@ -49,6 +49,36 @@ public class SagaService {
                 .call(relay::flush);
     }
 
+    /**
+     * An operator's undo of a succeeded refresh; refused while the target is busy or when a later refresh of the
+     * same target succeeded (only the latest commit can be undone).
+     */
+    public Uni<Transitions.Outcome> undo(String refreshId, String requestedBy) {
+        return RefreshStore.tx(() -> store.find(refreshId).chain(e -> {
+                    if (e == null) {
+                        return Uni.createFrom().item("unknown refresh");
+                    }
+                    if (!"SUCCEEDED".equals(e.status)) {
+                        return Uni.createFrom().item((String) null); // the transitions table says why not
+                    }
+                    return store.activeFor(e.target).chain(active -> store.newerSucceeded(e.target, e.createdAt).map(newer -> {
+                        if (active > 0) {
+                            return "a refresh or undo of target '" + e.target + "' is running: wait for it to finish";
+                        }
+                        if (newer != null) {
+                            return "refresh " + newer + " committed into '" + e.target + "' after this one: only the latest"
+                                    + " commit can be undone (undo that one first)";
+                        }
+                        return null;
+                    }));
+                }))
+                .chain(refusal -> refusal != null
+                        ? Uni.createFrom().item(new Transitions.Outcome(List.of(), refusal))
+                        : apply(refreshId, null, new UndoRequested(requestedBy)))
+                .onFailure(SagaService::isUniqueViolation)
+                .recoverWithItem(e -> new Transitions.Outcome(List.of(), "a refresh of the same target is running"));
+    }
+
     /** A participant's reply; duplicates (same event id) change nothing. */
     public Uni<Void> onEvent(Event event) {
         return apply(event.refreshId(), event.eventId(), event).replaceWithVoid();
@@ -119,7 +149,7 @@ public class SagaService {
 
     static boolean isUniqueViolation(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c.getMessage() != null && c.getMessage().contains("refresh_one_active_per_target")) {
+            if (c.getMessage() != null && c.getMessage().contains("refresh_one_active_per_target")) { // v1 and v2
                 return true;
             }
         }

@@ -9,6 +9,8 @@ import io.restage.common.messages.ExportReply.PolicyRejected;
 import io.restage.common.messages.ExportReply.PolicyValidated;
 import io.restage.common.messages.ImportReply.CommitFailed;
 import io.restage.common.messages.ImportReply.ImportCommitted;
+import io.restage.common.messages.ImportReply.ImportUndone;
+import io.restage.common.messages.ImportReply.UndoFailed;
 import io.restage.common.messages.ImportReply.StagingCompleted;
 import io.restage.common.messages.ImportReply.StagingDiscardFailed;
 import io.restage.common.messages.ImportReply.StagingDiscarded;
@@ -48,6 +50,10 @@ public final class Transitions {
 
     private static final RefreshStatus RUNNING = RefreshStatus.RUNNING;
     private static final RefreshStatus COMPENSATING = RefreshStatus.COMPENSATING;
+    private static final RefreshStatus SUCCEEDED = RefreshStatus.SUCCEEDED;
+    private static final RefreshStatus UNDOING = RefreshStatus.UNDOING;
+    private static final RefreshStatus UNDONE = RefreshStatus.UNDONE;
+    private static final String NOTHING_TO_UNDO = "the refresh never committed, the target still holds its previous data";
 
     private static final List<Row<?>> TABLE = List.of(
             //   in state      on event                     then
@@ -72,7 +78,20 @@ public final class Transitions {
             row(COMPENSATING, StagingDiscardFailed.class, (r, e, c) -> c.compensationFailed(Step.STAGE, e.reason())),
             row(COMPENSATING, MediaReverted.class, Transitions::mediaReverted),
             row(COMPENSATING, MediaRevertFailed.class, (r, e, c) -> c.compensationFailed(Step.MEDIA_COPY, e.reason())),
-            row(COMPENSATING, CancelRequested.class, (r, e, c) -> r.cancelRequested = true));
+            row(COMPENSATING, CancelRequested.class, (r, e, c) -> r.cancelRequested = true),
+            //   undo, after the saga
+            row(SUCCEEDED, UndoRequested.class, Transitions::undoRequested),
+            row(UNDOING, ImportUndone.class, Transitions::undone),
+            row(UNDOING, UndoFailed.class, Transitions::undoFailed),
+            row(UNDONE, UndoRequested.class, (r, e, c) -> c.ignore("refresh " + r.id + " is already undone; an undo cannot be"
+                    + " undone: start a new refresh to bring this data back")),
+            row(UNDOING, UndoRequested.class, (r, e, c) -> c.ignore("an undo of refresh " + r.id + " is already running")),
+            row(RUNNING, UndoRequested.class, (r, e, c) -> c.ignore("the refresh is still running: cancel it instead")),
+            row(COMPENSATING, UndoRequested.class, (r, e, c) -> c.ignore("the refresh is being compensated: the target gets its data back")),
+            row(RefreshStatus.FAILED, UndoRequested.class, (r, e, c) -> c.ignore(NOTHING_TO_UNDO)),
+            row(RefreshStatus.CANCELLED, UndoRequested.class, (r, e, c) -> c.ignore(NOTHING_TO_UNDO)),
+            row(RefreshStatus.COMPENSATION_FAILED, UndoRequested.class, (r, e, c) -> c.ignore("its compensation failed:"
+                    + " an operator must look at the target first")));
 
     /** The first messages of a new refresh: the pipeline steps start together on {@code refresh.requested}. */
     public static List<Message> begin(Refresh r, Instant now) {
@@ -110,6 +129,30 @@ public final class Transitions {
     }
 
     // ---- the actions ----
+
+    private static void undoRequested(Refresh r, UndoRequested e, Ctx c) {
+        r.undo = new Refresh.UndoState();
+        r.undo.status = StepStatus.RUNNING;
+        r.undo.requestedBy = e.requestedBy();
+        r.undo.requestedAt = c.now;
+        r.status = RefreshStatus.UNDOING;
+        c.out.add(SagaDefinition.undoImport(r, c.now));
+    }
+
+    private static void undone(Refresh r, ImportUndone e, Ctx c) {
+        r.undo.status = StepStatus.DONE;
+        r.undo.endedAt = c.now;
+        e.restored().forEach(t -> r.undo.restored.put(t.table(), t.rows()));
+        r.status = RefreshStatus.UNDONE;
+    }
+
+    /** The undo rolled back or was refused: the target still holds this refresh's data. */
+    private static void undoFailed(Refresh r, UndoFailed e, Ctx c) {
+        r.undo.status = StepStatus.FAILED;
+        r.undo.endedAt = c.now;
+        r.undo.error = e.reason();
+        r.status = RefreshStatus.SUCCEEDED;
+    }
 
     private static void policyValidated(Refresh r, PolicyValidated e, Ctx c) {
         if (!c.expectRunning(Step.VALIDATE)) {

@@ -213,4 +213,46 @@ class TransitionsTest {
     private <T> T find(Class<T> type) {
         return sent.stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
     }
+
+    @Test
+    void shouldUndoASucceededRefreshOnceAndRefuseToUndoTheUndo() {
+        Refresh r = begin(false);
+        runPipeline(r);
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of(new TableCount("public.users", 3))));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+        on(r, new UndoRequested("alice"));
+        assertEquals(RefreshStatus.UNDOING, r.status);
+        Command.UndoImport undo = (Command.UndoImport) last();
+        assertEquals(ID, undo.refreshId());
+        assertEquals("staging", undo.target());
+        assertEquals("alice", undo.requestedBy());
+        assertTrue(on(r, new UndoRequested("bob")).ignored(), "one undo at a time");
+        on(r, new ImportReply.ImportUndone("e7", ID, T, List.of(new TableCount("public.users", 9))));
+        assertEquals(RefreshStatus.UNDONE, r.status);
+        assertEquals(9L, r.undo.restored.get("public.users"));
+        Transitions.Outcome again = on(r, new UndoRequested("alice"));
+        assertTrue(again.ignored() && again.ignoredBecause().contains("cannot be undone"), again.toString());
+    }
+
+    @Test
+    void shouldStaySucceededWhenTheUndoIsRefusedOrRollsBack() {
+        Refresh r = begin(false);
+        runPipeline(r);
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        on(r, new UndoRequested("alice"));
+        on(r, new ImportReply.UndoFailed("e7", ID, T, "refresh other committed into 'staging' after refresh-1"));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status, "the target still holds the refresh's data");
+        assertEquals(StepStatus.FAILED, r.undo.status);
+        assertTrue(r.undo.error.contains("after"));
+    }
+
+    @Test
+    void shouldRefuseToUndoARefreshThatNeverCommitted() {
+        Refresh r = begin(false);
+        on(r, new ImportReply.StagingFailed("e1", ID, T, "boom"));
+        on(r, new ImportReply.StagingDiscarded("e2", ID, T));
+        assertEquals(RefreshStatus.FAILED, r.status);
+        Transitions.Outcome o = on(r, new UndoRequested("alice"));
+        assertTrue(o.ignored() && o.ignoredBecause().contains("never committed"), o.toString());
+    }
 }
