@@ -31,6 +31,8 @@ import java.util.stream.Collectors;
  */
 public final class Committer {
     public static final String AUDIT_TABLE = "restage.refresh_audit";
+    /** From this many rows, a table's plain indexes are rebuilt after the load instead of maintained row by row. */
+    static final long REBUILD_ROWS = 50_000;
 
     /** Result of a commit; {@code alreadyDone} when the audit row shows this refresh committed earlier. */
     public record Outcome(List<TableCount> imported, boolean alreadyDone) {
@@ -72,6 +74,9 @@ public final class Committer {
                 Generations.keep(c, cmd.refreshId(), cmd.target(), owned, target, touchedSequences(c, owned).keySet());
             }
             empty(c, owned);
+            // load first, index after: plain indexes of big tables are dropped here and rebuilt once the rows are in
+            List<String> rebuild = dropPlainIndexes(c, staged.stream().filter(t -> t.stageTable() != null && t.rows() >= REBUILD_ROWS)
+                    .map(StagedTable::sourceTable).toList());
             List<TableCount> imported = new ArrayList<>();
             for (StagedTable t : staged) {
                 if (t.stageTable() == null) {
@@ -93,6 +98,11 @@ public final class Committer {
                     throw new IllegalStateException(t.sourceTable() + ": inserted " + n + " rows but " + t.rows() + " were staged");
                 }
                 imported.add(new TableCount(t.sourceTable(), n));
+            }
+            try (Statement st = c.createStatement()) {
+                for (String ddl : rebuild) {
+                    st.execute(ddl);
+                }
             }
             resetSequences(c, owned);
             try (PreparedStatement ps = c.prepareStatement("insert into " + AUDIT_TABLE + " (refresh_id, source, target,"
@@ -118,6 +128,41 @@ public final class Committer {
         } finally {
             c.setAutoCommit(true);
         }
+    }
+
+    /**
+     * Drops the plain indexes (not backing a primary key, unique or exclusion constraint, not part of a partitioned
+     * index) of the tables, returning the statements that recreate them. Inside the commit's transaction, so a
+     * failure puts them back with everything else.
+     */
+    private static List<String> dropPlainIndexes(Connection c, List<String> tables) throws SQLException {
+        List<String> ddl = new ArrayList<>();
+        if (tables.isEmpty()) {
+            return ddl;
+        }
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+                from pg_index i
+                join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
+                where n.nspname || '.' || t.relname = any (?)
+                  and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
+                  and not exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid)
+                """)) {
+            ps.setArray(1, c.createArrayOf("text", tables.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                    ddl.add(rs.getString(2));
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            for (String n : names) {
+                st.execute("drop index " + n);
+            }
+        }
+        return ddl;
     }
 
     /** TRUNCATE all at once (fast); if something outside the refresh references them, DELETE instead (no cascade in replica mode). */

@@ -43,7 +43,30 @@ public final class StagingArea {
         return schema;
     }
 
+    /** Creates the staging schema and its ledgers; safe when several consumers do it at the same moment. */
     public void ensure(Connection c) throws SQLException {
+        try {
+            create(c);
+        } catch (SQLException e) {
+            // two consumers racing on "if not exists" can both try to create: the loser sees a duplicate, and retries
+            // 23505 unique_violation (catalog), 42P06 duplicate_schema, 42P07 duplicate_table, 42710 duplicate_object (row type)
+            if (!java.util.Set.of("23505", "42P06", "42P07", "42710").contains(e.getSQLState())) {
+                throw e;
+            }
+            create(c);
+        }
+    }
+
+    private static String stageName(String sourceTable) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(sourceTable.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "t_" + java.util.HexFormat.of().formatHex(h, 0, 10);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JVM", e);
+        }
+    }
+
+    private void create(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("create schema if not exists " + schema);
             st.execute("create table if not exists " + schema + "._tables (source_table text primary key,"
@@ -270,10 +293,7 @@ public final class StagingArea {
         String stageName = null;
         List<String> conversions = new ArrayList<>();
         if (targetColumns != null) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*) from " + schema + "._tables")) {
-                rs.next();
-                stageName = "t" + rs.getLong(1);
-            }
+            stageName = stageName(table); // derived from the name: consumers staging other tables in parallel never collide
             List<String> defs = new ArrayList<>();
             for (Column col : columns) {
                 TargetColumn tc = targetColumns.stream().filter(x -> x.name().equals(col.name()) && !x.generated())

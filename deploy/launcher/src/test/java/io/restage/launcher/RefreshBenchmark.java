@@ -1,0 +1,178 @@
+package io.restage.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.restage.common.Json;
+import io.restage.stack.StackProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Refresh time of restage next to {@code pg_dump | pg_restore} and {@code pgcopydb clone}, on the same generated
+ * data, the same PostgreSQL server and the same machine, in one run (not a timed test: it prints and asserts
+ * nothing about time). Run:
+ * {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl deploy/launcher test -Dtest=RefreshBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
+ * ({@code -Dbench.scale=0.1} for a quick run). pg_dump and pg_restore must be on the PATH, pgcopydb is used if it is.
+ * The tools get an empty database (they create the schema and indexes); restage refreshes a database that has the
+ * schema, indexes included, and a previous copy of the data, as staging does.
+ */
+class RefreshBenchmark {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void printRefreshTimeNextToPgDumpAndPgcopydb() throws Exception {
+        double scale = Double.parseDouble(System.getProperty("bench.scale", "1.0"));
+        Path root = ServiceProcesses.findRepoRoot();
+        Path work = Files.createTempDirectory("restage-bench-");
+        List<String> dbs = List.of("restage", "shop", "shop_restage", "shop_dump", "shop_dump_dir", "shop_copydb");
+        try (StackProcess stack = StackProcess.start(work.resolve("stack"), dbs, List.of(), Duration.ofMinutes(3))) {
+            long gen = System.nanoTime();
+            for (String db : List.of("shop", "shop_restage")) {
+                try (Connection c = Db.open(stack.jdbcUrl(db)); Statement st = c.createStatement()) {
+                    SqlScript.run(c, resource("shop-schema.sql"));
+                    st.execute("select set_config('restage.scale', '" + (db.equals("shop") ? scale : scale / 10) + "', false)");
+                    SqlScript.run(c, resource("shop-data.sql")); // the target starts with older, smaller data
+                }
+            }
+            long rows = Long.parseLong(Db.one(stack.jdbcUrl("shop"), "select (select count(*) from products) + (select count(*)"
+                    + " from customers) + (select count(*) from orders) + (select count(*) from order_items)"));
+            String size = Db.one(stack.jdbcUrl("shop"), "select pg_size_pretty(pg_database_size('shop'))");
+            System.out.printf("%nrefresh benchmark: %,d rows (%s on disk), 4 tables, orders in 4 partitions; data generated in %.1f s;"
+                    + " %d cores%n", rows, size, (System.nanoTime() - gen) / 1e9, Runtime.getRuntime().availableProcessors());
+
+            String policies = """
+                    policy:
+                      secret: bench-secret-0123456789abcdef
+                      tables:
+                        customers: { email: keep, full_name: keep, phone: keep }
+                    policies:
+                      anonymize:
+                        secret: bench-secret-0123456789abcdef
+                        tables:
+                          customers: { email: email, full_name: person-name, phone: phone }
+                    """;
+            Path config = Environments.write(work.resolve("restage.yaml"), stack, policies,
+                    new Environments.Env("shop-copy", "shop", null, "shop.internal", false),
+                    new Environments.Env("shop-anonymize", "shop", null, "shop.internal", false, "anonymize"));
+            // the targets: the same database with and without a kept generation for undo
+            String yaml = Files.readString(config);
+            yaml = yaml.replace("policy:\n", "  target:\n    hostname: target.internal\n    allow-import: true\n    keep-generations: 0\n"
+                    + "    database: { url: \"" + stack.jdbcUrl("shop_restage") + "\", user: postgres }\n"
+                    + "  target-undo:\n    hostname: target-undo.internal\n    allow-import: true\n    keep-generations: 1\n"
+                    + "    database: { url: \"" + stack.jdbcUrl("shop_restage") + "\", user: postgres }\npolicy:\n");
+            Files.writeString(config, yaml);
+
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            try (ServiceProcesses services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)) {
+                services.startAll(Duration.ofMinutes(3));
+                seconds.put("restage, copy only (policy: keep)", refresh(services, "shop-copy", "target"));
+                seconds.put("restage, anonymized (3 rules)", refresh(services, "shop-anonymize", "target"));
+                seconds.put("restage, anonymized + undo generation kept", refresh(services, "shop-anonymize", "target-undo"));
+            }
+            String src = pgUrl(stack, "shop");
+            seconds.put("pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
+                    + " --no-owner --no-acl -d '" + pgUrl(stack, "shop_dump") + "'"));
+            Path dir = work.resolve("dump");
+            seconds.put("pg_dump -Fd -j 2 + pg_restore -j 2", shell("pg_dump -Fd -j 2 --no-owner --no-acl -f '" + dir + "' -d '"
+                    + src + "' && pg_restore -j 2 --no-owner --no-acl -d '" + pgUrl(stack, "shop_dump_dir") + "' '" + dir + "'"));
+            if (shell("command -v pgcopydb") >= 0) {
+                seconds.put("pgcopydb clone --table-jobs 2 --index-jobs 2", shell("pgcopydb clone --no-owner --no-acl"
+                        + " --skip-extensions --table-jobs 2 --index-jobs 2 --dir '" + work.resolve("pgcopydb") + "' --source '"
+                        + src + "' --target '" + pgUrl(stack, "shop_copydb") + "'"));
+            } else {
+                System.out.println("pgcopydb is not installed (apt-get install pgcopydb): its row is left out");
+            }
+            for (String db : List.of("shop_restage", "shop_dump", "shop_dump_dir", "shop_copydb")) {
+                String n = Db.one(stack.jdbcUrl(db), "select count(*) from pg_class where relname = 'order_items'");
+                if ("1".equals(n)) {
+                    String copied = Db.one(stack.jdbcUrl(db), "select (select count(*) from products) + (select count(*)"
+                            + " from customers) + (select count(*) from orders) + (select count(*) from order_items)");
+                    if (!String.valueOf(rows).equals(copied)) {
+                        throw new AssertionError(db + " holds " + copied + " rows, the source " + rows);
+                    }
+                }
+            }
+            double base = seconds.get("pg_dump -Fc | pg_restore (one job)");
+            System.out.printf("%-48s %10s %14s %16s%n", "", "seconds", "rows/s", "vs pg_dump|restore");
+            for (Map.Entry<String, Double> e : seconds.entrySet()) {
+                if (e.getValue() < 0) {
+                    System.out.printf("%-48s %10s%n", e.getKey(), "failed");
+                    continue;
+                }
+                System.out.printf("%-48s %10.1f %,14.0f %15.2fx%n", e.getKey(), e.getValue(), rows / e.getValue(), e.getValue() / base);
+            }
+            System.out.println("(restage: POST to SUCCEEDED, policy check, export, anonymization, staging, leak audit, commit,"
+                    + " services at -Xmx384m each; the tools: schema, data and indexes into an empty database)");
+        }
+    }
+
+    private double refresh(ServiceProcesses services, String source, String target) throws Exception {
+        String host = target.equals("target") ? "target.internal" : "target-undo.internal";
+        long start = System.nanoTime();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + "/api/refreshes"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"" + source
+                        + "\",\"target\":\"" + target + "\",\"confirmTarget\":\"" + host + "\",\"media\":false}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202) {
+            throw new AssertionError(r.body());
+        }
+        String id = Json.MAPPER.readTree(r.body()).get("id").asText();
+        String[] status = new String[1];
+        Awaitility.await().atMost(Duration.ofMinutes(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            JsonNode n = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl()
+                    + "/api/refreshes/" + id)).build(), HttpResponse.BodyHandlers.ofString()).body());
+            status[0] = n.get("status").asText();
+            return !Set.of("RUNNING", "COMPENSATING").contains(status[0]);
+        });
+        double s = (System.nanoTime() - start) / 1e9;
+        if (!"SUCCEEDED".equals(status[0])) {
+            throw new AssertionError("refresh " + id + " ended " + status[0] + "; see the service logs");
+        }
+        JsonNode report = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl()
+                + "/api/refreshes/" + id)).build(), HttpResponse.BodyHandlers.ofString()).body());
+        StringBuilder steps = new StringBuilder();
+        report.get("steps").fields().forEachRemaining(e -> {
+            JsonNode st = e.getValue();
+            if (st.hasNonNull("startedAt") && st.hasNonNull("endedAt")) {
+                double d = (java.time.Instant.parse(st.get("endedAt").asText()).toEpochMilli()
+                        - java.time.Instant.parse(st.get("startedAt").asText()).toEpochMilli()) / 1000.0;
+                steps.append(String.format(" %s %.1fs", e.getKey(), d));
+            }
+        });
+        System.out.printf("  %s -> %s: %.1f s;%s; leak audit %s%n", source, target, s, steps, report.get("leakAudit"));
+        return s;
+    }
+
+    /** Runs a shell pipeline; returns its wall time in seconds, or -1 if it failed (its output is printed). */
+    private static double shell(String command) throws Exception {
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder("bash", "-o", "pipefail", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int code = p.waitFor();
+        if (code != 0) {
+            System.out.println("`" + command.split(" ")[0] + "` failed (" + code + "): " + out.lines().limit(5).toList());
+            return -1;
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static String pgUrl(StackProcess stack, String db) {
+        return "postgresql://postgres@127.0.0.1:" + stack.postgresPort() + "/" + db;
+    }
+
+    private static Path resource(String name) throws Exception {
+        return Path.of(RefreshBenchmark.class.getResource("/bench/" + name).toURI());
+    }
+}
