@@ -43,6 +43,23 @@ public final class BatchCodec {
         return encode(header, payload, payload == null ? 0 : payload.length);
     }
 
+    /**
+     * The same record with another header and the compressed payload copied as it is (no inflate, no deflate): for
+     * batches a step passes through unchanged. The new header must describe the same payload.
+     */
+    public static byte[] reheader(byte[] record, BatchHeader header) {
+        checkMagic(record);
+        int start = 8 + ByteBuffer.wrap(record, 4, 4).getInt();
+        try {
+            byte[] headerJson = Json.MAPPER.writeValueAsBytes(header);
+            ByteBuffer out = ByteBuffer.allocate(8 + headerJson.length + record.length - start);
+            out.put(MAGIC).putInt(headerJson.length).put(headerJson).put(record, start, record.length - start);
+            return out.array();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode batch " + header.key() + "#" + header.seq(), e);
+        }
+    }
+
     /** Reads only the header, without inflating the payload. */
     public static BatchHeader header(byte[] record) {
         checkMagic(record);

@@ -23,6 +23,17 @@ class BatchCodecTest {
     }
 
     @Test
+    void reheaderShouldKeepThePayloadBytesAndSwapTheHeader() {
+        byte[] rows = "1\ta@x\n".repeat(500).getBytes(StandardCharsets.UTF_8);
+        BatchHeader h = BatchHeader.rows("r1", "public.t", 0, 500, COLS, Checksums.of(rows), List.of());
+        byte[] record = BatchCodec.encode(h, rows);
+        BatchHeader clean = h.withRoute("prod", "staging").anonymized(h.payloadChecksum(), 0, null);
+        Batch b = BatchCodec.decode(BatchCodec.reheader(record, clean));
+        assertEquals(clean, b.header());
+        assertArrayEquals(rows, b.payload());
+    }
+
+    @Test
     void shouldRoundTripEndMarker() {
         BatchHeader end = BatchHeader.end("r1", "public.users", 42, COLS, 3, 123456789L, List.of());
         Batch b = BatchCodec.decode(BatchCodec.encode(end, null, 0));

@@ -56,9 +56,10 @@ public final class LeakAuditor {
                         + ") as restage_elem(item) where restage_elem.item is not null";
             };
             String sql = "with k as (select ?::bytea as key), vals as (" + values + "),"
-                    + " words as (select v as w from vals"
+                    // distinct: a status column of four values or a word in every note is hashed once, not per row
+                    + " words as (select distinct w from (select v as w from vals"
                     + "   union all select rtrim(x.w, '.!?') from vals, regexp_split_to_table(vals.v, " + WORD_SPLIT + ") as x(w)"
-                    + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH + ")"
+                    + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH + ") all_words)"
                     + " select (select count(*) from vals),"
                     + " (select count(*) from words, k where exists (select 1 from " + area.schema() + "._leak_fp f"
                     + "   where f.fp = " + LeakFingerprints.sql("words.w", "k.key") + "))";
@@ -69,7 +70,7 @@ public final class LeakAuditor {
                     scanned += rs.getLong(1);
                     long n = rs.getLong(2);
                     if (n > 0) {
-                        hits.add(t.sourceTable() + "." + t.column() + ": " + n + " match" + (n == 1 ? "" : "es"));
+                        hits.add(t.sourceTable() + "." + t.column() + ": " + n + " distinct value" + (n == 1 ? "" : "s"));
                     }
                 }
             }
