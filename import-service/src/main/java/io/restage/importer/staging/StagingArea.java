@@ -43,17 +43,22 @@ public final class StagingArea {
         return schema;
     }
 
-    /** Creates the staging schema and its ledgers; safe when several consumers do it at the same moment. */
+    /**
+     * Creates the staging schema and its ledgers. Consumers staging in parallel take turns (an advisory lock on the
+     * schema name): concurrent "create ... if not exists" statements can otherwise collide in the catalog.
+     */
     public void ensure(Connection c) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("select pg_advisory_lock(hashtext(?))")) {
+            lock.setString(1, schema);
+            lock.execute();
+        }
         try {
             create(c);
-        } catch (SQLException e) {
-            // two consumers racing on "if not exists" can both try to create: the loser sees a duplicate, and retries
-            // 23505 unique_violation (catalog), 42P06 duplicate_schema, 42P07 duplicate_table, 42710 duplicate_object (row type)
-            if (!java.util.Set.of("23505", "42P06", "42P07", "42710").contains(e.getSQLState())) {
-                throw e;
+        } finally {
+            try (PreparedStatement unlock = c.prepareStatement("select pg_advisory_unlock(hashtext(?))")) {
+                unlock.setString(1, schema);
+                unlock.execute();
             }
-            create(c);
         }
     }
 
