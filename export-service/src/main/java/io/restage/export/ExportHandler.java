@@ -89,7 +89,7 @@ public class ExportHandler {
         try (KafkaBatchSender sender = new KafkaBatchSender(bootstrap, "restage-export-" + id)) {
             EnvironmentConfig source = config.environment(r.source());
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
-                    settings.parallelism(), settings.batchBytes(), settings.batchRows());
+                    settings.parallelism(), settings.batchBytes(), settings.batchRows(), settings.splitBytes());
             List<TableCount> counts = exporter.export(new SnapshotExporter.Route(id, r.source(), r.target(), r.skipAnonymizers()),
                     config.policyFor(r.source())::isExcluded, snapshot -> validate(id, r.source(), snapshot), sender,
                     tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables)),

@@ -17,4 +17,12 @@ public interface ExportSettings {
     /** ...or when it holds this many rows. */
     @WithDefault("20000")
     int batchRows();
+
+    /**
+     * Tables at least this large (bytes on disk) are split into 2 x parallelism chunks of pages (ctid ranges), read
+     * in parallel inside the same snapshot and sent under their own keys, so they are anonymized and staged in
+     * parallel too.
+     */
+    @WithDefault("67108864")
+    long splitBytes();
 }

@@ -107,8 +107,8 @@ public class ImportHandler {
             }
             return;
         }
-        if (batch.header().kind() == BatchHeader.Kind.END) {
-            checkComplete(peek.refreshId(), publish);
+        if (problem == null) {
+            checkComplete(peek.refreshId(), publish); // this table is complete: maybe the whole refresh is
         }
     }
 
@@ -129,7 +129,8 @@ public class ImportHandler {
                 c.rollback();
                 throw e;
             }
-            return batch.header().kind() == BatchHeader.Kind.END ? area.verify(c, batch.header().table()) : null;
+            // a table read in chunks may see its end marker before its last batches: whichever arrives last completes it
+            return area.ended(c, batch.header().table()) ? area.verify(c, batch.header().table()) : "pending";
         }
     }
 

@@ -37,6 +37,12 @@ public final class ServiceProcesses implements AutoCloseable {
         env.put("RESTAGE_STATE_DB_USER", "postgres");
     }
 
+    /** An extra environment variable for every service started from now on (a setting to exercise in a test). */
+    public ServiceProcesses withEnv(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     public static Path findRepoRoot() {
         String prop = System.getProperty("restage.repo.root");
         if (prop != null && Files.isDirectory(Path.of(prop, "orchestrator"))) {

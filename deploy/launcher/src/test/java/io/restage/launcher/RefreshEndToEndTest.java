@@ -184,7 +184,9 @@ class RefreshEndToEndTest {
                 new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true, "pagila"),
                 new Environments.Env("pagila-old", "pagila_old", null, "pagila.old.internal", true, "pagila"),
                 new Environments.Env("staging-drift", "staging_drift", null, "drift.internal", true));
-        services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
+        // split every table of 256 KiB or more into page ranges: the chunked export runs in every refresh below
+        services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)
+                .withEnv("RESTAGE_EXPORT_SPLIT_BYTES", "262144");
         services.startAll(Duration.ofMinutes(3));
     }
 

@@ -9,8 +9,8 @@ import io.restage.common.batch.Column;
 import java.util.List;
 
 /**
- * Cuts one table's COPY rows into batches of bounded size and ends the table with its marker. Memory is one
- * batch at a time, whatever the table's size.
+ * Cuts one table's (or one chunk of a table's) COPY rows into batches of bounded size. The chunk that finishes
+ * last ends the table with its marker. Memory is one batch per chunk being read, whatever the table's size.
  */
 public final class TableBatcher {
     private final String refreshId;
@@ -23,13 +23,23 @@ public final class TableBatcher {
     private final int maxBytes;
     private final int maxRows;
     private final ByteSink buffer;
+    private final TableProgress progress;
+    private final String key;
     private long rowsInBatch;
-    private long totalRows;
-    private long seq;
-    private long tableChecksum;
 
+    /** A batcher for a whole table (one chunk). */
     public TableBatcher(String refreshId, String source, String target, String table, List<Column> columns,
                         List<String> skipAnonymizers, BatchSender sender, int maxBytes, int maxRows) {
+        this(refreshId, source, target, table, columns, skipAnonymizers, sender, maxBytes, maxRows, new TableProgress(1), -1);
+    }
+
+    /**
+     * A batcher for chunk {@code chunk} of a table read in parallel; chunks get their own Kafka key, so they spread
+     * over partitions and are anonymized and staged in parallel.
+     */
+    public TableBatcher(String refreshId, String source, String target, String table, List<Column> columns,
+                        List<String> skipAnonymizers, BatchSender sender, int maxBytes, int maxRows,
+                        TableProgress progress, int chunk) {
         this.refreshId = refreshId;
         this.source = source;
         this.target = target;
@@ -40,35 +50,44 @@ public final class TableBatcher {
         this.maxBytes = maxBytes;
         this.maxRows = maxRows;
         this.buffer = new ByteSink(Math.min(maxBytes + 1024, 4 * 1024 * 1024));
+        this.progress = progress;
+        this.key = chunk < 0 ? Topics.batchKey(refreshId, table) : Topics.batchKey(refreshId, table) + "#" + chunk;
     }
 
     /** Adds one row as COPY produced it (terminated by '\n'). */
     public void add(byte[] row) {
         buffer.write(row, 0, row.length);
         rowsInBatch++;
-        totalRows++;
         if (buffer.size() >= maxBytes || rowsInBatch >= maxRows) {
             flushBatch();
         }
     }
 
-    /** Sends the last partial batch and the end marker; returns the table's row count. */
+    /**
+     * Sends the chunk's last partial batch; the last chunk of the table also sends the end marker. Returns the
+     * table's row count when this was the last chunk, -1 otherwise.
+     */
     public long finish() {
         if (rowsInBatch > 0) {
             flushBatch();
         }
-        BatchHeader end = BatchHeader.end(refreshId, table, totalRows, columns, seq, tableChecksum, skipAnonymizers)
-                .withRoute(source, target);
+        if (!progress.chunkDone()) {
+            return -1;
+        }
+        // chunks use other keys, so the marker may overtake their batches: the importer proves completeness by
+        // counting batches and checksums, whatever order they arrive in
+        BatchHeader end = BatchHeader.end(refreshId, table, progress.rows(), columns, progress.batches(),
+                progress.checksum(), skipAnonymizers).withRoute(source, target);
         sender.send(Topics.batchKey(refreshId, table), BatchCodec.encode(end, null, 0));
-        return totalRows;
+        return progress.rows();
     }
 
     private void flushBatch() {
         long checksum = Checksums.of(buffer.array(), 0, buffer.size());
-        tableChecksum = Checksums.combine(tableChecksum, checksum);
-        BatchHeader header = BatchHeader.rows(refreshId, table, seq++, rowsInBatch, columns, checksum, skipAnonymizers)
+        long seq = progress.batchSent(rowsInBatch, checksum);
+        BatchHeader header = BatchHeader.rows(refreshId, table, seq, rowsInBatch, columns, checksum, skipAnonymizers)
                 .withRoute(source, target);
-        sender.send(Topics.batchKey(refreshId, table), BatchCodec.encode(header, buffer.array(), buffer.size()));
+        sender.send(key, BatchCodec.encode(header, buffer.array(), buffer.size()));
         buffer.reset();
         rowsInBatch = 0;
     }

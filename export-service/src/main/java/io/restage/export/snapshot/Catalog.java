@@ -46,8 +46,18 @@ public final class Catalog {
                 t.columns().add(new Column(rs.getString(3), rs.getString(4)));
             }
         }
+        Map<String, Long> pages = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("select n.nspname || '.' || c.relname,"
+                + " pg_relation_size(c.oid) / current_setting('block_size')::bigint from pg_class c"
+                + " join pg_namespace n on n.oid = c.relnamespace where " + PgCatalog.APPLICATION_TABLES);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                pages.put(rs.getString(1), rs.getLong(2));
+            }
+        }
         List<SourceTable> out = new ArrayList<>();
-        tables.values().forEach(t -> out.add(new SourceTable(t.schema(), t.name(), List.copyOf(t.columns()))));
+        tables.values().forEach(t -> out.add(new SourceTable(t.schema(), t.name(), List.copyOf(t.columns()),
+                pages.getOrDefault(t.qualified(), 0L))));
         return out;
     }
 

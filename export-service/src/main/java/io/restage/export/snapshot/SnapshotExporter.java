@@ -4,6 +4,7 @@ import io.restage.common.batch.Column;
 import io.restage.common.messages.TableCount;
 import io.restage.export.batching.BatchSender;
 import io.restage.export.batching.TableBatcher;
+import io.restage.export.batching.TableProgress;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,6 +30,7 @@ import org.postgresql.copy.CopyOut;
  * stays open until every worker is done, which keeps the snapshot valid.
  */
 public final class SnapshotExporter {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SnapshotExporter.class);
 
     /** Opens a new connection to the source. */
     public interface ConnectionFactory {
@@ -55,12 +57,45 @@ public final class SnapshotExporter {
     private final int parallelism;
     private final int batchBytes;
     private final int batchRows;
+    private final long splitPages;
 
-    public SnapshotExporter(ConnectionFactory connections, int parallelism, int batchBytes, int batchRows) {
+    public SnapshotExporter(ConnectionFactory connections, int parallelism, int batchBytes, int batchRows, long splitBytes) {
         this.connections = connections;
         this.parallelism = Math.max(1, parallelism);
         this.batchBytes = batchBytes;
         this.batchRows = batchRows;
+        this.splitPages = Math.max(1, splitBytes / 8192);
+    }
+
+    /** One unit of work: a whole table, or the pages {@code [fromPage, toPage)} of one (toPage -1: to the end). */
+    record Chunk(SourceTable table, int index, long fromPage, long toPage, TableProgress progress) {
+        String where() {
+            if (index < 0) {
+                return "";
+            }
+            String from = "ctid >= '(" + fromPage + ",0)'::tid";
+            return toPage < 0 ? " where " + from : " where " + from + " and ctid < '(" + toPage + ",0)'::tid";
+        }
+    }
+
+    /** Big tables become 2 x parallelism page ranges (the last open-ended, so rows on pages added since count too). */
+    List<Chunk> chunks(List<SourceTable> tables) {
+        List<Chunk> out = new ArrayList<>();
+        int n = parallelism * 2;
+        for (SourceTable t : tables) {
+            if (parallelism < 2 || t.pages() < splitPages) {
+                out.add(new Chunk(t, -1, 0, -1, new TableProgress(1)));
+                continue;
+            }
+            TableProgress progress = new TableProgress(n);
+            long step = (t.pages() + n - 1) / n;
+            for (int i = 0; i < n; i++) {
+                out.add(new Chunk(t, i, i * step, i == n - 1 ? -1 : (i + 1) * step, progress));
+            }
+        }
+        // largest pieces first, so the run does not end waiting on one big table
+        out.sort(java.util.Comparator.comparingLong((Chunk c) -> c.index() < 0 ? c.table().pages() : c.table().pages() / n).reversed());
+        return out;
     }
 
     /** Names the refresh a batch belongs to: id, source and target environments, anonymizers skipped. */
@@ -86,9 +121,12 @@ public final class SnapshotExporter {
                     .filter(t -> !excluded.test(t.qualified()))
                     .collect(Collectors.toCollection(ArrayList::new));
             listener.started(tables.stream().map(SourceTable::qualified).toList());
-            ConcurrentLinkedQueue<SourceTable> queue = new ConcurrentLinkedQueue<>(tables);
+            List<Chunk> plan = chunks(tables);
+            plan.stream().filter(c -> c.index() == 0).forEach(c -> LOG.infof("refresh %s: %s (%d pages) is read as %d page ranges in parallel",
+                    refreshId, c.table().qualified(), c.table().pages(), parallelism * 2));
+            ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>(plan);
             List<TableCount> counts = Collections.synchronizedList(new ArrayList<>());
-            int workers = Math.min(parallelism, Math.max(1, tables.size()));
+            int workers = Math.min(parallelism, Math.max(1, queue.size()));
             ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
                 Thread t = new Thread(r, "export-" + refreshId.substring(0, Math.min(8, refreshId.length())));
                 t.setDaemon(true);
@@ -121,7 +159,7 @@ public final class SnapshotExporter {
         }
     }
 
-    private void worker(Route route, String snapshot, ConcurrentLinkedQueue<SourceTable> queue, BatchSender sender,
+    private void worker(Route route, String snapshot, ConcurrentLinkedQueue<Chunk> queue, BatchSender sender,
                         List<TableCount> counts, BooleanSupplier cancelled) throws SQLException {
         String refreshId = route.refreshId();
         try (Connection c = connections.open()) {
@@ -131,24 +169,28 @@ public final class SnapshotExporter {
                 st.execute("set transaction snapshot '" + snapshot.replace("'", "") + "'");
             }
             CopyOutReader reader = new CopyOutReader(c.unwrap(PGConnection.class));
-            SourceTable t;
-            while ((t = queue.poll()) != null) {
+            Chunk chunk;
+            while ((chunk = queue.poll()) != null) {
                 if (cancelled.getAsBoolean()) {
                     throw new CancelledException(refreshId);
                 }
+                SourceTable t = chunk.table();
                 TableBatcher batcher = new TableBatcher(refreshId, route.source(), route.target(), t.qualified(), t.columns(),
-                        route.skipAnonymizers(), sender, batchBytes, batchRows);
-                reader.copy(copySql(t), batcher::add, cancelled, refreshId);
-                counts.add(new TableCount(t.qualified(), batcher.finish()));
+                        route.skipAnonymizers(), sender, batchBytes, batchRows, chunk.progress(), chunk.index());
+                reader.copy(copySql(t, chunk.where()), batcher::add, cancelled, refreshId);
+                long rows = batcher.finish();
+                if (rows >= 0) {
+                    counts.add(new TableCount(t.qualified(), rows));
+                }
             }
             c.rollback();
         }
     }
 
-    static String copySql(SourceTable t) {
+    static String copySql(SourceTable t, String where) {
         String cols = t.columns().stream().map(Column::name).map(SourceTable::quote).collect(Collectors.joining(", "));
         // ONLY: rows of inheritance children are exported with the child, not twice.
-        return "copy (select " + cols + " from only " + t.sql() + ") to stdout";
+        return "copy (select " + cols + " from only " + t.sql() + where + ") to stdout";
     }
 
     /** Streams one COPY row at a time: the server sends one CopyData message per row. */

@@ -3,8 +3,12 @@ package io.restage.export.snapshot;
 import io.restage.common.batch.Column;
 import java.util.List;
 
-/** A table to export: schema, name, and the stored (non-generated) columns in order. */
-public record SourceTable(String schema, String name, List<Column> columns) {
+/** A table to export: schema, name, the stored (non-generated) columns in order, and its size in pages. */
+public record SourceTable(String schema, String name, List<Column> columns, long pages) {
+    public SourceTable(String schema, String name, List<Column> columns) {
+        this(schema, name, columns, 0);
+    }
+
     public String qualified() {
         return schema + "." + name;
     }

@@ -123,6 +123,16 @@ public final class StagingArea {
         return true;
     }
 
+    /** Whether the table's end marker has been recorded. */
+    public boolean ended(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select ended from " + schema + "._tables where source_table = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
     /** Records a table's end marker (idempotent). */
     public void end(Connection c, BatchHeader end, Map<String, List<TargetColumn>> target) throws SQLException {
         stageTable(c, end.table(), end.columns(), end.skipAnonymizers(), target);
@@ -286,6 +296,19 @@ public final class StagingArea {
 
     private String stageTable(Connection c, String table, List<Column> columns, List<String> skip,
                               Map<String, List<TargetColumn>> target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select stage_table, skipped from " + schema + "._tables where source_table = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getBoolean(2) ? null : rs.getString(1);
+                }
+            }
+        }
+        // chunks of one table may be staged by two consumers at once: the first creates, the other waits and reuses
+        try (PreparedStatement lock = c.prepareStatement("select pg_advisory_xact_lock(hashtext(?))")) {
+            lock.setString(1, schema + "/" + table);
+            lock.execute();
+        }
         try (PreparedStatement ps = c.prepareStatement("select stage_table, skipped from " + schema + "._tables where source_table = ?")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
