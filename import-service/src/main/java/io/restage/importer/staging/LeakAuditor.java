@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * The leak audit, run on the staged data before the pivot: looks for the fingerprints the anonymizer took of every
  * audited source value ({@code _leak_fp}) in every text-like staged column: whole values, the words of free text
- * (split on spaces and punctuation), the strings inside JSON and the elements of text arrays. Any match means a
+ * that hold a digit or an @ (split on spaces and punctuation: where an email, phone number or token hides), the
+ * strings inside JSON and the elements of text arrays. Any match means a
  * production value of a ruled column would reach staging through some other column (a denormalised copy, a
  * column marked keep, a JSON document), so the refresh fails and names the column.
  * <p>
@@ -59,10 +60,14 @@ public final class LeakAuditor {
                     // distinct: a status column of four values or a word in every note is hashed once, not per row
                     + " words as (select distinct w from (select v as w from vals"
                     + "   union all select rtrim(x.w, '.!?') from vals, regexp_split_to_table(vals.v, " + WORD_SPLIT + ") as x(w)"
-                    + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH + ") all_words)"
+                    // a word can only match a one-word audited value: an email, a number, a token (they hold @ or a
+                    // digit); names and addresses have several words and are matched as whole values
+                    + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH
+                    + "   and x.w ~ '[0-9@]') all_words)"
                     + " select (select count(*) from vals),"
-                    + " (select count(*) from words, k where exists (select 1 from " + area.schema() + "._leak_fp f"
-                    + "   where f.fp = " + LeakFingerprints.sql("words.w", "k.key") + "))";
+                    // a join, so the planner hashes the fingerprints once instead of probing the index per word
+                    + " (select count(*) from (select " + LeakFingerprints.sql("words.w", "k.key") + " as h from words, k) x"
+                    + "   join " + area.schema() + "._leak_fp f on f.fp = x.h)";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setBytes(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
