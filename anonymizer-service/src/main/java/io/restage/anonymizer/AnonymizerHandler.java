@@ -63,6 +63,11 @@ public class AnonymizerHandler {
             // no rule touches this table: forward the compressed rows as they are (the importer verifies the checksum)
             return new Output(BatchCodec.reheader(record, h.anonymized(h.payloadChecksum(), 0, null)), null);
         }
+        if (h.inParts()) {
+            throw new IllegalArgumentException(h.table() + " has a row of more than one batch (" + h.parts() + " parts) and"
+                    + " rules apply to the table: rows this large can only pass through tables without rules; move the"
+                    + " large column to its own table or exclude the table");
+        }
         Batch batch = BatchCodec.decode(record);
         currentRefresh.set(h.refreshId());
         currentPolicy.set(policy);

@@ -122,7 +122,7 @@ public class ImportHandler {
                 if (batch.header().kind() == BatchHeader.Kind.END) {
                     area.end(c, batch.header(), target);
                 } else {
-                    area.stage(c, batch, target);
+                    area.stage(c, batch, target, () -> Connections.open(config.environment(targetName), "restage-import"));
                 }
                 c.commit();
             } catch (Exception e) {

@@ -18,6 +18,11 @@ public final class BatchCodec {
     private static final byte[] MAGIC = {'R', 'S', 'B', '1'};
 
     public static byte[] encode(BatchHeader header, byte[] payload, int payloadLength) {
+        return encode(header, payload, 0, payloadLength);
+    }
+
+    /** Encodes {@code payload[offset, offset + payloadLength)} (a slice of a row too large for one batch). */
+    public static byte[] encode(BatchHeader header, byte[] payload, int offset, int payloadLength) {
         try {
             byte[] headerJson = Json.MAPPER.writeValueAsBytes(header);
             ByteArrayOutputStream out = new ByteArrayOutputStream(payloadLength / 3 + headerJson.length + 64);
@@ -30,7 +35,7 @@ public final class BatchCodec {
                         def.setLevel(Deflater.BEST_SPEED);
                     }
                 }) {
-                    gz.write(payload, 0, payloadLength);
+                    gz.write(payload, offset, payloadLength);
                 }
             }
             return out.toByteArray();

@@ -16,6 +16,10 @@ import java.util.List;
  * (never credentials), so a consumer can act on a batch that arrives before the refresh's request.
  * {@code leakFingerprints} (set by the anonymizer) carries the keyed fingerprints of this batch's audited source
  * values, base64 of 8-byte values (see {@code LeakFingerprints}); never the values themselves.
+ * <p>
+ * A row larger than a batch travels as {@code parts} consecutive ROWS records with the same key, {@code part}
+ * 0..parts-1, each holding a slice of the row's COPY text; only the last counts the row ({@code rowCount} 1). A
+ * normal batch has {@code parts} 0.
  */
 public record BatchHeader(
         String refreshId,
@@ -33,7 +37,9 @@ public record BatchHeader(
         long tableChecksum,
         String source,
         String target,
-        String leakFingerprints) {
+        String leakFingerprints,
+        int part,
+        int parts) {
 
     public enum Kind { ROWS, END }
 
@@ -45,25 +51,37 @@ public record BatchHeader(
     public static BatchHeader rows(String refreshId, String table, long seq, long rowCount, List<Column> columns,
                                    long checksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.ROWS, seq, rowCount, columns, checksum, checksum, false,
-                skipAnonymizers, 0, 0, 0, null, null, null);
+                skipAnonymizers, 0, 0, 0, null, null, null, 0, 0);
     }
 
     public static BatchHeader end(String refreshId, String table, long totalRows, List<Column> columns,
                                   long batchCount, long tableChecksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.END, batchCount, totalRows, columns, 0, 0, false,
-                skipAnonymizers, 0, batchCount, tableChecksum, null, null, null);
+                skipAnonymizers, 0, batchCount, tableChecksum, null, null, null, 0, 0);
     }
 
     /** The same header naming the refresh's source and target environments. */
     public BatchHeader withRoute(String sourceEnvironment, String targetEnvironment) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
-                skipAnonymizers, adminMatches, batchCount, tableChecksum, sourceEnvironment, targetEnvironment, leakFingerprints);
+                skipAnonymizers, adminMatches, batchCount, tableChecksum, sourceEnvironment, targetEnvironment, leakFingerprints,
+                part, parts);
     }
 
     /** The same batch after anonymization: new payload checksum, admin matches counted, fingerprints, marked clean. */
     public BatchHeader anonymized(long newPayloadChecksum, long adminMatchesInBatch, String fingerprints) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, newPayloadChecksum,
-                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target, fingerprints);
+                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target, fingerprints, part, parts);
+    }
+
+    /** Part {@code part} of {@code parts} of one oversized row (the last part counts the row). */
+    public BatchHeader asPart(int part, int parts) {
+        return new BatchHeader(refreshId, table, kind, seq, part == parts - 1 ? 1 : 0, columns, sourceChecksum, payloadChecksum,
+                anonymized, skipAnonymizers, adminMatches, batchCount, tableChecksum, source, target, leakFingerprints, part, parts);
+    }
+
+    /** Whether this record is one part of an oversized row (a plain method, not a bean property on the wire). */
+    public boolean inParts() {
+        return parts > 0;
     }
 
     public String key() {

@@ -34,6 +34,19 @@ class BatchCodecTest {
     }
 
     @Test
+    void partsOfAnOversizedRowShouldRoundTripWithTheirPosition() {
+        byte[] slice = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
+        BatchHeader part = BatchHeader.rows("r1", "public.docs", 7, 0, COLS, Checksums.of(slice), List.of()).asPart(1, 3);
+        BatchHeader back = BatchCodec.decode(BatchCodec.encode(part, slice)).header();
+        assertEquals(part, back);
+        assertEquals(1, back.part());
+        assertEquals(3, back.parts());
+        assertEquals(0, back.rowCount(), "only the last part counts the row");
+        assertEquals(1, part.asPart(2, 3).rowCount());
+        assertEquals(true, back.inParts());
+    }
+
+    @Test
     void shouldRoundTripEndMarker() {
         BatchHeader end = BatchHeader.end("r1", "public.users", 42, COLS, 3, 123456789L, List.of());
         Batch b = BatchCodec.decode(BatchCodec.encode(end, null, 0));

@@ -160,6 +160,8 @@ class RefreshEndToEndTest {
             }
         }
         Db.exec(stack.jdbcUrl("shapes_staging"), "insert into cart_local_notes select i, i, 'local note ' || i from generate_series(1, 30) i");
+        // one field of 102,400,000 characters that barely compresses (hex): far beyond a batch and the 16 MiB record limit
+        Db.exec(stack.jdbcUrl("shapes_prod"), "insert into loose_rows select -1, string_agg(md5(i::text), '') from generate_series(1, 3200000) i");
         Db.exec(stack.jdbcUrl("shapes_lo"), "select lo_from_bytea(0, 'a scanned contract'::bytea)");
 
         String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY
@@ -366,6 +368,8 @@ class RefreshEndToEndTest {
         String sum = "select sum(\"MixedCase\") from \"Sales\".\"Order\"";
         assertEquals(Db.one(prod, sum), Db.one(stg, sum), "the trigger that adds 1000 on insert did not fire on load");
         assertEquals("u", Db.one(stg, "select relpersistence from pg_class where relname = 'cache_entries'"), "still unlogged");
+        assertEquals("102400000", Db.one(stg, "select length(b) from loose_rows where a = -1"),
+                "a 100 MB field went through in parts (and the checksum above says byte for byte)");
         assertEquals("0", Db.one(stg, "select count(*) from people where email not like '%.invalid'"));
     }
 

@@ -56,6 +56,10 @@ public final class TableBatcher {
 
     /** Adds one row as COPY produced it (terminated by '\n'). */
     public void add(byte[] row) {
+        if (row.length > maxBytes) {
+            sendInParts(row);
+            return;
+        }
         buffer.write(row, 0, row.length);
         rowsInBatch++;
         if (buffer.size() >= maxBytes || rowsInBatch >= maxRows) {
@@ -80,6 +84,29 @@ public final class TableBatcher {
                 progress.checksum(), skipAnonymizers).withRoute(source, target);
         sender.send(Topics.batchKey(refreshId, table), BatchCodec.encode(end, null, 0));
         return progress.rows();
+    }
+
+    /**
+     * A row larger than a batch (a 100 MB document) goes out as consecutive parts of at most one batch each, under
+     * consecutive numbers and the chunk's key, so no record exceeds the batch limit and the importer can stream the
+     * parts into COPY without holding the row.
+     */
+    private void sendInParts(byte[] row) {
+        if (rowsInBatch > 0) {
+            flushBatch();
+        }
+        int parts = (row.length + maxBytes - 1) / maxBytes;
+        long first = progress.reserve(parts);
+        for (int i = 0; i < parts; i++) {
+            int off = i * maxBytes;
+            int len = Math.min(maxBytes, row.length - off);
+            long checksum = Checksums.of(row, off, len);
+            long rows = i == parts - 1 ? 1 : 0;
+            progress.partSent(rows, checksum);
+            BatchHeader header = BatchHeader.rows(refreshId, table, first + i, rows, columns, checksum, skipAnonymizers)
+                    .withRoute(source, target).asPart(i, parts);
+            sender.send(key, BatchCodec.encode(header, row, off, len));
+        }
     }
 
     private void flushBatch() {

@@ -21,6 +21,19 @@ public final class TableProgress {
         return nextSeq++;
     }
 
+    /** Reserves {@code n} consecutive batch numbers (the parts of one oversized row); returns the first. */
+    synchronized long reserve(int n) {
+        long first = nextSeq;
+        nextSeq += n;
+        return first;
+    }
+
+    /** Counts a part sent under a reserved number. */
+    synchronized void partSent(long partRows, long partChecksum) {
+        rows += partRows;
+        checksum = io.restage.common.batch.Checksums.combine(checksum, partChecksum);
+    }
+
     /** Marks one chunk done; true for the last one, which then sends the end marker. */
     synchronized boolean chunkDone() {
         return --chunksLeft == 0;

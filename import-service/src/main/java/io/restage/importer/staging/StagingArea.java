@@ -81,6 +81,9 @@ public final class StagingArea {
             st.execute("create table if not exists " + schema + "._batches (source_table text not null, seq bigint not null,"
                     + " row_count bigint not null, source_checksum bigint not null, admin_matches bigint not null,"
                     + " primary key (source_table, seq))");
+            // the parts of rows larger than a batch, until the last part arrives
+            st.execute("create unlogged table if not exists " + schema + "._parts (source_table text not null, row_id bigint"
+                    + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))");
             // keyed fingerprints of audited source values (8 bytes each), for the leak audit before the pivot
             st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bytea primary key)");
         }
@@ -89,7 +92,19 @@ public final class StagingArea {
     /**
      * Stages one batch in the caller's transaction. Returns false when the batch was already staged (duplicate).
      */
+    /** Opens another connection to the target (to read the committed parts of an oversized row while COPY runs). */
+    public interface Reader {
+        Connection open() throws SQLException;
+    }
+
     public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target) throws SQLException, IOException {
+        return stage(c, batch, target, () -> {
+            throw new SQLException("no reader connection for an oversized row");
+        });
+    }
+
+    public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target, Reader reader)
+            throws SQLException, IOException {
         BatchHeader h = batch.header();
         String stageTable = stageTable(c, h.table(), h.columns(), h.skipAnonymizers(), target);
         try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._batches values (?, ?, ?, ?, ?) on conflict do nothing")) {
@@ -111,6 +126,10 @@ public final class StagingArea {
                 ps.executeUpdate();
             }
         }
+        if (h.inParts()) {
+            stagePart(c, h, batch.payload(), stageTable, reader);
+            return true;
+        }
         if (stageTable != null && batch.payload().length > 0) {
             String cols = h.columns().stream().map(col -> TargetCatalog.quote(col.name())).collect(Collectors.joining(", "));
             long copied = c.unwrap(PGConnection.class).getCopyAPI()
@@ -121,6 +140,65 @@ public final class StagingArea {
             }
         }
         return true;
+    }
+
+    /**
+     * One part of a row larger than a batch. Parts before the last are kept in {@code _parts} (committed with their
+     * ledger row). The last part streams the committed parts, read one at a time over a second connection, and
+     * then itself into COPY: the row never sits in this service's memory whole.
+     */
+    private void stagePart(Connection c, BatchHeader h, byte[] payload, String stageTable, Reader reader) throws SQLException {
+        long rowId = h.seq() - h.part();
+        if (h.part() < h.parts() - 1) {
+            try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._parts values (?, ?, ?, ?)")) {
+                ps.setString(1, h.table());
+                ps.setLong(2, rowId);
+                ps.setInt(3, h.part());
+                ps.setBytes(4, payload);
+                ps.executeUpdate();
+            }
+            return;
+        }
+        if (stageTable != null) {
+            String cols = h.columns().stream().map(col -> TargetCatalog.quote(col.name())).collect(Collectors.joining(", "));
+            org.postgresql.copy.CopyIn in = c.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn("copy " + schema + "." + stageTable + " (" + cols + ") from stdin");
+            int seen = 0;
+            try (Connection r = reader.open()) {
+                r.setAutoCommit(false); // a cursor: one part in memory at a time
+                try (PreparedStatement ps = r.prepareStatement("select data from " + schema + "._parts where source_table = ?"
+                        + " and row_id = ? order by part")) {
+                    ps.setFetchSize(1);
+                    ps.setString(1, h.table());
+                    ps.setLong(2, rowId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            byte[] part = rs.getBytes(1);
+                            in.writeToCopy(part, 0, part.length);
+                            seen++;
+                        }
+                    }
+                }
+                r.rollback();
+            } catch (SQLException | RuntimeException e) {
+                in.cancelCopy();
+                throw e;
+            }
+            if (seen != h.parts() - 1) {
+                in.cancelCopy();
+                throw new IllegalStateException(h.table() + ": a row in " + h.parts() + " parts arrived with " + (seen + 1));
+            }
+            in.writeToCopy(payload, 0, payload.length);
+            long copied = in.endCopy();
+            if (copied != 1) {
+                throw new IllegalStateException(h.table() + ": an oversized row became " + copied + " rows");
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("delete from " + schema + "._parts where source_table = ? and row_id = ?")) {
+            ps.setString(1, h.table());
+            ps.setLong(2, rowId);
+            ps.executeUpdate();
+        }
     }
 
     /** Whether the table's end marker has been recorded. */
