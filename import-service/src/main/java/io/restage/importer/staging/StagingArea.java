@@ -44,21 +44,26 @@ public final class StagingArea {
     }
 
     /**
-     * Creates the staging schema and its ledgers. Consumers staging in parallel take turns (an advisory lock on the
-     * schema name): concurrent "create ... if not exists" statements can otherwise collide in the catalog.
+     * Creates the staging schema and its ledgers in one transaction, so another session sees all of them or none
+     * (a completeness check must never find the schema without its ledgers). Consumers staging in parallel take
+     * turns on an advisory lock: concurrent "create ... if not exists" statements can otherwise collide in the
+     * catalog.
      */
     public void ensure(Connection c) throws SQLException {
-        try (PreparedStatement lock = c.prepareStatement("select pg_advisory_lock(hashtext(?))")) {
-            lock.setString(1, schema);
-            lock.execute();
-        }
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
         try {
-            create(c);
-        } finally {
-            try (PreparedStatement unlock = c.prepareStatement("select pg_advisory_unlock(hashtext(?))")) {
-                unlock.setString(1, schema);
-                unlock.execute();
+            try (PreparedStatement lock = c.prepareStatement("select pg_advisory_xact_lock(hashtext(?))")) {
+                lock.setString(1, schema);
+                lock.execute();
             }
+            create(c);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 
