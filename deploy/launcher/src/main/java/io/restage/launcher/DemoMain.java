@@ -20,6 +20,15 @@ public final class DemoMain {
     public static void main(String[] args) throws Exception {
         Path root = ServiceProcesses.findRepoRoot();
         Path work = root.resolve(".restage/demo");
+        if (Files.exists(work)) {
+            // every run is a fresh demo: a previous run's broker and databases would not match each other
+            System.out.println("restage demo: removing the previous run's " + work);
+            try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
         System.out.println("restage demo: starting Kafka (KRaft), PostgreSQL and S3 in " + work + " ...");
         StackProcess stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging"),
                 List.of(), Duration.ofMinutes(3));
