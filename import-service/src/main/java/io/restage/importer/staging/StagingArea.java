@@ -102,12 +102,6 @@ public final class StagingArea {
         Connection open() throws SQLException;
     }
 
-    public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target) throws SQLException, IOException {
-        return stage(c, batch, target, () -> {
-            throw new SQLException("no reader connection for an oversized row");
-        });
-    }
-
     public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target, Reader reader)
             throws SQLException, IOException {
         BatchHeader h = batch.header();
