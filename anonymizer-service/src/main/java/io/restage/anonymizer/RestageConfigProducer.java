@@ -14,4 +14,11 @@ public class RestageConfigProducer {
     RestageConfig config(@ConfigProperty(name = "restage.config-file") String file) {
         return RestageConfigLoader.load(Path.of(file));
     }
+
+    /** Signs this service's replies. */
+    @Produces
+    @Singleton
+    io.restage.common.security.MessageSignatures signatures(RestageConfig config) {
+        return io.restage.common.security.MessageSignatures.of(config);
+    }
 }

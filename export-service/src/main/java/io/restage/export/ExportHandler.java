@@ -12,6 +12,7 @@ import io.restage.common.messages.RefreshRequested;
 import io.restage.common.messages.TableCount;
 import io.restage.common.policy.PolicyChecker;
 import io.restage.common.policy.PolicyReport;
+import io.restage.common.security.TargetRules;
 import io.restage.export.messaging.EventPublisher;
 import io.restage.export.messaging.KafkaBatchSender;
 import io.restage.export.snapshot.SnapshotExporter;
@@ -72,6 +73,22 @@ public class ExportHandler {
     }
 
     public void onRequested(RefreshRequested request) throws Exception {
+        // re-checked here, whatever the orchestrator decided: nothing leaves the source for a target that may not
+        // receive it, and no anonymizer is skipped without the operator's typed acknowledgement in the signed request
+        String refusal = TargetRules.refusal(config, request.source(), request.target());
+        if (refusal == null && !request.riskAcknowledged()) {
+            refusal = "the request skips anonymizers " + request.skipAnonymizers() + " without riskAcknowledgement "
+                    + RefreshRequested.RISK_ACKNOWLEDGEMENT;
+        }
+        if (refusal != null) {
+            if (ledger.claim(request.refreshId())) {
+                LOG.warnf("refresh %s: refused: %s", request.refreshId(), refusal);
+                ledger.finish(request.refreshId(), "FAILED");
+                events.publish(new ExportReply.PolicyRejected(Message.newId(), request.refreshId(), Instant.now(),
+                        "export refused: " + refusal, List.of(refusal)));
+            }
+            return;
+        }
         if (!ledger.claim(request.refreshId())) {
             LOG.infof("refresh %s: request already handled, ignoring the duplicate", request.refreshId());
             return;

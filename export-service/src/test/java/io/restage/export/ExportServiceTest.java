@@ -49,13 +49,13 @@ class ExportServiceTest {
     void shouldExportEveryTableOnceInBoundedBatchesEndedByAVerifiableMarker() {
         String id = UUID.randomUUID().toString();
         RefreshRequested request = new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(), "production",
-                "staging", List.of(), false, "test");
+                "staging", List.of(), false, "test", null);
         RefreshRequested redelivered = new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(), "production",
-                "staging", List.of(), false, "test");
+                "staging", List.of(), false, "test", null);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
             // when: the request arrives twice (redelivery)
-            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(request));
-            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(redelivered));
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), request);
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), redelivered);
 
             // then: the export completes once
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
@@ -108,8 +108,8 @@ class ExportServiceTest {
             st.execute("alter table users add column mobile_number text"); // schema drift since the policy was written
         }
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
-            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "test")));
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "test", null));
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
                     recs -> recs.stream().anyMatch(r -> id.equals(r.key()) && KafkaProbe.text(r).contains("PolicyRejected")),
                     Duration.ofSeconds(60));

@@ -2,6 +2,9 @@ package io.restage.importer;
 
 import io.restage.common.Failures;
 import io.restage.common.Retry;
+import io.restage.common.Topics;
+import io.restage.common.messages.MessageRefused;
+import io.restage.common.security.TargetRules;
 import io.restage.common.batch.Batch;
 import io.restage.common.batch.BatchCodec;
 import io.restage.common.batch.BatchHeader;
@@ -56,6 +59,14 @@ public class ImportHandler {
     }
 
     public void onRequested(RefreshRequested r, Consumer<Event> publish) throws SQLException {
+        String refusal = TargetRules.refusal(config, r.source(), r.target());
+        if (refusal != null) {
+            // never registered, so no batch of this refresh is ever staged
+            LOG.warnf("refresh %s: refused: %s", r.refreshId(), refusal);
+            publish.accept(MessageRefused.of("import-service", Topics.REFRESH_REQUESTED.name(), r.refreshId(),
+                    "RefreshRequested", refusal));
+            return;
+        }
         ledger.register(r.refreshId(), r.source(), r.target());
         checkComplete(r.refreshId(), publish); // in case everything else arrived first
     }
@@ -70,6 +81,11 @@ public class ImportHandler {
 
     public void onBatch(byte[] record, Consumer<Event> publish) throws Exception {
         BatchHeader peek = BatchCodec.header(record);
+        if (peek.target() != null && TargetRules.refusal(config, peek.source(), peek.target()) != null) {
+            LOG.warnf("refresh %s: batch of %s refused: %s", peek.refreshId(), peek.table(),
+                    TargetRules.refusal(config, peek.source(), peek.target()));
+            return;
+        }
         if (peek.target() != null) {
             // the batch names its environments: no need to wait for refresh.requested (read on another channel)
             ledger.register(peek.refreshId(), peek.source(), peek.target());
@@ -247,6 +263,20 @@ public class ImportHandler {
     }
 
     public void onCommand(Command command, Consumer<Event> publish) throws SQLException {
+        String refusal = commandRefusal(command);
+        if (refusal != null) {
+            LOG.warnf("refresh %s: %s refused: %s", command.refreshId(), command.getClass().getSimpleName(), refusal);
+            publish.accept(MessageRefused.of("import-service", Topics.REFRESH_COMMANDS.name(), command.refreshId(),
+                    command.getClass().getSimpleName(), refusal));
+            if (command instanceof Command.CommitImport) {
+                publish.accept(new ImportReply.CommitFailed(Message.newId(), command.refreshId(), Instant.now(),
+                        "commit refused: " + refusal));
+            } else if (command instanceof Command.UndoImport) {
+                publish.accept(new ImportReply.UndoFailed(Message.newId(), command.refreshId(), Instant.now(),
+                        "undo refused: " + refusal));
+            }
+            return;
+        }
         if (command instanceof Command.CommitImport commit) {
             commit(commit, publish);
         } else if (command instanceof Command.DiscardStaging discard) {
@@ -254,6 +284,34 @@ public class ImportHandler {
         } else if (command instanceof Command.UndoImport undo) {
             undo(undo, publish);
         }
+    }
+
+    /**
+     * A command may only write into an environment this service's configuration opens for imports, and only into the
+     * target this refresh was registered for (a commit cannot be redirected by naming another environment).
+     */
+    String commandRefusal(Command command) throws SQLException {
+        String target = command instanceof Command.CommitImport c ? c.target()
+                : command instanceof Command.DiscardStaging d ? d.target()
+                : command instanceof Command.UndoImport u ? u.target() : null;
+        if (target == null) {
+            return null;
+        }
+        String source = command instanceof Command.CommitImport c ? c.source() : null;
+        String refusal = TargetRules.refusal(config, source, target);
+        if (refusal != null) {
+            return refusal;
+        }
+        Optional<Entry> entry = ledger.find(command.refreshId());
+        if (entry.isPresent() && !entry.get().target().equals(target)) {
+            return "refresh " + command.refreshId() + " was registered for target '" + entry.get().target()
+                    + "', not '" + target + "'";
+        }
+        if (entry.isPresent() && source != null && !entry.get().source().equals(source)) {
+            return "refresh " + command.refreshId() + " was registered from source '" + entry.get().source()
+                    + "', not '" + source + "'";
+        }
+        return null;
     }
 
     void commit(Command.CommitImport cmd, Consumer<Event> publish) throws SQLException {

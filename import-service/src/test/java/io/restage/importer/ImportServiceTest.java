@@ -104,15 +104,15 @@ class ImportServiceTest {
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\told\n2\tu2@staging.invalid\t2020-01-02 00:00:00+00\t\\N\n".getBytes(StandardCharsets.UTF_8);
         byte[] b1 = "40\tu40@staging.invalid\t2020-01-03 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
-            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester")));
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1)); // redelivered
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
                     Checksums.of(b0) + Checksums.of(b1), List.of()).anonymized(0, 0, null), null, 0));
-            kafka.send(Topics.REFRESH_EVENTS.name(), id, MessageCodec.encode(new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
-                    id, Instant.now(), List.of(new TableCount("public.users", 3)), List.of())));
+            kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
+                    id, Instant.now(), List.of(new TableCount("public.users", 3)), List.of()));
 
             ImportReply.StagingCompleted staged = (ImportReply.StagingCompleted) awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
             assertEquals(List.of(new TableCount("public.users", 3)), staged.staged());
@@ -123,7 +123,7 @@ class ImportServiceTest {
 
             Command.CommitImport commit = new Command.CommitImport(UUID.randomUUID().toString(), id, Instant.now(), "production",
                     "staging", "tester", List.of(), List.of("public.users.email:email"));
-            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(commit));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), commit);
             awaitEvent(kafka, id, ImportReply.ImportCommitted.class);
         }
         assertEquals("1|admin@staging.invalid|2020-01-01 00:00:00+00|n/a;2|u2@staging.invalid|2020-01-02 00:00:00+00|n/a;"
@@ -143,19 +143,82 @@ class ImportServiceTest {
         String key = Topics.batchKey(id, "public.users");
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
-            kafka.send(Topics.REFRESH_REQUESTED.name(), id, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester")));
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             // the end marker claims two batches: one was lost
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
                     Checksums.of(b0) + 1, List.of()).anonymized(0, 0, null), null, 0));
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("checksum"), failed.reason());
-            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.DiscardStaging(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
             awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
         }
         assertEquals("", query("select nspname from pg_namespace where nspname like 'restage_stage_%'"));
         assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"));
+    }
+
+    @Test
+    void shouldNeverWriteIntoAnEnvironmentThatDoesNotAllowImportsWhateverTheMessagesSay() throws Exception {
+        // given: production's tables as they are
+        String prod = StackTestResource.stack().jdbcUrl("production");
+        String before = fingerprint(prod);
+        String forged = UUID.randomUUID().toString();
+        String signed = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            // when: someone with broker access writes a request and a commit naming production, unsigned
+            kafka.send(Topics.REFRESH_REQUESTED.name(), forged, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
+                    forged, Instant.now(), "staging", "production", List.of(), false, "mallory", null)));
+            kafka.send(Topics.REFRESH_COMMANDS.name(), forged, MessageCodec.encode(new Command.CommitImport(UUID.randomUUID().toString(),
+                    forged, Instant.now(), "staging", "production", "mallory", List.of(), List.of())));
+            kafka.send(Topics.BATCHES_ANONYMIZED.name(), Topics.batchKey(forged, "public.users"),
+                    BatchCodec.encode(BatchHeader.rows(forged, "public.users", 0, 1, COLS, Checksums.of(new byte[0]), List.of())
+                            .anonymized(Checksums.of(new byte[0]), 0, null), new byte[0]));
+            // and even signed ones (a compromised orchestrator): the import service checks its own configuration
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(), signed,
+                    Instant.now(), "staging", "production", List.of(), false, "mallory", null));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CommitImport(UUID.randomUUID().toString(), signed,
+                    Instant.now(), "staging", "production", "mallory", List.of(), List.of()));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoImport(UUID.randomUUID().toString(), signed,
+                    Instant.now(), "production", "mallory"));
+            // then: each is refused and reported, and the signed commit and undo fail without touching anything
+            ImportReply.CommitFailed commit = (ImportReply.CommitFailed) awaitEvent(kafka, signed, ImportReply.CommitFailed.class);
+            assertTrue(commit.reason().contains("does not allow imports"), commit.reason());
+            ImportReply.UndoFailed undo = (ImportReply.UndoFailed) awaitEvent(kafka, signed, ImportReply.UndoFailed.class);
+            assertTrue(undo.reason().contains("does not allow imports"), undo.reason());
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    rs -> rs.stream().filter(r -> (forged.equals(r.key()) || signed.equals(r.key()))
+                            && KafkaProbe.text(r).contains("MessageRefused")).count() >= 5, Duration.ofSeconds(60));
+            assertTrue(events.stream().anyMatch(r -> forged.equals(r.key()) && KafkaProbe.text(r).contains("unsigned")));
+            assertTrue(events.stream().noneMatch(r -> forged.equals(r.key()) && KafkaProbe.text(r).contains("CommitFailed")),
+                    "an unsigned commit gets no reply that could move a saga");
+        }
+        assertEquals(before, fingerprint(prod), "production is exactly as before");
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("restage"), "postgres", "");
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from import_refresh where refresh_id in ('" + forged + "', '" + signed + "')")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "neither refresh was registered, so none of its batches is ever staged");
+        }
+    }
+
+    /** Every table of the database with a checksum of its rows, and restage's schemas: any write changes it. */
+    private static String fingerprint(String url) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (String t : query(url, "select string_agg(format('%I.%I', schemaname, relname), ',' order by 1) from pg_stat_user_tables")
+                .split(",")) {
+            sb.append(t).append('=').append(query(url, "select count(*) || '/' || coalesce(md5(string_agg(x::text, ',' order by x::text)), '')"
+                    + " from " + t + " x")).append(';');
+        }
+        return sb + "|" + query(url, "select count(*) from pg_namespace where nspname like 'restage%'");
+    }
+
+    private static String query(String url, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, "postgres", ""); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 }

@@ -85,8 +85,8 @@ class MediaSyncServiceTest {
         TreeMap<String, String> before = listing("staging-media");
         String id = UUID.randomUUID().toString();
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
-            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.CopyMedia(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
             MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
             assertEquals(2, copied.copied());
             assertEquals(1, copied.unchanged());
@@ -94,8 +94,8 @@ class MediaSyncServiceTest {
             assertEquals("prod a", read("staging-media", "a.txt"));
             assertTrue(listing("staging-media").containsKey("only-staging.txt"), "nothing is deleted before the commit");
 
-            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.RevertMedia(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
             MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
             assertEquals(1, reverted.removed());
             assertEquals(1, reverted.restored());
@@ -108,22 +108,65 @@ class MediaSyncServiceTest {
     void shouldPruneAfterTheCommitSoTheTargetEqualsTheSource() throws Exception {
         String id = UUID.randomUUID().toString();
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
-            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.CopyMedia(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
             await(kafka, id, MediaReply.MediaCopied.class);
-            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.PruneMedia(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
             assertEquals(1, await(kafka, id, MediaReply.MediaPruned.class).deleted());
         }
         assertEquals(listing("production-media").keySet(), listing("staging-media").keySet());
     }
 
     @Test
+    void shouldWriteNothingForForgedOrMisdirectedCommandsAndReportEach() throws Exception {
+        var production = listing("production-media");
+        String unsigned = UUID.randomUUID().toString();
+        String intoProduction = UUID.randomUUID().toString();
+        String swapped = UUID.randomUUID().toString();
+        String other = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+            // written with a plain Kafka client by someone with broker access: unsigned, or signed with a guessed key
+            kafka.send(Topics.REFRESH_COMMANDS.name(), unsigned, MessageCodec.encode(new Command.CopyMedia(UUID.randomUUID().toString(),
+                    unsigned, Instant.now(), "staging", "production")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(), unsigned,
+                    Instant.now(), "staging", "production"), "a-guessed-key-0123456789abcdef0123456789");
+            // signed, but naming production as the target: this service's own configuration says no
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    intoProduction, Instant.now(), "staging", "production"));
+            MediaReply.MediaCopyFailed refused = await(kafka, intoProduction, MediaReply.MediaCopyFailed.class);
+            assertTrue(refused.reason().contains("does not allow imports"), refused.reason());
+            // a prune naming another source than the journaled copy's
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    swapped, Instant.now(), "production", "staging"));
+            await(kafka, swapped, MediaReply.MediaCopied.class);
+            var copied = listing("staging-media");
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
+                    swapped, Instant.now(), "staging", "staging"));
+            assertTrue(await(kafka, swapped, MediaReply.MediaPruneFailed.class).reason().contains("both 'staging'"));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
+                    swapped, Instant.now(), "production"));
+            assertTrue(await(kafka, swapped, MediaReply.MediaRevertFailed.class).reason().contains("does not allow imports"));
+            // every refusal is reported for the audit log; the last one read is a marker that all before it were handled
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(), other,
+                    Instant.now(), "production", "staging"));
+            await(kafka, other, MediaReply.MediaPruneFailed.class);
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    rs -> rs.stream().filter(r -> KafkaProbe.text(r).contains("MessageRefused")
+                            && KafkaProbe.text(r).contains("media-sync-service")).count() >= 4, Duration.ofSeconds(30));
+            assertTrue(events.stream().anyMatch(r -> unsigned.equals(r.key()) && KafkaProbe.text(r).contains("unsigned")));
+            assertTrue(events.stream().anyMatch(r -> unsigned.equals(r.key()) && KafkaProbe.text(r).contains("wrong signature")));
+            assertEquals(production, listing("production-media"), "production's bucket is untouched");
+            assertEquals(copied, listing("staging-media"), "the refused prune deleted nothing");
+        }
+    }
+
+    @Test
     void shouldRefuseToPruneWhenTheCopyNeverCompleted() {
         String id = UUID.randomUUID().toString();
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
-            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(new Command.PruneMedia(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
             MediaReply.MediaPruneFailed f = await(kafka, id, MediaReply.MediaPruneFailed.class);
             assertTrue(f.reason().contains("nothing is deleted"), f.reason());
         }

@@ -7,11 +7,18 @@ import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** The environments and policy, read once from {@code restage.config-file}. */
+/** The environments, policy and security settings, read once from {@code restage.config-file}. */
 public class RestageConfigProducer {
     @Produces
     @Singleton
     RestageConfig config(@ConfigProperty(name = "restage.config-file") String file) {
         return RestageConfigLoader.load(Path.of(file));
+    }
+
+    /** Signs the orchestrator's messages and verifies the participants' replies (security.message-key). */
+    @Produces
+    @Singleton
+    io.restage.common.security.MessageSignatures signatures(RestageConfig config) {
+        return io.restage.common.security.MessageSignatures.of(config);
     }
 }

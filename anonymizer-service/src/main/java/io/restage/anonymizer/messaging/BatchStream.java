@@ -2,7 +2,9 @@ package io.restage.anonymizer.messaging;
 
 import io.restage.anonymizer.AnonymizerHandler;
 import io.restage.common.messages.Event;
-import io.restage.common.messages.MessageCodec;
+import io.restage.common.Topics;
+import io.restage.common.kafka.SignedRecords;
+import io.restage.common.security.MessageSignatures;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -30,8 +32,11 @@ public class BatchStream {
     @Channel("batches-anonymized")
     MutinyEmitter<byte[]> clean;
 
-    public BatchStream(AnonymizerHandler handler) {
+    private final MessageSignatures signatures;
+
+    public BatchStream(AnonymizerHandler handler, MessageSignatures signatures) {
         this.handler = handler;
+        this.signatures = signatures;
     }
 
     @Incoming("batches-exported")
@@ -58,7 +63,8 @@ public class BatchStream {
     }
 
     private void publish(Event event) {
-        events.sendMessageAndAwait(Message.of(MessageCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.refreshId()).build()));
+        SignedRecords.Outgoing out = SignedRecords.sign(signatures, Topics.REFRESH_EVENTS.name(), event);
+        events.sendMessageAndAwait(Message.of(out.value()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(out.key()).withHeaders(out.headers()).build()));
     }
 }

@@ -32,9 +32,28 @@ public final class Connections {
         try {
             return DriverManager.getConnection(db.url(), p);
         } catch (SQLException e) {
-            throw new SQLException("cannot connect to the database of environment '" + env.name() + "' ("
-                    + db.url() + "): " + e.getMessage(), e.getSQLState(), e);
+            // the URL, user and server address stay out of the message: it reaches events, API answers and logs
+            throw new SQLException("cannot connect to the database of environment '" + env.name() + "': "
+                    + connectionCause(e), e.getSQLState(), e);
         }
+    }
+
+    /**
+     * The cause of a failed connection in words that name no host, port, user or database: the driver's own message
+     * quotes them ("Connection to 10.0.0.5:5432 refused", "password authentication failed for user \"x\"").
+     */
+    static String connectionCause(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String why = switch (state) {
+            case "28P01", "28000" -> "authentication failed: check the user and password of its database";
+            case "3D000" -> "the database does not exist: check the url of its database";
+            case "08001", "08004" -> "the server refused or did not answer the connection: check that it runs and is reachable";
+            case "08006" -> "the connection failed: check that the server runs and is reachable";
+            case "53300" -> "the server has too many connections";
+            case "57P03" -> "the server is starting up or shutting down";
+            default -> "connection error";
+        };
+        return why + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")");
     }
 
     private Connections() {

@@ -8,14 +8,11 @@ import java.util.Optional;
  * {@code policy} is the default; {@code policies} holds named ones that a source environment selects with
  * {@code policy: NAME} (one configuration, several applications with their own schemas). {@code schemaVersionQuery}
  * ({@code schema-version.query}) returns one row with the schema version of a database; run on source and target,
- * it refuses a refresh whose source is newer than the target.
+ * it refuses a refresh whose source is newer than the target. {@code security} holds the message key and who may do
+ * what through the API.
  */
 public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy,
-                            Map<String, PolicyConfig> policies, String schemaVersionQuery) {
-
-    public RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy) {
-        this(environments, policy, Map.of(), null);
-    }
+                            Map<String, PolicyConfig> policies, String schemaVersionQuery, SecurityConfig security) {
 
     public Optional<EnvironmentConfig> find(String name) {
         return Optional.ofNullable(name == null ? null : environments.get(name));

@@ -96,7 +96,133 @@ public final class RestageConfigLoader {
         } else if (!sv.isMissingNode() && !sv.isNull()) {
             throw error("schema-version", "must be {query: \"select ...\"} returning the schema version in one row");
         }
-        return new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies), versionQuery);
+        refuseSharedDatabases(environments);
+        SecurityConfig security = security(root.path("security"), environments);
+        return new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies), versionQuery, security);
+    }
+
+    /**
+     * Two environments on one database (same host, port and database) would let a copy-paste make production a target
+     * under another name: refused.
+     */
+    private void refuseSharedDatabases(Map<String, EnvironmentConfig> environments) {
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (EnvironmentConfig e : environments.values()) {
+            String id = databaseIdentity(e.database().url());
+            String other = seen.putIfAbsent(id, e.name());
+            if (other != null) {
+                throw new ConfigException(file + ": environments." + other + " and environments." + e.name()
+                        + " name the same database (same host, port and database name): each environment needs its own database, or a copy"
+                        + " could overwrite the other under another name");
+            }
+        }
+    }
+
+    /** {@code host:port/database} of a JDBC URL, lower-cased host, default port 5432, parameters left out. */
+    static String databaseIdentity(String url) {
+        String rest = url.substring("jdbc:postgresql:".length());
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            rest = rest.substring(0, q);
+        }
+        if (!rest.startsWith("//")) {
+            return "localhost:5432/" + rest; // jdbc:postgresql:database
+        }
+        rest = rest.substring(2);
+        int slash = rest.indexOf('/');
+        String hosts = slash < 0 ? rest : rest.substring(0, slash);
+        String db = slash < 0 ? "" : rest.substring(slash + 1);
+        StringBuilder out = new StringBuilder();
+        for (String h : hosts.split(",")) {
+            String host = h.toLowerCase(java.util.Locale.ROOT);
+            String port = "5432";
+            int colon = host.lastIndexOf(':');
+            if (colon >= 0 && colon > host.lastIndexOf(']')) {
+                port = host.substring(colon + 1);
+                host = host.substring(0, colon);
+            }
+            if (host.isEmpty() || host.equals("127.0.0.1") || host.equals("[::1]")) {
+                host = "localhost";
+            }
+            out.append(out.length() == 0 ? "" : ",").append(host).append(':').append(port);
+        }
+        return out + "/" + db;
+    }
+
+    private SecurityConfig security(JsonNode node, Map<String, EnvironmentConfig> environments) {
+        String p = "security";
+        if (!node.isObject()) {
+            throw error(p, "is missing: set at least security.message-key (a random string of "
+                    + SecurityConfig.MIN_MESSAGE_KEY_LENGTH + "+ characters, e.g. ${env:RESTAGE_MESSAGE_KEY}) that every"
+                    + " restage service shares; it signs the messages between them");
+        }
+        String key = required(node, "message-key", p);
+        if (key.length() < SecurityConfig.MIN_MESSAGE_KEY_LENGTH) {
+            throw error(p + ".message-key", "must be at least " + SecurityConfig.MIN_MESSAGE_KEY_LENGTH
+                    + " characters long (it signs every message between restage's services), got " + key.length());
+        }
+        java.time.Duration age = duration(node, "max-message-age", p, SecurityConfig.DEFAULT_MAX_MESSAGE_AGE);
+        JsonNode staff = node.path("staff");
+        List<String> emails = strings(staff, "emails", p + ".staff");
+        List<String> groups = strings(staff, "groups", p + ".staff");
+        JsonNode roles = node.path("roles");
+        List<String> operators = roles.has("operator") ? strings(roles, "operator", p + ".roles") : List.of("operator");
+        List<String> viewers = roles.has("viewer") ? strings(roles, "viewer", p + ".roles") : List.of("viewer");
+        Map<String, List<String>> targets = new LinkedHashMap<>();
+        JsonNode t = node.path("targets");
+        if (t.isObject()) {
+            t.fields().forEachRemaining(e -> {
+                EnvironmentConfig env = environments.get(e.getKey());
+                if (env == null || !env.allowImport()) {
+                    throw error(p + ".targets." + e.getKey(), "names " + (env == null ? "no configured environment"
+                            : "an environment that does not allow imports") + ": list only targets (allow-import: true)");
+                }
+                targets.put(e.getKey(), strings(t, e.getKey(), p + ".targets"));
+            });
+        } else if (!t.isMissingNode() && !t.isNull()) {
+            throw error(p + ".targets", "must map target names to lists of emails or group:NAME");
+        }
+        long starts = number(node, "starts-per-minute", p, 10);
+        if (starts < 1 || starts > 10_000) {
+            throw error(p + ".starts-per-minute", "must be between 1 and 10000, got " + starts);
+        }
+        return new SecurityConfig(new Secret(key), age, emails, groups, operators, viewers, Map.copyOf(targets), (int) starts);
+    }
+
+    private List<String> strings(JsonNode node, String field, String path) {
+        JsonNode v = node.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw error(path + "." + field, "must be a list");
+        }
+        List<String> out = new ArrayList<>();
+        v.forEach(x -> {
+            if (!x.isValueNode() || x.asText().isBlank()) {
+                throw error(path + "." + field, "must contain non-empty strings only");
+            }
+            out.add(resolve(x.asText(), path + "." + field).trim());
+        });
+        return List.copyOf(out);
+    }
+
+    private java.time.Duration duration(JsonNode node, String field, String path, java.time.Duration fallback) {
+        String v = optional(node, field, path, null);
+        if (v == null) {
+            return fallback;
+        }
+        Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m|h)").matcher(v.trim());
+        if (!m.matches()) {
+            throw error(path + "." + field, "must be a duration like 90s, 15m or 1h, got '" + v + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> java.time.Duration.ofMillis(n);
+            case "s" -> java.time.Duration.ofSeconds(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            default -> java.time.Duration.ofHours(n);
+        };
     }
 
     private EnvironmentConfig environment(String name, JsonNode node, String path) {
@@ -108,7 +234,8 @@ public final class RestageConfigLoader {
         }
         String url = required(db, "url", path + ".database");
         if (!url.startsWith("jdbc:postgresql:")) {
-            throw error(path + ".database.url", "must be a jdbc:postgresql:// URL, got '" + url + "'");
+            throw error(path + ".database.url", "must be a jdbc:postgresql://host:port/database URL (the value is not"
+                    + " shown: it may hold credentials)");
         }
         DatabaseConfig database = new DatabaseConfig(url, optional(db, "user", path + ".database", null),
                 new Secret(optional(db, "password", path + ".database", null)));

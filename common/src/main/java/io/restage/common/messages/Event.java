@@ -31,8 +31,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = MediaReply.MediaRevertFailed.class, name = "MediaRevertFailed"),
         @JsonSubTypes.Type(value = MediaReply.MediaPruned.class, name = "MediaPruned"),
         @JsonSubTypes.Type(value = MediaReply.MediaPruneFailed.class, name = "MediaPruneFailed"),
+        @JsonSubTypes.Type(value = MessageRefused.class, name = "MessageRefused"),
 })
-public sealed interface Event extends Message permits ExportReply, AnonymizerReply, ImportReply, MediaReply {
+public sealed interface Event extends Message permits ExportReply, AnonymizerReply, ImportReply, MediaReply, MessageRefused {
 
     /** A failure reply. {@code retriable} failures are retried by the sender before being reported. */
     interface Failure {

@@ -29,6 +29,10 @@ class RestageConfigLoaderTest {
               integrations:
                 partner_integrations: { api_key: null, enabled: false }
               admin: { table: users, match-column: email, match-value: a@b.c, email: admin@staging.invalid, password: pw }
+            security:
+              message-key: 0123456789abcdef0123456789abcdef-key
+              staff: { emails: [Ops@Corp.example], groups: [platform-team] }
+              targets: { staging: [ops@corp.example] }
             """;
 
     @Test
@@ -60,6 +64,61 @@ class RestageConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> RestageConfigLoader.parse(yaml, "restage.yaml", env::get));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(e.getMessage().startsWith("restage.yaml: "), e.getMessage());
+    }
+
+    @Test
+    void shouldReadTheSecuritySectionWithDefaults() {
+        SecurityConfig sec = RestageConfigLoader.parse(YAML, "restage.yaml", Map.of("PROD_PW", "x")::get).security();
+        assertEquals("****", sec.messageKey().toString());
+        assertEquals(java.time.Duration.ofMinutes(15), sec.maxMessageAge());
+        assertEquals(java.util.List.of("operator"), sec.operatorGroups());
+        assertEquals(10, sec.startsPerMinute());
+        assertTrue(sec.isStaff("ops@corp.EXAMPLE", java.util.List.of()), "emails compare without case");
+        assertTrue(sec.isStaff(null, java.util.List.of("platform-team")));
+        assertFalse(sec.isStaff("eve@corp.example", java.util.List.of("operator")));
+        assertTrue(sec.mayActOn("staging", "OPS@corp.example", java.util.List.of()));
+        assertFalse(sec.mayActOn("staging", "eve@corp.example", java.util.List.of()));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            // what is changed                                             | what the error says
+            "message-key: 0123456789abcdef0123456789abcdef-key|message-key: short|at least 32 characters",
+            "message-key: 0123456789abcdef0123456789abcdef-key|nothing: here|security.message-key is missing",
+            "targets: { staging: [ops@corp.example] }|targets: { production: [ops@corp.example] }|does not allow imports",
+            "jdbc:postgresql://staging/app|jdbc:postgresql://PROD:5432/app?ssl=true|environments.production and environments.staging name the same database",
+            "jdbc:postgresql://staging/app|postgres://staging/app|must be a jdbc:postgresql://host:port/database URL",
+    })
+    void shouldRefuseAnUnsafeSecurityOrEnvironmentSetup(String from, String to, String expected) {
+        String yaml = YAML.replace(from, to);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RestageConfigLoader.parse(yaml, "restage.yaml", Map.of("PROD_PW", "x")::get));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertFalse(e.getMessage().contains("//staging/app") || e.getMessage().contains("//PROD"), "no URL in the message: " + e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAMaximumMessageAgeThatIsNotADuration() {
+        String yaml = YAML.replace("  staff: {", "  max-message-age: 3 days\n  staff: {");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RestageConfigLoader.parse(yaml, "restage.yaml", Map.of("PROD_PW", "x")::get));
+        assertTrue(e.getMessage().contains("must be a duration like 90s, 15m or 1h"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAConfigurationWithoutASecuritySection() {
+        String yaml = YAML.substring(0, YAML.indexOf("security:"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RestageConfigLoader.parse(yaml, "restage.yaml", Map.of("PROD_PW", "x")::get));
+        assertTrue(e.getMessage().contains("security is missing"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"jdbc:postgresql://db:5432/app,db:5432/app", "jdbc:postgresql://DB/app?ssl=true,db:5432/app",
+            "jdbc:postgresql://127.0.0.1:6432/app,localhost:6432/app", "jdbc:postgresql://localhost/app,localhost:5432/app",
+            "jdbc:postgresql:app,localhost:5432/app", "'jdbc:postgresql://a:1,b/app','a:1,b:5432/app'"})
+    void shouldCompareDatabasesByHostPortAndName(String url, String identity) {
+        assertEquals(identity, RestageConfigLoader.databaseIdentity(url));
     }
 
     @Test

@@ -60,8 +60,12 @@ public final class DemoMain {
         System.out.println("restage demo: data loaded (production: 1500 users, 3000 messages, 600 attachments and objects);"
                 + " starting the five services ...");
         services[0] = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
+        Path signingKey = services[0].withLocalSigningKey(work.resolve("keys"));
         services[0].startAll(Duration.ofMinutes(3));
         String url = services[0].orchestratorUrl();
+        String token = io.restage.common.security.LocalTokens.mint(io.restage.common.security.LocalTokens.readPrivateKey(signingKey),
+                io.restage.common.security.LocalTokens.Claims.staff(Environments.DEMO_OPERATOR, List.of("operator"),
+                        java.time.Duration.ofHours(8)));
         System.out.println("""
 
                 restage is running.
@@ -70,13 +74,24 @@ public final class DemoMain {
                   Configuration:  %s
                   Service logs:   %s
 
+                Every route needs a bearer token. A token for the demo operator (%s, valid 8 hours;
+                paste it into the dashboard's sign-in field):
+
+                  export RESTAGE_TOKEN=%s
+
                 Start a refresh of staging from production:
 
-                  curl -i -X POST %s/api/refreshes -H 'Content-Type: application/json' -H 'X-Restage-Operator: you' \\
+                  curl -i -X POST %s/api/refreshes -H "Authorization: Bearer $RESTAGE_TOKEN" \\
+                       -H 'Content-Type: application/json' \\
                        -d '{"source":"production","target":"staging","confirmTarget":"staging.prod-corp.internal"}'
 
+                A token for any staff email and role, signed with this run's key (%s):
+
+                  deploy/restage token --subject %s --role viewer
+
                 Press Ctrl-C to stop everything.
-                """.formatted(url, url, config, services[0].logDir(), url));
+                """.formatted(url, url, config, services[0].logDir(), Environments.DEMO_OPERATOR, token, url, signingKey,
+                Environments.DEMO_VIEWER));
         Files.writeString(work.resolve("orchestrator.url"), url);
         stopped.await();
     }

@@ -63,8 +63,38 @@ public final class Environments {
         }
     }
 
+    /** The demo's staff: an operator and a viewer (the run command prints a token for the operator). */
+    public static final String DEMO_OPERATOR = "operator@restage.example";
+    public static final String DEMO_VIEWER = "viewer@restage.example";
+
+    /**
+     * The security section of the embedded default: a message key made for this run (never a fixed one), the demo's
+     * staff, plus {@code extra} lines under {@code security:} (a test's per-target rules).
+     */
+    public static String security(String extra) {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return "security:\n"
+                + "  # signs every message between restage's services; every service reads the same file\n"
+                + "  message-key: ${env:RESTAGE_MESSAGE_KEY:-" + java.util.HexFormat.of().formatHex(key) + "}\n"
+                + "  max-message-age: 15m\n"
+                + "  staff:\n"
+                + "    emails: [" + DEMO_OPERATOR + ", " + DEMO_VIEWER + "]\n"
+                + "    groups: [platform-team]\n"
+                + "  roles:\n"
+                + "    operator: [operator]\n"
+                + "    viewer: [viewer]\n"
+                + "  starts-per-minute: 30\n"
+                + (extra == null ? "" : extra);
+    }
+
     /** {@code policy} is the YAML of the policy section(s): {@code policy:} and, if any, {@code policies:}. */
     public static Path write(Path file, StackProcess stack, String policy, Env... envs) throws IOException {
+        return write(file, stack, policy, security(null), envs);
+    }
+
+    /** As above, with the whole {@code security:} section given. */
+    public static Path write(Path file, StackProcess stack, String policy, String security, Env... envs) throws IOException {
         StringBuilder y = new StringBuilder("# restage configuration, written by the launcher for the embedded stack.\n");
         y.append("environments:\n");
         for (Env e : envs) {
@@ -87,8 +117,15 @@ public final class Environments {
             }
         }
         y.append(policy);
+        y.append(security);
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, y.toString());
+        try {
+            // the file holds the message key: readable by its owner only
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the folder's protection applies
+        }
         return file;
     }
 

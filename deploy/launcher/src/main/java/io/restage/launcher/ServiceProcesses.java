@@ -37,6 +37,18 @@ public final class ServiceProcesses implements AutoCloseable {
         env.put("RESTAGE_STATE_DB_USER", "postgres");
     }
 
+    /**
+     * Makes (or reuses) the local signing key in {@code keyDir} and points the orchestrator at its public half; returns
+     * the private key's path, for minting tokens.
+     */
+    public Path withLocalSigningKey(Path keyDir) throws IOException {
+        Path priv = io.restage.common.security.LocalTokens.ensureKeyPair(keyDir);
+        env.put("RESTAGE_JWT_PUBLIC_KEY", io.restage.common.security.LocalTokens.publicKeyOf(priv).toAbsolutePath().toString());
+        env.put("RESTAGE_JWT_ISSUER", io.restage.common.security.LocalTokens.ISSUER);
+        env.put("RESTAGE_JWT_AUDIENCE", io.restage.common.security.LocalTokens.AUDIENCE);
+        return priv;
+    }
+
     /** An extra environment variable for every service started from now on (a setting to exercise in a test). */
     public ServiceProcesses withEnv(String name, String value) {
         env.put(name, value);

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class RefreshBenchmark {
     private final HttpClient http = HttpClient.newHttpClient();
+    private String token;
 
     @Test
     void printRefreshTimeNextToPgDumpAndPgcopydb() throws Exception {
@@ -46,6 +47,9 @@ class RefreshBenchmark {
                     SqlScript.run(c, resource("shop-data.sql")); // the target starts with older, smaller data
                 }
             }
+            // one database per environment (restage refuses two environments on one database): copies of the generated ones
+            Db.exec(stack.jdbcUrl("restage"), "create database shop_anon template shop",
+                    "create database shop_restage_undo template shop_restage");
             long rows = Long.parseLong(Db.one(stack.jdbcUrl("shop"), "select (select count(*) from products) + (select count(*)"
                     + " from customers) + (select count(*) from orders) + (select count(*) from order_items)"));
             String size = Db.one(stack.jdbcUrl("shop"), "select pg_size_pretty(pg_database_size('shop'))");
@@ -65,17 +69,21 @@ class RefreshBenchmark {
                     """;
             Path config = Environments.write(work.resolve("restage.yaml"), stack, policies,
                     new Environments.Env("shop-copy", "shop", null, "shop.internal", false),
-                    new Environments.Env("shop-anonymize", "shop", null, "shop.internal", false, "anonymize"));
+                    new Environments.Env("shop-anonymize", "shop_anon", null, "shop-anon.internal", false, "anonymize"));
             // the targets: the same database with and without a kept generation for undo
             String yaml = Files.readString(config);
             yaml = yaml.replace("policy:\n", "  target:\n    hostname: target.internal\n    allow-import: true\n    keep-generations: 0\n"
                     + "    database: { url: \"" + stack.jdbcUrl("shop_restage") + "\", user: postgres }\n"
                     + "  target-undo:\n    hostname: target-undo.internal\n    allow-import: true\n    keep-generations: 1\n"
-                    + "    database: { url: \"" + stack.jdbcUrl("shop_restage") + "\", user: postgres }\npolicy:\n");
+                    + "    database: { url: \"" + stack.jdbcUrl("shop_restage_undo") + "\", user: postgres }\npolicy:\n");
             Files.writeString(config, yaml);
 
             Map<String, Double> seconds = new LinkedHashMap<>();
             try (ServiceProcesses services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)) {
+                Path key = services.withLocalSigningKey(work.resolve("keys"));
+                token = io.restage.common.security.LocalTokens.mint(io.restage.common.security.LocalTokens.readPrivateKey(key),
+                        io.restage.common.security.LocalTokens.Claims.staff(Environments.DEMO_OPERATOR, List.of("operator"),
+                                Duration.ofHours(4)));
                 services.startAll(Duration.ofMinutes(3));
                 seconds.put("restage, copy only (policy: keep)", refresh(services, "shop-copy", "target"));
                 seconds.put("restage, anonymized (3 rules)", refresh(services, "shop-anonymize", "target"));
@@ -122,7 +130,7 @@ class RefreshBenchmark {
         String host = target.equals("target") ? "target.internal" : "target-undo.internal";
         long start = System.nanoTime();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + "/api/refreshes"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"" + source
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"" + source
                         + "\",\"target\":\"" + target + "\",\"confirmTarget\":\"" + host + "\",\"media\":false}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 202) {
@@ -132,7 +140,7 @@ class RefreshBenchmark {
         String[] status = new String[1];
         Awaitility.await().atMost(Duration.ofMinutes(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
             JsonNode n = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl()
-                    + "/api/refreshes/" + id)).build(), HttpResponse.BodyHandlers.ofString()).body());
+                    + "/api/refreshes/" + id)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
             status[0] = n.get("status").asText();
             return !Set.of("RUNNING", "COMPENSATING").contains(status[0]);
         });
@@ -141,7 +149,7 @@ class RefreshBenchmark {
             throw new AssertionError("refresh " + id + " ended " + status[0] + "; see the service logs");
         }
         JsonNode report = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl()
-                + "/api/refreshes/" + id)).build(), HttpResponse.BodyHandlers.ofString()).body());
+                + "/api/refreshes/" + id)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
         StringBuilder steps = new StringBuilder();
         report.get("steps").fields().forEachRemaining(e -> {
             JsonNode st = e.getValue();

@@ -80,8 +80,11 @@ class RefreshEndToEndTest {
         return "  invoicing:\n" + body.lines().map(l -> "  " + l).collect(java.util.stream.Collectors.joining("\n")) + "\n";
     }
 
+    static final String OPERATOR = "e2e-operator@restage.example";
     private StackProcess stack;
     private ServiceProcesses services;
+    private Path signingKey;
+    private String operatorToken;
     private MinioClient s3;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -90,11 +93,11 @@ class RefreshEndToEndTest {
         Path root = ServiceProcesses.findRepoRoot();
         Path work = Files.createTempDirectory("restage-e2e-");
         stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
-                "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice",
+                "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice", "prod_missing_media",
                 "pagila_prod", "pagila_staging", "pagila_old", "shapes_prod", "shapes_staging", "shapes_lo", "staging_drift"),
                 List.of(), Duration.ofMinutes(3));
         for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin",
-                "prod_contact", "prod_invoice", "staging_invoice", "staging_drift")) {
+                "prod_contact", "prod_invoice", "staging_invoice", "staging_drift", "prod_missing_media")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 DemoData.createSchema(c);
                 boolean stale = db.startsWith("staging");
@@ -167,7 +170,10 @@ class RefreshEndToEndTest {
         String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY
                 // each database can record its schema version; unset counts as 0 on both sides
                 + "schema-version:\n  query: \"select coalesce(current_setting('app.schema_version', true), '0')\"\n";
-        Path config = Environments.write(work.resolve("restage.yaml"), stack, policy,
+        // one e2e operator starts every refresh: the start limit is lifted; staging-strict is kept for the e2e operator
+        String security = Environments.security("  targets:\n    staging-strict: [" + OPERATOR + "]\n")
+                .replace("starts-per-minute: 30", "starts-per-minute: 10000");
+        Path config = Environments.write(work.resolve("restage.yaml"), stack, policy, security,
                 new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true),
                 new Environments.Env("staging-strict", "staging_strict", "staging-media", "strict.prod-corp.internal", true),
@@ -175,7 +181,7 @@ class RefreshEndToEndTest {
                 new Environments.Env("bad-types", "prod_bad_types", "production-media", "bad-types.internal", false),
                 new Environments.Env("bad-data", "prod_bad_data", "production-media", "bad-data.internal", false),
                 new Environments.Env("no-admin", "prod_no_admin", "production-media", "no-admin.internal", false),
-                new Environments.Env("missing-media", "production", "no-such-bucket", "missing-media.internal", false),
+                new Environments.Env("missing-media", "prod_missing_media", "no-such-bucket", "missing-media.internal", false),
                 new Environments.Env("contact-prod", "prod_contact", null, "contact.internal", false),
                 new Environments.Env("invoice-prod", "prod_invoice", null, "invoice.prod.internal", false, "invoicing"),
                 new Environments.Env("invoice-staging", "staging_invoice", null, "invoice.staging.internal", true, "invoicing"),
@@ -189,6 +195,8 @@ class RefreshEndToEndTest {
         // split every table of 256 KiB or more into page ranges: the chunked export runs in every refresh below
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)
                 .withEnv("RESTAGE_EXPORT_SPLIT_BYTES", "262144");
+        signingKey = services.withLocalSigningKey(work.resolve("keys"));
+        operatorToken = token(OPERATOR, "operator");
         services.startAll(Duration.ofMinutes(3));
     }
 
@@ -208,15 +216,25 @@ class RefreshEndToEndTest {
         return Path.of(RefreshEndToEndTest.class.getResource("/fixtures/" + name).toURI());
     }
 
+    /** A bearer token for a staff member of the e2e configuration (platform-team), signed with this run's key. */
+    private String token(String email, String... groups) throws Exception {
+        List<String> g = new ArrayList<>(List.of(groups));
+        g.add("platform-team");
+        return io.restage.common.security.LocalTokens.mint(io.restage.common.security.LocalTokens.readPrivateKey(signingKey),
+                io.restage.common.security.LocalTokens.Claims.staff(email, g, Duration.ofHours(2)));
+    }
+
     private HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + path))
-                .header("Content-Type", "application/json").header("X-Restage-Operator", "e2e")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + operatorToken)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode get(String path) throws Exception {
-        return Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + path))
+                .header("Authorization", "Bearer " + operatorToken).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), path + " -> " + r.body());
+        return Json.MAPPER.readTree(r.body());
     }
 
     private static String request(String source, String target, String hostname, boolean media) {
@@ -263,7 +281,7 @@ class RefreshEndToEndTest {
     void shouldRefuseARefreshWhoseSourceCannotBeReadAndStartNothing() throws Exception {
         // the policy check reads the source before anything starts: an unreachable source is refused up front
         assertRefusedTouchingNothing(request("broken-source", "staging", "staging.prod-corp.internal", true), 502,
-                "source-unavailable", "does_not_exist");
+                "source-unavailable", "'broken-source'");
     }
 
     @Test
@@ -472,7 +490,7 @@ class RefreshEndToEndTest {
         String id = r.get("id").asText();
 
         // when: the operator undoes it
-        HttpResponse<String> undo = post("/api/refreshes/" + id + "/undo", "");
+        HttpResponse<String> undo = post("/api/refreshes/" + id + "/undo", "{\"confirmTarget\":\"shapes.staging.internal\"}");
         assertEquals(202, undo.statusCode(), undo.body());
         Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
                 .until(() -> !get("/api/refreshes/" + id).get("status").asText().equals("UNDOING"));
@@ -485,13 +503,13 @@ class RefreshEndToEndTest {
         assertTrue(done.get("undo").get("restored").size() >= 14, done.get("undo").toString());
 
         // an undo cannot be undone
-        HttpResponse<String> again = post("/api/refreshes/" + id + "/undo", "");
+        HttpResponse<String> again = post("/api/refreshes/" + id + "/undo", "{\"confirmTarget\":\"shapes.staging.internal\"}");
         assertEquals(409, again.statusCode(), again.body());
         assertTrue(again.body().contains("already undone"), again.body());
 
         // the earlier refresh's generation was dropped by the later commit (keep-generations: 1): refused, untouched
         String older = earlier;
-        assertEquals(202, post("/api/refreshes/" + older + "/undo", "").statusCode());
+        assertEquals(202, post("/api/refreshes/" + older + "/undo", "{\"confirmTarget\":\"shapes.staging.internal\"}").statusCode());
         Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
                 .until(() -> !get("/api/refreshes/" + older).get("status").asText().equals("UNDOING"));
         JsonNode refused = get("/api/refreshes/" + older);

@@ -1,32 +1,65 @@
 package io.restage.export.messaging;
 
+import io.restage.common.kafka.SignedRecords;
 import io.restage.common.messages.Command;
-import io.restage.common.messages.MessageCodec;
+import io.restage.common.messages.MessageRefused;
 import io.restage.common.messages.RefreshRequested;
+import io.restage.common.security.SignedIntake;
 import io.restage.export.ExportHandler;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
-/** Reads {@code refresh.requested} and {@code refresh.commands} (CancelExport); writes nothing itself. */
+/**
+ * Reads {@code refresh.requested} and {@code refresh.commands} (CancelExport); writes {@code refresh.events} only to
+ * report a refused message. Acts only on messages the orchestrator signed.
+ */
 @ApplicationScoped
 public class RequestsConsumer {
+    private static final Logger LOG = Logger.getLogger(RequestsConsumer.class);
     private final ExportHandler handler;
+    private final SignedIntake intake;
+    private final EventPublisher events;
 
-    public RequestsConsumer(ExportHandler handler) {
+    public RequestsConsumer(ExportHandler handler, SignedIntake intake, EventPublisher events) {
         this.handler = handler;
+        this.intake = intake;
+        this.events = events;
     }
 
     @Incoming("refresh-requested")
     @Blocking
-    public void onRequested(String json) throws Exception {
-        handler.onRequested(MessageCodec.decode(json, RefreshRequested.class));
+    public void onRequested(ConsumerRecord<String, String> record) throws Exception {
+        SignedIntake.Received<RefreshRequested> r = SignedRecords.receive(intake, record, RefreshRequested.class);
+        if (r instanceof SignedIntake.Received.Accepted<RefreshRequested> ok) {
+            handler.onRequested(ok.message());
+            intake.done(ok.message());
+        } else {
+            refused(record, "RefreshRequested", ((SignedIntake.Received.Refused<RefreshRequested>) r).reason());
+        }
     }
 
     @Incoming("refresh-commands")
-    public void onCommand(String json) {
-        if (MessageCodec.decode(json, Command.class) instanceof Command.CancelExport cancel) {
-            handler.onCancel(cancel.refreshId());
+    @Blocking
+    public void onCommand(ConsumerRecord<String, String> record) throws Exception {
+        SignedIntake.Received<Command> r = SignedRecords.receive(intake, record, Command.class);
+        if (r instanceof SignedIntake.Received.Refused<Command> no) {
+            if (no.messageType().equals("CancelExport")) {
+                refused(record, no.messageType(), no.reason());
+            }
+            return; // other participants' commands are theirs to refuse
         }
+        Command c = ((SignedIntake.Received.Accepted<Command>) r).message();
+        if (c instanceof Command.CancelExport cancel) {
+            handler.onCancel(cancel.refreshId());
+            intake.done(cancel);
+        }
+    }
+
+    private void refused(ConsumerRecord<String, String> record, String type, String reason) {
+        LOG.warnf("refused a %s at %s: %s", type, SignedRecords.where(record), reason);
+        events.publish(MessageRefused.of("export-service", record.topic(), record.key(), type, reason));
     }
 }

@@ -1,38 +1,58 @@
 package io.restage.importer.messaging;
 
+import io.restage.common.Topics;
+import io.restage.common.kafka.SignedRecords;
 import io.restage.common.messages.Command;
 import io.restage.common.messages.Event;
 import io.restage.common.messages.ExportReply;
-import io.restage.common.messages.MessageCodec;
+import io.restage.common.messages.MessageRefused;
 import io.restage.common.messages.RefreshRequested;
+import io.restage.common.security.MessageSignatures;
+import io.restage.common.security.SignedIntake;
 import io.restage.importer.ImportHandler;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
 /**
  * Reads {@code refresh.requested}, {@code batches.anonymized}, {@code refresh.commands} (CommitImport,
- * DiscardStaging) and {@code refresh.events} (ExportCompleted); writes {@code refresh.events}.
+ * DiscardStaging, UndoImport) and {@code refresh.events} (ExportCompleted); writes signed {@code refresh.events}.
+ * Control messages are acted on only when signed; a refused one is logged and reported.
  */
 @ApplicationScoped
 public class ImportConsumers {
+    private static final Logger LOG = Logger.getLogger(ImportConsumers.class);
+    private static final Set<String> MY_COMMANDS = Set.of("CommitImport", "DiscardStaging", "UndoImport");
     private final ImportHandler handler;
+    private final SignedIntake intake;
+    private final MessageSignatures signatures;
 
     @Channel("refresh-events")
     MutinyEmitter<String> events;
 
-    public ImportConsumers(ImportHandler handler) {
+    public ImportConsumers(ImportHandler handler, SignedIntake intake, MessageSignatures signatures) {
         this.handler = handler;
+        this.intake = intake;
+        this.signatures = signatures;
     }
 
     @Incoming("refresh-requested")
     @Blocking
-    public void onRequested(String json) throws Exception {
-        handler.onRequested(MessageCodec.decode(json, RefreshRequested.class), this::publish);
+    public void onRequested(ConsumerRecord<String, String> record) throws Exception {
+        SignedIntake.Received<RefreshRequested> r = SignedRecords.receive(intake, record, RefreshRequested.class);
+        if (r instanceof SignedIntake.Received.Accepted<RefreshRequested> ok) {
+            handler.onRequested(ok.message(), this::publish);
+            intake.done(ok.message());
+        } else {
+            refused(record, "RefreshRequested", ((SignedIntake.Received.Refused<RefreshRequested>) r).reason());
+        }
     }
 
     @Incoming("batches-anonymized")
@@ -43,20 +63,44 @@ public class ImportConsumers {
 
     @Incoming("refresh-commands")
     @Blocking
-    public void onCommand(String json) throws Exception {
-        handler.onCommand(MessageCodec.decode(json, Command.class), this::publish);
+    public void onCommand(ConsumerRecord<String, String> record) throws Exception {
+        SignedIntake.Received<Command> r = SignedRecords.receive(intake, record, Command.class);
+        if (r instanceof SignedIntake.Received.Refused<Command> no) {
+            if (MY_COMMANDS.contains(no.messageType())) {
+                refused(record, no.messageType(), no.reason());
+            }
+            return;
+        }
+        Command c = ((SignedIntake.Received.Accepted<Command>) r).message();
+        if (c instanceof Command.CommitImport || c instanceof Command.DiscardStaging || c instanceof Command.UndoImport) {
+            handler.onCommand(c, this::publish);
+            intake.done(c);
+        }
     }
 
     @Incoming("export-events")
     @Blocking
-    public void onEvent(String json) throws Exception {
-        if (MessageCodec.decode(json, Event.class) instanceof ExportReply.ExportCompleted done) {
+    public void onEvent(ConsumerRecord<String, String> record) throws Exception {
+        SignedIntake.Received<Event> r = SignedRecords.receive(intake, record, Event.class);
+        if (r instanceof SignedIntake.Received.Refused<Event> no) {
+            if (no.messageType().equals("ExportCompleted")) {
+                refused(record, no.messageType(), no.reason());
+            }
+            return;
+        }
+        if (((SignedIntake.Received.Accepted<Event>) r).message() instanceof ExportReply.ExportCompleted done) {
             handler.onExportCompleted(done.refreshId(), done.tables().stream().map(t -> t.table()).toList(), this::publish);
         }
     }
 
+    private void refused(ConsumerRecord<String, String> record, String type, String reason) {
+        LOG.warnf("refused a %s at %s: %s", type, SignedRecords.where(record), reason);
+        publish(MessageRefused.of("import-service", record.topic(), record.key(), type, reason));
+    }
+
     private void publish(Event event) {
-        events.sendMessageAndAwait(Message.of(MessageCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.refreshId()).build()));
+        SignedRecords.Outgoing out = SignedRecords.sign(signatures, Topics.REFRESH_EVENTS.name(), event);
+        events.sendMessageAndAwait(Message.of(out.value()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(out.key()).withHeaders(out.headers()).build()));
     }
 }

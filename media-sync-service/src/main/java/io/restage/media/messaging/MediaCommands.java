@@ -1,37 +1,66 @@
 package io.restage.media.messaging;
 
+import io.restage.common.Topics;
+import io.restage.common.kafka.SignedRecords;
 import io.restage.common.messages.Command;
 import io.restage.common.messages.Event;
-import io.restage.common.messages.MessageCodec;
+import io.restage.common.messages.MessageRefused;
+import io.restage.common.security.MessageSignatures;
+import io.restage.common.security.SignedIntake;
 import io.restage.media.sync.MediaSync;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
-/** Reads {@code refresh.commands} (CopyMedia, RevertMedia, PruneMedia); writes {@code refresh.events}. */
+/**
+ * Reads {@code refresh.commands} (CopyMedia, RevertMedia, PruneMedia); writes signed {@code refresh.events}. Acts only
+ * on commands the orchestrator signed; a refused one is logged and reported.
+ */
 @ApplicationScoped
 public class MediaCommands {
+    private static final Logger LOG = Logger.getLogger(MediaCommands.class);
+    private static final Set<String> MY_COMMANDS = Set.of("CopyMedia", "RevertMedia", "PruneMedia");
     private final MediaSync sync;
+    private final SignedIntake intake;
+    private final MessageSignatures signatures;
 
     @Channel("refresh-events")
     MutinyEmitter<String> events;
 
-    public MediaCommands(MediaSync sync) {
+    public MediaCommands(MediaSync sync, SignedIntake intake, MessageSignatures signatures) {
         this.sync = sync;
+        this.intake = intake;
+        this.signatures = signatures;
     }
 
     @Incoming("refresh-commands")
     @Blocking
-    public void onCommand(String json) throws Exception {
-        sync.onCommand(MessageCodec.decode(json, Command.class), this::publish);
+    public void onCommand(ConsumerRecord<String, String> record) throws Exception {
+        SignedIntake.Received<Command> r = SignedRecords.receive(intake, record, Command.class);
+        if (r instanceof SignedIntake.Received.Refused<Command> no) {
+            if (MY_COMMANDS.contains(no.messageType())) {
+                LOG.warnf("refused a %s at %s: %s", no.messageType(), SignedRecords.where(record), no.reason());
+                publish(MessageRefused.of("media-sync-service", record.topic(), record.key(), no.messageType(), no.reason()));
+            }
+            return;
+        }
+        Command c = ((SignedIntake.Received.Accepted<Command>) r).message();
+        if (c instanceof Command.CopyMedia || c instanceof Command.RevertMedia || c instanceof Command.PruneMedia) {
+            sync.onCommand(c, this::publish);
+            intake.done(c);
+        }
     }
 
     private void publish(Event event) {
-        events.sendMessageAndAwait(Message.of(MessageCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.refreshId()).build()));
+        SignedRecords.Outgoing out = SignedRecords.sign(signatures, Topics.REFRESH_EVENTS.name(), event);
+        events.sendMessageAndAwait(Message.of(out.value()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(out.key()).withHeaders(out.headers()).build()));
     }
 }

@@ -38,6 +38,7 @@ public class MediaJournal {
             st.execute("create table if not exists media_refresh (refresh_id text primary key, target text not null,"
                     + " status text not null, copied bigint, unchanged bigint, overwritten bigint, bytes bigint,"
                     + " updated_at timestamptz not null default now())");
+            st.execute("alter table media_refresh add column if not exists source text");
             st.execute("create table if not exists media_journal (refresh_id text not null, object_key text not null,"
                     + " action text not null, primary key (refresh_id, object_key))");
         }
@@ -54,13 +55,25 @@ public class MediaJournal {
     }
 
     /** Starts (or restarts) a copy; a previous partial attempt's journal entries stay and are reused. */
-    public void begin(String refreshId, String target) throws SQLException {
+    public void begin(String refreshId, String source, String target) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "insert into media_refresh (refresh_id, target, status) values (?, ?, 'COPYING')"
+                "insert into media_refresh (refresh_id, source, target, status) values (?, ?, ?, 'COPYING')"
                         + " on conflict (refresh_id) do update set status = 'COPYING', updated_at = now()")) {
             ps.setString(1, refreshId);
-            ps.setString(2, target);
+            ps.setString(2, source);
+            ps.setString(3, target);
             ps.executeUpdate();
+        }
+    }
+
+    /** The source and target the refresh's copy was journaled for, if it was. */
+    public Optional<String[]> route(String refreshId) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select source, target from media_refresh where refresh_id = ?")) {
+            ps.setString(1, refreshId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new String[]{rs.getString(1), rs.getString(2)}) : Optional.empty();
+            }
         }
     }
 

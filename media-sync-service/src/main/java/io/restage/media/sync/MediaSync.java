@@ -1,6 +1,9 @@
 package io.restage.media.sync;
 
 import io.restage.common.Failures;
+import io.restage.common.Topics;
+import io.restage.common.messages.MessageRefused;
+import io.restage.common.security.TargetRules;
 import io.restage.common.config.BucketConfig;
 import io.restage.common.config.RestageConfig;
 import io.restage.common.messages.Command;
@@ -45,6 +48,19 @@ public class MediaSync {
     }
 
     public void onCommand(Command command, Consumer<Event> publish) throws Exception {
+        String refusal = refusal(command);
+        if (refusal != null) {
+            LOG.warnf("refresh %s: %s refused: %s", command.refreshId(), command.getClass().getSimpleName(), refusal);
+            publish.accept(MessageRefused.of("media-sync-service", Topics.REFRESH_COMMANDS.name(), command.refreshId(),
+                    command.getClass().getSimpleName(), refusal));
+            String id = command.refreshId();
+            publish.accept(command instanceof Command.CopyMedia
+                    ? new MediaReply.MediaCopyFailed(Message.newId(), id, Instant.now(), "copy refused: " + refusal)
+                    : command instanceof Command.RevertMedia
+                    ? new MediaReply.MediaRevertFailed(Message.newId(), id, Instant.now(), "revert refused: " + refusal)
+                    : new MediaReply.MediaPruneFailed(Message.newId(), id, Instant.now(), "prune refused: " + refusal));
+            return;
+        }
         if (command instanceof Command.CopyMedia c) {
             copy(c, publish);
         } else if (command instanceof Command.RevertMedia r) {
@@ -52,6 +68,44 @@ public class MediaSync {
         } else if (command instanceof Command.PruneMedia p) {
             prune(p, publish);
         }
+    }
+
+    /**
+     * Re-checked against this service's own configuration, whatever the command says: only an environment with
+     * {@code allow-import: true} is written, and revert and prune only touch the bucket (and compare with the source)
+     * that this refresh's copy was journaled for.
+     */
+    String refusal(Command command) throws Exception {
+        if (command instanceof Command.CopyMedia c) {
+            String r = TargetRules.refusal(config, c.source(), c.target());
+            if (r != null) {
+                return r;
+            }
+            Optional<String[]> route = journal.route(c.refreshId());
+            if (route.isPresent() && !(c.target().equals(route.get()[1]) && c.source().equals(route.get()[0]))) {
+                return "refresh " + c.refreshId() + " was journaled for " + route.get()[0] + " -> " + route.get()[1];
+            }
+            return null;
+        }
+        String source = command instanceof Command.PruneMedia p ? p.source() : null;
+        String target = command instanceof Command.PruneMedia p ? p.target()
+                : command instanceof Command.RevertMedia rv ? rv.target() : null;
+        if (target == null) {
+            return null;
+        }
+        String r = TargetRules.refusal(config, source, target);
+        if (r != null) {
+            return r;
+        }
+        Optional<String[]> route = journal.route(command.refreshId());
+        if (route.isEmpty()) {
+            return null; // nothing was copied: a revert has nothing to undo, and a prune refuses on its own
+        }
+        if (!target.equals(route.get()[1]) || (source != null && route.get()[0] != null && !source.equals(route.get()[0]))) {
+            return "refresh " + command.refreshId() + " was journaled for " + route.get()[0] + " -> " + route.get()[1]
+                    + ": the command names another environment";
+        }
+        return null;
     }
 
     static String backupKey(String refreshId, String key) {
@@ -68,7 +122,7 @@ public class MediaSync {
             }
             return; // reverted or pruned: a late duplicate changes nothing
         }
-        journal.begin(id, cmd.target());
+        journal.begin(id, cmd.source(), cmd.target());
         long copied = 0;
         long unchanged = 0;
         long overwritten = 0;

@@ -72,9 +72,17 @@ public class PolicyCheckService {
         }));
     }
 
+    /** The configured query runs in a READ ONLY transaction: a query that writes fails instead of changing anything. */
     private String version(Connection c, String env) throws java.sql.SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        c.setReadOnly(true);
         try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(config.schemaVersionQuery())) {
             return rs.next() ? rs.getString(1) : null;
+        } finally {
+            c.rollback();
+            c.setReadOnly(false);
+            c.setAutoCommit(auto);
         }
     }
 

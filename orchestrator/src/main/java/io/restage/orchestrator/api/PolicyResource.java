@@ -27,7 +27,8 @@ public class PolicyResource {
 
     @POST
     @Path("check")
-    @Consumes(MediaType.WILDCARD)
+    @jakarta.annotation.security.RolesAllowed(io.restage.orchestrator.security.AccessPolicy.VIEWER)
+    @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Check the policy against a source (dry run)", description = "Body: {source}. 200 with"
             + " {source, ok, tables, columns, sampledValues, rules: [{table, column, type, transformer}], problems:"
             + " [{kind, table, column, message}]}. ok=false lists what a refresh would be refused for.")
@@ -35,7 +36,7 @@ public class PolicyResource {
         String source;
         try {
             JsonNode json = body == null || body.isBlank() ? null : Json.MAPPER.readTree(body);
-            source = json == null || !json.hasNonNull("source") ? null : json.get("source").asText();
+            source = json == null || !json.path("source").isTextual() ? null : json.get("source").asText();
         } catch (IOException e) {
             return Uni.createFrom().item(RefreshResource.error(new ApiError(400, "malformed-request", "the body is not valid JSON")));
         }
@@ -45,7 +46,7 @@ public class PolicyResource {
         }
         if (!config.environments().containsKey(source)) {
             return Uni.createFrom().item(RefreshResource.error(new ApiError(404, "unknown-environment",
-                    "no environment named '" + source + "': configured are " + new java.util.TreeSet<>(config.environments().keySet()))));
+                    "no environment named '" + io.restage.orchestrator.audit.AuditLog.clean(source) + "': configured are " + new java.util.TreeSet<>(config.environments().keySet()))));
         }
         return checks.check(source)
                 .map(report -> Response.ok(report).build())

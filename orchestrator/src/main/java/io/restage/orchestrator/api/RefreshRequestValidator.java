@@ -15,9 +15,12 @@ import java.util.TreeSet;
  * rule; the dashboard and curl get the same answers.
  */
 public final class RefreshRequestValidator {
-    public static final String RISK_ACKNOWLEDGEMENT = "I_UNDERSTAND_THE_PII_RISK";
+    public static final String RISK_ACKNOWLEDGEMENT = io.restage.common.messages.RefreshRequested.RISK_ACKNOWLEDGEMENT;
     private static final Set<String> FIELDS = Set.of("source", "target", "confirmTarget", "skipAnonymizers",
             "riskAcknowledgement", "media");
+    private static final java.util.regex.Pattern ENVIRONMENT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+    static final int MAX_SKIPPED = 500;
+    static final int MAX_NAME = 256;
 
     /** A request that passed every check. */
     public record Valid(String source, String target, List<String> skipAnonymizers, boolean media) {
@@ -44,7 +47,7 @@ public final class RefreshRequestValidator {
         List<String> unknown = new ArrayList<>();
         body.fieldNames().forEachRemaining(f -> {
             if (!FIELDS.contains(f)) {
-                unknown.add(f);
+                unknown.add(io.restage.orchestrator.audit.AuditLog.clean(f));
             }
         });
         if (!unknown.isEmpty()) {
@@ -61,6 +64,16 @@ public final class RefreshRequestValidator {
         if (body.has("riskAcknowledgement") && !body.get("riskAcknowledgement").isTextual()) {
             return Result.refuse(400, "malformed-request", "field 'riskAcknowledgement' must be a string");
         }
+        for (String f : List.of("source", "target")) {
+            if (!ENVIRONMENT_NAME.matcher(body.get(f).asText()).matches()) {
+                return Result.refuse(400, "malformed-request", "field '" + f + "' must be an environment name (letters,"
+                        + " digits, '-' and '_', at most 63 characters): configured are " + new TreeSet<>(config.environments().keySet()));
+            }
+        }
+        if (body.get("confirmTarget").asText().length() > 255 || hasControl(body.get("confirmTarget").asText())) {
+            return Result.refuse(400, "malformed-request", "field 'confirmTarget' must be a hostname (at most 255 characters,"
+                    + " no control characters)");
+        }
         List<String> skip = new ArrayList<>();
         JsonNode s = body.path("skipAnonymizers");
         if (!s.isMissingNode() && !s.isNull()) {
@@ -68,9 +81,19 @@ public final class RefreshRequestValidator {
                 return Result.refuse(400, "malformed-request", "field 'skipAnonymizers' must be a list of rule ids"
                         + " (schema.table.column) or transformer names");
             }
+            if (s.size() > MAX_SKIPPED) {
+                return Result.refuse(400, "malformed-request", "field 'skipAnonymizers' lists " + s.size() + " entries; at most "
+                        + MAX_SKIPPED + " are accepted (a policy has fewer rules than that)");
+            }
+            Set<String> seen = new java.util.HashSet<>();
             for (JsonNode n : s) {
-                if (!n.isTextual()) {
-                    return Result.refuse(400, "malformed-request", "field 'skipAnonymizers' must contain strings only");
+                if (!n.isTextual() || n.asText().isBlank() || n.asText().length() > MAX_NAME || hasControl(n.asText())) {
+                    return Result.refuse(400, "malformed-request", "field 'skipAnonymizers' must contain rule ids or transformer"
+                            + " names: non-empty strings of at most " + MAX_NAME + " characters without control characters");
+                }
+                if (!seen.add(n.asText())) {
+                    return Result.refuse(400, "malformed-request", "field 'skipAnonymizers' names '"
+                            + io.restage.orchestrator.audit.AuditLog.clean(n.asText()) + "' twice: list each rule once");
                 }
                 skip.add(n.asText());
             }
@@ -107,7 +130,8 @@ public final class RefreshRequestValidator {
                 known.add(r.id());
                 known.add(r.transformer());
             }
-            List<String> unknownRules = skip.stream().filter(x -> !known.contains(x)).toList();
+            List<String> unknownRules = skip.stream().filter(x -> !known.contains(x)).limit(10)
+                    .map(io.restage.orchestrator.audit.AuditLog::clean).toList();
             if (!unknownRules.isEmpty()) {
                 return Result.refuse(422, "unknown-anonymizer", "skipAnonymizers names " + unknownRules + ", which the"
                         + " policy does not have: use rule ids (schema.table.column) or transformer names from " + known);
@@ -119,5 +143,9 @@ public final class RefreshRequestValidator {
                     + "': configure environments.<name>.bucket or send \"media\": false");
         }
         return new Result(new Valid(source, target, List.copyOf(skip), media), null);
+    }
+
+    private static boolean hasControl(String s) {
+        return s.codePoints().anyMatch(Character::isISOControl);
     }
 }

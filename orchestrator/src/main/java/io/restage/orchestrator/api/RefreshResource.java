@@ -1,17 +1,21 @@
 package io.restage.orchestrator.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.restage.common.Json;
+import io.restage.common.config.EnvironmentConfig;
 import io.restage.common.config.RestageConfig;
 import io.restage.common.messages.Message;
-import io.restage.orchestrator.persistence.RefreshEntity;
+import io.restage.orchestrator.audit.AuditLog;
 import io.restage.orchestrator.persistence.RefreshStore;
 import io.restage.orchestrator.saga.Refresh;
 import io.restage.orchestrator.saga.SagaService;
+import io.restage.orchestrator.security.AccessPolicy;
+import io.restage.orchestrator.security.StartRateLimiter;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -24,83 +28,113 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.jboss.logging.Logger;
 
-/** Start, inspect and cancel refreshes. */
+/**
+ * Start, inspect, cancel and undo refreshes. Every route needs a verified bearer token: {@code viewer} reads,
+ * {@code operator} changes. The recorded operator is the token's identity. Every start, cancel, undo and every refusal
+ * is written to the audit log.
+ */
 @Path("/api/refreshes")
 @Produces(MediaType.APPLICATION_JSON)
 public class RefreshResource {
     private static final Logger LOG = Logger.getLogger(RefreshResource.class);
+    /** Refresh ids are UUIDs; anything else is refused before it reaches the database or a message. */
+    private static final Pattern REFRESH_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    private final RestageConfig config;
     private final RefreshRequestValidator validator;
     private final SagaService saga;
     private final RefreshStore store;
     private final PolicyCheckService checks;
+    private final AuditLog audit;
+    private final AccessPolicy access;
+    private final StartRateLimiter limiter;
+    private final SecurityIdentity identity;
 
-    public RefreshResource(RestageConfig config, SagaService saga, RefreshStore store, PolicyCheckService checks) {
+    public RefreshResource(RestageConfig config, SagaService saga, RefreshStore store, PolicyCheckService checks,
+                           AuditLog audit, StartRateLimiter limiter, SecurityIdentity identity) {
+        this.config = config;
         this.validator = new RefreshRequestValidator(config);
         this.saga = saga;
         this.store = store;
         this.checks = checks;
+        this.audit = audit;
+        this.access = new AccessPolicy(config.security());
+        this.limiter = limiter;
+        this.identity = identity;
     }
 
     @POST
-    @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Start a refresh", description = "Body: {source, target, confirmTarget (the target's hostname),"
-            + " skipAnonymizers?, riskAcknowledgement? (I_UNDERSTAND_THE_PII_RISK when skipping), media?}."
+    @RolesAllowed(AccessPolicy.OPERATOR)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Start a refresh (operator)", description = "Body: {source, target, confirmTarget (the target's"
+            + " hostname), skipAnonymizers?, riskAcknowledgement? (I_UNDERSTAND_THE_PII_RISK when skipping), media?}."
             + " The policy is checked against the source first (as POST /api/policies/check)."
-            + " 202 with the refresh and a Location header; 400/403/404/409/422/502 with {status, error, message,"
-            + " problems?}; 422 policy-incomplete lists every unruled personal column and misfit rule.")
-    public Uni<Response> create(@RequestBody(description = "the refresh request") String body,
-                                @HeaderParam("X-Restage-Operator") String operator) {
+            + " 202 with the refresh and a Location header; 400/401/403/404/409/413/415/422/429/502 with {status, error,"
+            + " message, problems?}; 422 policy-incomplete lists every unruled personal column and misfit rule.")
+    public Uni<Response> create(@RequestBody(description = "the refresh request") String body) {
+        Caller who = Caller.of(identity);
+        // every attempt counts, valid or not: each valid one reads the source for the policy check
+        long wait = limiter.tryStart(who.identity());
+        if (wait > 0) {
+            ApiError e = new ApiError(429, "too-many-starts", who.identity() + " tried to start "
+                    + config.security().startsPerMinute() + " refreshes in the last minute (security.starts-per-minute):"
+                    + " try again in " + wait + " s");
+            return audit.record(line(who, "start", null, null, null, null, e))
+                    .replaceWith(Response.status(429).header("Retry-After", wait).type(MediaType.APPLICATION_JSON).entity(e).build());
+        }
         JsonNode json;
         try {
             json = body == null || body.isBlank() ? null : Json.MAPPER.readTree(body);
         } catch (IOException e) {
-            return Uni.createFrom().item(error(new ApiError(400, "malformed-request", "the body is not valid JSON: "
-                    + firstLine(e.getMessage()))));
+            return refuse(who, "start", null, null, (List<String>) null, new ApiError(400, "malformed-request", "the body is not valid JSON:"
+                    + " send {\"source\": ..., \"target\": ..., \"confirmTarget\": ...}"));
         }
         RefreshRequestValidator.Result result = validator.validate(json);
         if (result.error() != null) {
-            LOG.infof("refresh request refused (%d %s)", result.error().status(), result.error().error());
-            return Uni.createFrom().item(error(result.error()));
+            return refuse(who, "start", text(json, "source"), text(json, "target"), (List<String>) null, result.error());
         }
         RefreshRequestValidator.Valid v = result.valid();
-        String who = operator == null || operator.isBlank() ? "anonymous" : operator.trim();
+        if (!access.mayActOn(v.target(), who.email(), who.groups())) {
+            return refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(), targetForbidden(who, v.target()));
+        }
         // fail closed before anything starts: the same check runs again inside the export's snapshot (VALIDATE)
         return checks.check(v.source()).chain(report -> {
             if (!report.ok()) {
-                LOG.infof("refresh request refused: the policy does not cover source '%s' (%d problems)", v.source(),
-                        report.problems().size());
-                return Uni.createFrom().item(error(new ApiError(422, "policy-incomplete", report.summary(),
-                        report.problems().stream().map(p -> p.message()).toList())));
+                return refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(), new ApiError(422, "policy-incomplete",
+                        report.summary(), report.problems().stream().map(p -> p.message()).toList()));
             }
-            return checks.schemaCheck(v.source(), v.target()).chain(refusal -> {
-                if (refusal != null) {
-                    LOG.infof("refresh request refused (%d %s)", refusal.status(), refusal.error());
-                    return Uni.createFrom().item(error(refusal));
-                }
-                return start(v, who);
-            });
+            return checks.schemaCheck(v.source(), v.target()).chain(refusal -> refusal != null
+                    ? refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(), refusal)
+                    : start(v, who));
         }).onFailure(PolicyCheckService.SourceUnavailableException.class)
-                .recoverWithItem(e -> error(new ApiError(502, "source-unavailable", e.getMessage())));
+                .recoverWithUni(e -> refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(),
+                        new ApiError(502, "source-unavailable", e.getMessage())));
     }
 
-    private Uni<Response> start(RefreshRequestValidator.Valid v, String who) {
-        Refresh r = Refresh.start(Message.newId(), v.source(), v.target(), who, v.media(), v.skipAnonymizers(), Instant.now());
+    private Uni<Response> start(RefreshRequestValidator.Valid v, Caller who) {
+        Refresh r = Refresh.start(Message.newId(), v.source(), v.target(), who.identity(), v.media(), v.skipAnonymizers(),
+                Instant.now());
         return saga.start(r)
-                .map(started -> {
+                .chain(started -> {
                     LOG.infof("refresh %s: %s -> %s requested by %s (media %s, %d anonymizers skipped)", started.id,
-                            started.source, started.target, who, started.media, started.skipAnonymizers.size());
-                    return Response.accepted(started).location(URI.create("/api/refreshes/" + started.id)).build();
+                            started.source, started.target, who.identity(), started.media, started.skipAnonymizers.size());
+                    return audit.record(new AuditLog.Line(who.identity(), "start", v.source(), v.target(), started.id,
+                                    v.skipAnonymizers(), 202, "accepted", null))
+                            .replaceWith(Response.accepted(started).location(URI.create("/api/refreshes/" + started.id)).build());
                 })
                 .onFailure(SagaService.TargetBusyException.class)
-                .recoverWithItem(e -> error(new ApiError(409, "target-busy", e.getMessage())));
+                .recoverWithUni(e -> refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(),
+                        new ApiError(409, "target-busy", e.getMessage())));
     }
 
     @GET
-    @Operation(summary = "List refreshes, newest first")
+    @RolesAllowed(AccessPolicy.VIEWER)
+    @Operation(summary = "List refreshes, newest first (viewer)")
     public Uni<List<Refresh>> list(@QueryParam("limit") Integer limit) {
         int n = limit == null ? 50 : Math.max(1, Math.min(500, limit));
         return RefreshStore.tx(() -> store.newestFirst(n))
@@ -109,28 +143,44 @@ public class RefreshResource {
 
     @GET
     @Path("{id}")
-    @Operation(summary = "One refresh: status, steps, per-table counts, anonymizers run and skipped, schema differences")
+    @RolesAllowed(AccessPolicy.VIEWER)
+    @Operation(summary = "One refresh (viewer): status, steps, per-table counts, anonymizers run and skipped, schema differences")
     public Uni<Response> get(@PathParam("id") String id) {
+        if (!REFRESH_ID.matcher(id).matches()) {
+            return Uni.createFrom().item(error(unknownRefresh(id)));
+        }
         return RefreshStore.tx(() -> store.find(id)).map(e -> e == null
-                ? error(new ApiError(404, "unknown-refresh", "no refresh with id '" + id + "'"))
+                ? error(unknownRefresh(id))
                 : Response.ok(RefreshStore.fromJson(e.state)).build());
     }
 
     @POST
     @Path("{id}/cancel")
-    @Operation(summary = "Cancel a running refresh before its commit; completed steps are compensated")
-    public Uni<Response> cancel(@PathParam("id") String id, @HeaderParam("X-Restage-Operator") String operator) {
-        String who = operator == null || operator.isBlank() ? "anonymous" : operator.trim();
+    @RolesAllowed(AccessPolicy.OPERATOR)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Cancel a running refresh before its commit (operator); completed steps are compensated",
+            description = "Body: {} (JSON, so no cross-site form can post it). 202; 404; 409 not-cancellable.")
+    public Uni<Response> cancel(@PathParam("id") String id, String body) {
+        Caller who = Caller.of(identity);
+        ApiError malformed = jsonObject(body, Map.of());
+        if (malformed != null || !REFRESH_ID.matcher(id).matches()) {
+            return refuseFor(who, "cancel", null, null, id, malformed != null ? malformed : unknownRefresh(id));
+        }
         return RefreshStore.tx(() -> store.find(id)).chain(found -> {
             if (found == null) {
-                return Uni.createFrom().item(error(new ApiError(404, "unknown-refresh", "no refresh with id '" + id + "'")));
+                return refuseFor(who, "cancel", null, null, id, unknownRefresh(id));
             }
-            return saga.cancel(id, who).chain(outcome -> {
+            if (!access.mayActOn(found.target, who.email(), who.groups())) {
+                return refuseFor(who, "cancel", found.source, found.target, id, targetForbidden(who, found.target));
+            }
+            return saga.cancel(id, who.identity()).chain(outcome -> {
                 if (outcome.ignored()) {
-                    return Uni.createFrom().item(error(new ApiError(409, "not-cancellable", "refresh " + id
-                            + " cannot be cancelled: " + outcome.ignoredBecause())));
+                    return refuseFor(who, "cancel", found.source, found.target, id, new ApiError(409, "not-cancellable",
+                            "refresh " + id + " cannot be cancelled: " + outcome.ignoredBecause()));
                 }
-                return RefreshStore.tx(() -> store.find(id))
+                return audit.record(new AuditLog.Line(who.identity(), "cancel", found.source, found.target, id, null, 202,
+                                "accepted", null))
+                        .chain(() -> RefreshStore.tx(() -> store.find(id)))
                         .map(e -> Response.accepted(RefreshStore.fromJson(e.state)).build());
             });
         });
@@ -138,38 +188,113 @@ public class RefreshResource {
 
     @POST
     @Path("{id}/undo")
-    @Operation(summary = "Put back the target's data from before this refresh", description = "Only a SUCCEEDED refresh"
-            + " that is the latest commit into its target, whose previous data was kept (keep-generations >= 1). One"
-            + " transaction: the target is fully restored or untouched. An undo cannot be undone (start a refresh)."
-            + " 202 with the refresh (status UNDOING); 404; 409 not-undoable with the reason.")
-    public Uni<Response> undo(@PathParam("id") String id, @HeaderParam("X-Restage-Operator") String operator) {
-        String who = operator == null || operator.isBlank() ? "anonymous" : operator.trim();
+    @RolesAllowed(AccessPolicy.OPERATOR)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Put back the target's data from before this refresh (operator)", description = "Body:"
+            + " {confirmTarget: the target's hostname}. Only a SUCCEEDED refresh that is the latest commit into its"
+            + " target, whose previous data was kept (keep-generations >= 1). One transaction: the target is fully"
+            + " restored or untouched. An undo cannot be undone (start a refresh). 202 with the refresh (status"
+            + " UNDOING); 400; 404; 409 not-undoable with the reason; 422 confirmation-mismatch.")
+    public Uni<Response> undo(@PathParam("id") String id, String body) {
+        Caller who = Caller.of(identity);
+        ApiError malformed = jsonObject(body, Map.of("confirmTarget", true));
+        if (malformed != null || !REFRESH_ID.matcher(id).matches()) {
+            return refuseFor(who, "undo", null, null, id, malformed != null ? malformed : unknownRefresh(id));
+        }
+        String confirm = text(readQuietly(body), "confirmTarget");
         return RefreshStore.tx(() -> store.find(id)).chain(found -> {
             if (found == null) {
-                return Uni.createFrom().item(error(new ApiError(404, "unknown-refresh", "no refresh with id '" + id + "'")));
+                return refuseFor(who, "undo", null, null, id, unknownRefresh(id));
             }
-            return saga.undo(id, who).chain(outcome -> {
+            if (!access.mayActOn(found.target, who.email(), who.groups())) {
+                return refuseFor(who, "undo", found.source, found.target, id, targetForbidden(who, found.target));
+            }
+            EnvironmentConfig target = config.find(found.target).orElse(null);
+            if (target == null || !target.hostname().equals(confirm)) {
+                return refuseFor(who, "undo", found.source, found.target, id, new ApiError(422, "confirmation-mismatch",
+                        "confirmTarget does not match the hostname of target '" + found.target + "': type the target's"
+                                + " hostname exactly to confirm the undo"));
+            }
+            return saga.undo(id, who.identity()).chain(outcome -> {
                 if (outcome.ignored()) {
-                    return Uni.createFrom().item(error(new ApiError(409, "not-undoable", "refresh " + id
-                            + " cannot be undone: " + outcome.ignoredBecause())));
+                    return refuseFor(who, "undo", found.source, found.target, id, new ApiError(409, "not-undoable",
+                            "refresh " + id + " cannot be undone: " + outcome.ignoredBecause()));
                 }
-                LOG.infof("refresh %s: undo requested by %s", id, who);
-                return RefreshStore.tx(() -> store.find(id))
+                LOG.infof("refresh %s: undo requested by %s", id, who.identity());
+                return audit.record(new AuditLog.Line(who.identity(), "undo", found.source, found.target, id, null, 202,
+                                "accepted", null))
+                        .chain(() -> RefreshStore.tx(() -> store.find(id)))
                         .map(e -> Response.accepted(RefreshStore.fromJson(e.state)).build());
             });
         });
     }
 
-    static Response error(ApiError e) {
-        return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e).build();
+    private Uni<Response> refuseFor(Caller who, String action, String source, String target, String refreshId, ApiError e) {
+        return refuse(who, action, source, target, null, e, refreshId);
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
+    private Uni<Response> refuse(Caller who, String action, String source, String target, List<String> skipped, ApiError e) {
+        return refuse(who, action, source, target, skipped, e, null);
+    }
+
+    private Uni<Response> refuse(Caller who, String action, String source, String target, List<String> skipped, ApiError e,
+                                 String refreshId) {
+        LOG.infof("%s by %s refused (%d %s)", action, who.identity(), e.status(), e.error());
+        return audit.record(line(who, action, source, target, refreshId, skipped, e)).replaceWith(error(e));
+    }
+
+    private static AuditLog.Line line(Caller who, String action, String source, String target, String refreshId,
+                                      List<String> skipped, ApiError e) {
+        return new AuditLog.Line(who.identity(), action, source, target, refreshId, skipped, e.status(), e.error(), e.message());
+    }
+
+    private static ApiError targetForbidden(Caller who, String target) {
+        return new ApiError(403, "target-not-allowed", who.identity() + " may not start, cancel or undo refreshes of '"
+                + target + "': security.targets." + target + " lists who may");
+    }
+
+    private static ApiError unknownRefresh(String id) {
+        return new ApiError(404, "unknown-refresh", "no refresh with id '" + AuditLog.clean(id) + "'");
+    }
+
+    /** Null when {@code body} is a JSON object with only the allowed fields (value: required) as strings. */
+    static ApiError jsonObject(String body, Map<String, Boolean> fields) {
+        JsonNode json = readQuietly(body == null || body.isBlank() ? "{}" : body);
+        if (json == null || !json.isObject()) {
+            return new ApiError(400, "malformed-request", "the body must be a JSON object" + (fields.isEmpty() ? " ({})"
+                    : " with " + fields.keySet()));
         }
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
+        for (var it = json.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!fields.containsKey(f)) {
+                return new ApiError(400, "malformed-request", "unknown field '" + AuditLog.clean(f) + "': allowed fields are "
+                        + fields.keySet());
+            }
+        }
+        for (var f : fields.entrySet()) {
+            JsonNode v = json.get(f.getKey());
+            if (f.getValue() && (v == null || !v.isTextual() || v.asText().isBlank())) {
+                return new ApiError(400, "malformed-request", "field '" + f.getKey() + "' is required and must be a non-empty"
+                        + " string (the target's hostname)");
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode readQuietly(String body) {
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode json, String field) {
+        return json != null && json.path(field).isTextual() ? json.get(field).asText() : null;
+    }
+
+    static Response error(ApiError e) {
+        return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e).build();
     }
 
     /** For the dashboard: environment names and hostnames (never credentials). */
@@ -182,8 +307,9 @@ public class RefreshResource {
         }
 
         @GET
+        @RolesAllowed(AccessPolicy.VIEWER)
         @Produces(MediaType.APPLICATION_JSON)
-        @Operation(summary = "Configured environments: name, hostname, whether they accept imports and have a bucket")
+        @Operation(summary = "Configured environments (viewer): name, hostname, whether they accept imports and have a bucket")
         public List<Map<String, Object>> list() {
             return config.environments().values().stream()
                     .sorted((a, b) -> a.name().compareTo(b.name()))

@@ -1,31 +1,57 @@
 package io.restage.orchestrator.messaging;
 
+import io.restage.common.kafka.SignedRecords;
 import io.restage.common.messages.Event;
-import io.restage.common.messages.MessageCodec;
+import io.restage.common.messages.MessageRefused;
+import io.restage.common.security.MessageSignatures;
+import io.restage.common.security.SignedIntake;
+import io.restage.orchestrator.audit.AuditLog;
 import io.restage.orchestrator.saga.SagaService;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-/** Reads {@code refresh.events} (every participant's replies) and hands them to the saga. */
+/**
+ * Reads {@code refresh.events} (every participant's replies), checks each reply's signature and hands it to the saga;
+ * a participant's report of a refused message goes to the audit log instead. An unsigned or wrongly signed reply is
+ * logged and recorded, and changes nothing. Duplicates are caught by the saga's processed-event ids.
+ */
 @ApplicationScoped
 public class EventsConsumer {
     private static final Logger LOG = Logger.getLogger(EventsConsumer.class);
     private final SagaService saga;
+    private final SignedIntake intake;
+    private final AuditLog audit;
 
-    public EventsConsumer(SagaService saga) {
+    public EventsConsumer(SagaService saga, MessageSignatures signatures, AuditLog audit) {
         this.saga = saga;
+        this.intake = new SignedIntake(signatures, null);
+        this.audit = audit;
     }
 
     @Incoming("refresh-events")
-    public Uni<Void> onEvent(String json) {
-        Event event;
+    public Uni<Void> onEvent(ConsumerRecord<String, String> record) {
+        SignedIntake.Received<Event> received;
         try {
-            event = MessageCodec.decode(json, Event.class);
-        } catch (IllegalArgumentException e) {
-            LOG.errorf("unreadable message on refresh.events skipped: %s", e.getMessage());
-            return Uni.createFrom().voidItem();
+            received = SignedRecords.receive(intake, record, Event.class);
+        } catch (java.sql.SQLException impossible) {
+            throw new IllegalStateException(impossible); // no replay store here: the saga's processed ids dedupe
+        }
+        if (received instanceof SignedIntake.Received.Refused<Event> refused) {
+            LOG.warnf("refused a %s on %s (partition %d, offset %d, key %s): %s", refused.messageType(), record.topic(),
+                    record.partition(), record.offset(), AuditLog.clean(record.key()), refused.reason());
+            return audit.record(new AuditLog.Line("kafka", "message-refused", null, null, record.key(), null, 0,
+                    "refused", "orchestrator refused a " + refused.messageType() + " on " + record.topic() + ": "
+                    + refused.reason()));
+        }
+        Event event = ((SignedIntake.Received.Accepted<Event>) received).message();
+        if (event instanceof MessageRefused m) {
+            LOG.warnf("%s refused a %s on %s for refresh %s: %s", m.service(), m.messageType(), m.topic(),
+                    AuditLog.clean(m.refreshId()), m.reason());
+            return audit.record(new AuditLog.Line(m.service(), "message-refused", null, null, m.refreshId(), null, 0,
+                    "refused", m.service() + " refused a " + m.messageType() + " on " + m.topic() + ": " + m.reason()));
         }
         return saga.onEvent(event)
                 .onFailure().invoke(e -> LOG.errorf(e, "refresh %s: cannot apply %s", event.refreshId(), event.getClass().getSimpleName()));

@@ -1,6 +1,9 @@
 package io.restage.orchestrator.messaging;
 
 import io.restage.common.Topics;
+import io.restage.common.security.MessageSignatures;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.restage.orchestrator.persistence.OutboxEntry;
 import io.restage.orchestrator.persistence.RefreshStore;
 import io.smallrye.mutiny.Uni;
@@ -13,7 +16,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Writes {@code refresh.requested} and {@code refresh.commands} from the outbox, keyed by refresh id, in the
+ * Writes {@code refresh.requested} and {@code refresh.commands} from the outbox, keyed by refresh id, signed, in the
  * order the saga decided them; an entry is deleted only after the broker acknowledged it.
  */
 @ApplicationScoped
@@ -29,8 +32,11 @@ public class OutboxRelay {
     @Channel("refresh-commands")
     MutinyEmitter<String> commands;
 
-    public OutboxRelay(RefreshStore store) {
+    private final MessageSignatures signatures;
+
+    public OutboxRelay(RefreshStore store, MessageSignatures signatures) {
         this.store = store;
+        this.signatures = signatures;
     }
 
     /** Sends everything pending; if a flush is already running it will run once more instead. */
@@ -54,9 +60,14 @@ public class OutboxRelay {
                 .chain(() -> again.getAndSet(false) ? flush() : Uni.createFrom().voidItem());
     }
 
+    /** Signed at send time: the age participants check is the time since this send, not since the decision. */
     private Uni<Void> send(OutboxEntry e) {
         MutinyEmitter<String> emitter = Topics.REFRESH_REQUESTED.name().equals(e.topic) ? requested : commands;
+        MessageSignatures.Signature sig = signatures.sign(e.topic, e.refreshId, e.payload);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(MessageSignatures.SIGNATURE_HEADER, sig.value().getBytes(StandardCharsets.US_ASCII));
+        headers.add(MessageSignatures.SENT_AT_HEADER, sig.sentAt().getBytes(StandardCharsets.US_ASCII));
         return emitter.sendMessage(Message.of(e.payload)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(e.refreshId).build()));
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(e.refreshId).withHeaders(headers).build()));
     }
 }

@@ -8,7 +8,8 @@ import jakarta.inject.Singleton;
 
 /**
  * What Hibernate's schema update cannot express: at most one active refresh (or undo) per target, enforced by the
- * database so two concurrent requests cannot both start. (v2 added UNDOING; the v1 index is replaced.)
+ * database so two concurrent requests cannot both start (v2 added UNDOING; the v1 index is replaced), and an audit log
+ * that refuses UPDATE, DELETE and TRUNCATE.
  */
 @Singleton
 public class SchemaSetup {
@@ -16,6 +17,13 @@ public class SchemaSetup {
         VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s
                 .createNativeQuery("drop index if exists refresh_one_active_per_target").executeUpdate()
                 .chain(() -> s.createNativeQuery("create unique index if not exists refresh_one_active_per_target_v2 on refresh (target)"
-                        + " where status in ('RUNNING', 'COMPENSATING', 'UNDOING')").executeUpdate()))));
+                        + " where status in ('RUNNING', 'COMPENSATING', 'UNDOING')").executeUpdate())
+                // the audit log is append-only, also for anyone who reaches the database past the API
+                .chain(() -> s.createNativeQuery("create or replace function restage_audit_append_only() returns trigger"
+                        + " language plpgsql as $$ begin raise exception 'the audit log is append-only: % is not allowed', tg_op;"
+                        + " end $$").executeUpdate())
+                .chain(() -> s.createNativeQuery("drop trigger if exists audit_log_append_only on audit_log").executeUpdate())
+                .chain(() -> s.createNativeQuery("create trigger audit_log_append_only before update or delete or truncate"
+                        + " on audit_log for each statement execute function restage_audit_append_only()").executeUpdate()))));
     }
 }

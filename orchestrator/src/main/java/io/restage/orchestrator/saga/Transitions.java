@@ -373,7 +373,14 @@ public final class Transitions {
             }
         }
 
+        /**
+         * A failure reply counts only for a step that is running: a late, duplicated or forged failure of a finished
+         * step (a StagingFailed after the commit) must never start compensation.
+         */
         void fail(Step s, String reason) {
+            if (!expectRunning(s)) {
+                return;
+            }
             Refresh.StepState st = r.step(s);
             st.status = StepStatus.FAILED;
             st.endedAt = now;

@@ -18,6 +18,7 @@ import io.restage.common.messages.MediaReply;
 import io.restage.common.messages.MessageCodec;
 import io.restage.common.messages.RefreshRequested;
 import io.restage.common.messages.TableCount;
+import io.restage.common.security.LocalTokens;
 import io.restage.stack.testing.KafkaProbe;
 import io.restage.stack.testing.StackTestResource;
 import java.net.URI;
@@ -41,17 +42,47 @@ class OrchestratorServiceTest {
     @TestHTTPResource("/")
     URL base;
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final java.util.concurrent.atomic.AtomicInteger CALLERS = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** A token signed with the tests' key for this email and groups, valid for {@code lifetime}. */
+    static String token(String email, Duration lifetime, String... groups) throws Exception {
+        return LocalTokens.mint(LocalTokens.readPrivateKey(StackTestResource.signingKey()),
+                LocalTokens.Claims.staff(email, List.of(groups), lifetime));
+    }
+
+    static String operator() throws Exception {
+        return token(StackTestResource.OPERATOR, Duration.ofHours(1), "operator");
+    }
+
+    /** As an operator of its own (platform-team, staging-team), so the per-identity start limit never trips a test. */
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).header("Content-Type", "application/json")
-                .header("X-Restage-Operator", "tester").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return post(path, body, token("op-" + CALLERS.incrementAndGet() + "@restage.example", Duration.ofHours(1),
+                "platform-team", "operator", "staging-team"), "application/json");
+    }
+
+    private HttpResponse<String> post(String path, String body, String token, String contentType) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path.substring(1)))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> getRaw(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path.substring(1)));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode get(String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = getRaw(path, token(StackTestResource.VIEWER, Duration.ofHours(1), "viewer"));
         assertEquals(200, r.statusCode(), r.body());
         return Json.MAPPER.readTree(r.body());
     }
@@ -84,7 +115,7 @@ class OrchestratorServiceTest {
     @Test
     void shouldDriveARefreshThroughEveryStepFromTheParticipantsReplies() throws Exception {
         HttpResponse<String> created = post("/api/refreshes", OK.replace("}", ",\"skipAnonymizers\":[\"public.users.full_name\"],"
-                + "\"riskAcknowledgement\":\"I_UNDERSTAND_THE_PII_RISK\"}"));
+                + "\"riskAcknowledgement\":\"I_UNDERSTAND_THE_PII_RISK\"}"), operator(), "application/json");
         assertEquals(202, created.statusCode(), created.body());
         String id = Json.MAPPER.readTree(created.body()).get("id").asText();
         assertTrue(created.headers().firstValue("Location").orElseThrow().endsWith("/api/refreshes/" + id));
@@ -100,6 +131,10 @@ class OrchestratorServiceTest {
             assertEquals(List.of("public.users.full_name"), rr.skipAnonymizers());
             assertTrue(!KafkaProbe.text(requested.get(0)).contains("password"), "no credentials on the wire");
 
+            // forged: an unsigned failure and one signed with another key, written straight to the topic
+            ImportReply.StagingFailed forged = new ImportReply.StagingFailed(UUID.randomUUID().toString(), id, Instant.now(), "forged");
+            kafka.send(Topics.REFRESH_EVENTS.name(), id, MessageCodec.encode(forged));
+            kafka.sendSigned(Topics.REFRESH_EVENTS.name(), forged, "not-the-deployment-key-0123456789abcdef0123");
             reply(kafka, new ExportReply.PolicyValidated(UUID.randomUUID().toString(), id, Instant.now(), 1, 3, 7));
             reply(kafka, new ExportReply.ExportStarted(UUID.randomUUID().toString(), id, Instant.now(), List.of("public.users")));
             reply(kafka, new AnonymizerReply.TableAnonymized(UUID.randomUUID().toString(), id, Instant.now(), "public.users", 7,
@@ -125,13 +160,127 @@ class OrchestratorServiceTest {
         assertEquals(7, r.get("tables").get("public.users").get("exported").asLong());
         assertEquals("public.extra", r.get("missingTables").get(0).asText());
         assertEquals("public.users.full_name:person-name", r.get("anonymizersSkipped").get(0).asText());
-        assertEquals("tester", r.get("requestedBy").asText());
+        assertEquals(StackTestResource.OPERATOR, r.get("requestedBy").asText(), "the token's identity, never a header");
         assertEquals(id, get("/api/refreshes").get(0).get("id").asText(), "newest first");
-        assertEquals(409, post("/api/refreshes/" + id + "/cancel", "").statusCode(), "a finished refresh cannot be cancelled");
-        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "q/openapi")).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(409, post("/api/refreshes/" + id + "/cancel", "{}").statusCode(), "a finished refresh cannot be cancelled");
+        assertEquals(401, getRaw("/q/openapi", null).statusCode(), "the API description needs a token too");
+        assertEquals(200, getRaw("/q/openapi", operator()).statusCode());
         assertTrue(http.send(HttpRequest.newBuilder(URI.create(base.toString())).build(), HttpResponse.BodyHandlers.ofString())
                 .body().contains("restage dashboard"));
+        // the forged replies changed nothing and are in the audit log, attributed to the broker, never to a person
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            int n = 0;
+            for (JsonNode a : get("/api/audit?limit=1000")) {
+                if (a.get("action").asText().equals("message-refused") && id.equals(a.path("refreshId").asText())) {
+                    n++;
+                }
+            }
+            return n == 2;
+        });
+        assertEquals("DONE", r.get("steps").get("STAGE").get("status").asText());
+    }
+
+    /** One hostile or bad request: who sends it, what, and what it must get. */
+    private record Hostile(String name, String token, String path, String contentType, String body, int status, String error) {
+    }
+
+    @Test
+    void shouldAnswerEveryBadOrHostileRequestAsSpecifiedStartNothingAndAuditIt() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        java.security.PrivateKey stranger = g.generateKeyPair().getPrivate();
+        java.security.PrivateKey ours = LocalTokens.readPrivateKey(StackTestResource.signingKey());
+        String j = "application/json";
+        String ok = OK;
+        List<Hostile> table = List.of(
+                new Hostile("no token", null, "/api/refreshes", j, ok, 401, "unauthenticated"),
+                new Hostile("expired token", LocalTokens.mint(ours, new LocalTokens.Claims("row2@restage.example",
+                        "row2@restage.example", List.of("platform-team", "operator", "staging-team"), LocalTokens.ISSUER,
+                        LocalTokens.AUDIENCE, Instant.now().minus(Duration.ofHours(3)), Duration.ofHours(1))),
+                        "/api/refreshes", j, ok, 401, "unauthenticated"),
+                new Hostile("wrongly signed", LocalTokens.mint(stranger, LocalTokens.Claims.staff(StackTestResource.OPERATOR,
+                        List.of("operator"), Duration.ofHours(1))), "/api/refreshes", j, ok, 401, "unauthenticated"),
+                new Hostile("wrong issuer", LocalTokens.mint(ours, new LocalTokens.Claims(StackTestResource.OPERATOR,
+                        StackTestResource.OPERATOR, List.of("operator"), "https://evil.example", LocalTokens.AUDIENCE,
+                        Instant.now(), Duration.ofHours(1))), "/api/refreshes", j, ok, 401, "unauthenticated"),
+                new Hostile("wrong audience", LocalTokens.mint(ours, new LocalTokens.Claims(StackTestResource.OPERATOR,
+                        StackTestResource.OPERATOR, List.of("operator"), LocalTokens.ISSUER, "another-app",
+                        Instant.now(), Duration.ofHours(1))), "/api/refreshes", j, ok, 401, "unauthenticated"),
+                new Hostile("not staff", token("mallory@elsewhere.example", Duration.ofHours(1), "operator"),
+                        "/api/refreshes", j, ok, 403, "not-staff"),
+                new Hostile("viewer starts", token(StackTestResource.VIEWER, Duration.ofHours(1), "viewer"),
+                        "/api/refreshes", j, ok, 403, "role-required"),
+                new Hostile("operator of another target", token(StackTestResource.OTHER_OPERATOR, Duration.ofHours(1), "operator"),
+                        "/api/refreshes", j, ok, 403, "target-not-allowed"),
+                new Hostile("production as target", row(9), "/api/refreshes", j,
+                        "{\"source\":\"staging\",\"target\":\"production\",\"confirmTarget\":\"db.prod.example.com\"}", 403,
+                        "import-not-allowed"),
+                new Hostile("text/plain body", row(10), "/api/refreshes", "text/plain", ok, 415, null),
+                new Hostile("1 MB body", row(11), "/api/refreshes", j, ok.replace("}", ",\"x\":\"" + "a".repeat(1 << 20) + "\"}"), 413, null),
+                new Hostile("200,000 skipped anonymizers", row(12), "/api/refreshes", j, ok.replace("}", ",\"skipAnonymizers\":["
+                        + String.join(",", java.util.Collections.nCopies(200_000, "\"e\"")) + "]}"), 413, null),
+                new Hostile("501 skipped anonymizers", row(13), "/api/refreshes", j, ok.replace("}", ",\"skipAnonymizers\":["
+                        + String.join(",", java.util.stream.IntStream.range(0, 501).mapToObj(i -> "\"r" + i + "\"").toList())
+                        + "],\"riskAcknowledgement\":\"I_UNDERSTAND_THE_PII_RISK\"}"), 400, "malformed-request"),
+                new Hostile("duplicate skipped anonymizer", row(14), "/api/refreshes", j, ok.replace("}", ",\"skipAnonymizers\":"
+                        + "[\"email\",\"email\"],\"riskAcknowledgement\":\"I_UNDERSTAND_THE_PII_RISK\"}"), 400, "malformed-request"),
+                new Hostile("quote in a name", row(15), "/api/refreshes", j, ok.replace("\"production\"", "\"prod\\\"uction\""), 400,
+                        "malformed-request"),
+                new Hostile("dot-dot in a name", row(16), "/api/refreshes", j, ok.replace("\"production\"", "\"../production\""), 400,
+                        "malformed-request"),
+                new Hostile("NUL in a name", row(17), "/api/refreshes", j, ok.replace("\"staging\",", "\"staging\\u0000\","), 400,
+                        "malformed-request"),
+                new Hostile("SQL in a name", row(18), "/api/refreshes", j, ok.replace("\"production\"",
+                        "\"production'; drop table users; --\""), 400, "malformed-request"),
+                new Hostile("undo without confirmTarget", row(19), "/api/refreshes/" + UUID.randomUUID() + "/undo", j, "{}", 400,
+                        "malformed-request"),
+                new Hostile("cancel as a form post", row(20), "/api/refreshes/" + UUID.randomUUID() + "/cancel",
+                        "application/x-www-form-urlencoded", "a=b", 415, null));
+        int refreshesBefore = get("/api/refreshes").size();
+        int auditBefore = get("/api/audit?limit=1000").size();
+        int audited = 0;
+        for (Hostile h : table) {
+            HttpResponse<String> r = post(h.path(), h.body(), h.token(), h.contentType());
+            assertEquals(h.status(), r.statusCode(), h.name() + ": " + r.body());
+            if (h.error() != null) {
+                JsonNode err = Json.MAPPER.readTree(r.body());
+                assertEquals(h.error(), err.get("error").asText(), h.name() + ": " + r.body());
+                assertTrue(err.get("message").asText().length() < 2000, h.name() + ": the answer stays short");
+                audited++;
+            }
+            assertTrue(!r.body().contains("\u0000") && !r.body().contains("drop table"), h.name() + " is not echoed: " + r.body());
+        }
+        // 50 starts in a second by one operator: the first 5 are heard (and refused, wrong hostname), the rest get 429
+        String burst = token("burst@restage.example", Duration.ofHours(1), "platform-team", "operator", "staging-team");
+        int limited = 0;
+        String retryAfter = null;
+        for (int i = 0; i < 50; i++) {
+            HttpResponse<String> r = post("/api/refreshes", OK.replace("staging.example.com", "staging.example.org"), burst, j);
+            if (r.statusCode() == 429) {
+                limited++;
+                retryAfter = r.headers().firstValue("Retry-After").orElse(null);
+            } else {
+                assertEquals(422, r.statusCode(), r.body());
+            }
+        }
+        assertEquals(45, limited, "security.starts-per-minute is 5 in the service tests");
+        assertTrue(retryAfter != null && Integer.parseInt(retryAfter) >= 1 && Integer.parseInt(retryAfter) <= 61, retryAfter);
+
+        assertEquals(refreshesBefore, get("/api/refreshes").size(), "nothing was started");
+        JsonNode log = get("/api/audit?limit=1000");
+        assertEquals(auditBefore + audited + 50, log.size(), "every refusal with an answer of restage's own is in the audit log");
+        boolean sawNonStaff = false;
+        for (JsonNode a : log) {
+            sawNonStaff |= a.get("identity").asText().equals("mallory@elsewhere.example") && a.get("status").asInt() == 403;
+        }
+        assertTrue(sawNonStaff, "a refusal records who was refused");
+        // the audit log is read-only through the API and append-only in the database
+        assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(base + "api/audit")).header("Authorization", "Bearer " + operator())
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    private static String row(int n) throws Exception {
+        return token("row" + n + "@restage.example", Duration.ofHours(1), "platform-team", "operator", "staging-team");
     }
 
     @Test
@@ -160,7 +309,7 @@ class OrchestratorServiceTest {
     }
 
     private static void reply(KafkaProbe kafka, Event e) {
-        kafka.send(Topics.REFRESH_EVENTS.name(), e.refreshId(), MessageCodec.encode(e));
+        kafka.sendSigned(Topics.REFRESH_EVENTS.name(), e);
     }
 
     private static <T extends Command> T awaitCommand(KafkaProbe kafka, String id, Class<T> type) {

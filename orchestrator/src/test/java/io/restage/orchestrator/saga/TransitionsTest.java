@@ -63,6 +63,41 @@ class TransitionsTest {
     }
 
     @Test
+    void shouldIgnoreAFailureOfAFinishedStepSoNothingCompensatesAfterThePivot() {
+        // given: a refresh past its commit, pruning media
+        Refresh r = begin(true);
+        runPipeline(r);
+        on(r, new MediaReply.MediaCopied("e5", ID, T, 10, 2, 1, 100));
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of(new TableCount("public.users", 3))));
+        int before = sent.size();
+        // when: late or forged failures of steps that are done arrive
+        for (Object late : List.of(new ImportReply.StagingFailed("x1", ID, T, "late"), new MediaReply.MediaCopyFailed("x2", ID, T, "late"),
+                new AnonymizerReply.AnonymizationFailed("x3", ID, T, "public.users", "late"), new ExportReply.ExportFailed("x4", ID, T, "late"),
+                new ImportReply.CommitFailed("x5", ID, T, "late"))) {
+            // then: each is ignored with the reason, and nothing is sent
+            Transitions.Outcome o = on(r, late);
+            assertTrue(o.ignored(), late.getClass().getSimpleName());
+            assertTrue(o.ignoredBecause().contains("not RUNNING"), o.ignoredBecause());
+        }
+        assertEquals(RefreshStatus.RUNNING, r.status);
+        assertEquals(StepStatus.DONE, r.statusOf(Step.COMMIT));
+        assertEquals(StepStatus.DONE, r.statusOf(Step.STAGE));
+        assertEquals(before, sent.size(), "no compensation was sent");
+        on(r, new MediaReply.MediaPruned("e7", ID, T, 0));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+    }
+
+    @Test
+    void shouldCarryTheRiskAcknowledgementInARequestThatSkipsAnonymizers() {
+        Refresh r = Refresh.start(ID, "production", "staging", "ops", false, List.of("public.users.email"), T);
+        RefreshRequested rr = (RefreshRequested) Transitions.begin(r, T).get(0);
+        assertEquals(RefreshRequested.RISK_ACKNOWLEDGEMENT, rr.riskAcknowledgement());
+        assertTrue(rr.riskAcknowledged());
+        Refresh plain = Refresh.start(ID, "production", "staging", "ops", false, List.of(), T);
+        assertEquals(null, ((RefreshRequested) Transitions.begin(plain, T).get(0)).riskAcknowledgement());
+    }
+
+    @Test
     void shouldSkipMediaStepsWhenMediaIsOff() {
         Refresh r = begin(false);
         runPipeline(r);

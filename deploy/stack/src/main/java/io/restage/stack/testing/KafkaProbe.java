@@ -42,6 +42,24 @@ public final class KafkaProbe implements AutoCloseable {
         send(topic, key, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** Writes a control message signed with {@code messageKey}, as restage's own services do. */
+    public void sendSigned(String topic, io.restage.common.messages.Message message, String messageKey) {
+        io.restage.common.kafka.SignedRecords.Outgoing out = io.restage.common.kafka.SignedRecords.sign(
+                new io.restage.common.security.MessageSignatures(new io.restage.common.config.Secret(messageKey),
+                        java.time.Duration.ofMinutes(10)), topic, message);
+        try {
+            producer.send(new ProducerRecord<>(topic, null, out.key(),
+                    out.value().getBytes(java.nio.charset.StandardCharsets.UTF_8), out.headers())).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write to " + topic, e);
+        }
+    }
+
+    /** Writes a control message signed with the service tests' key ({@link StackTestResource#MESSAGE_KEY}). */
+    public void sendSigned(String topic, io.restage.common.messages.Message message) {
+        sendSigned(topic, message, StackTestResource.MESSAGE_KEY);
+    }
+
     /** Reads {@code topic} from the beginning until {@code done} holds for what was read, or fails at the deadline. */
     public List<ConsumerRecord<String, byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<String, byte[]>>> done,
                                                           Duration timeout) {

@@ -43,7 +43,32 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
             create table sessions (id text primary key);
             """;
 
+    /** The message key of the service tests: tests sign the replies they play and the forgeries they must not sign. */
+    public static final String MESSAGE_KEY = "service-test-message-key-0123456789abcdef";
+    public static final String OPERATOR = "operator@restage.example";
+    public static final String VIEWER = "viewer@restage.example";
+    /** Staff and an operator, but security.targets keeps staging for the first operator and the staging team. */
+    public static final String OTHER_OPERATOR = "other-operator@restage.example";
+    public static final String SECURITY = """
+            security:
+              message-key: %s
+              max-message-age: 10m
+              staff:
+                emails: [%s, %s, %s]
+                groups: [platform-team]
+              roles: { operator: [operator], viewer: [viewer] }
+              targets:
+                staging: [%s, "group:staging-team"]
+              starts-per-minute: 5
+            """.formatted(MESSAGE_KEY, OPERATOR, VIEWER, OTHER_OPERATOR, OPERATOR);
+
     private static StackProcess stack;
+    private static Path signingKey;
+
+    /** The private key that signs the tests' bearer tokens (the services verify with its public half). */
+    public static Path signingKey() {
+        return signingKey;
+    }
 
     /** The running stack, for tests that need to reach PostgreSQL or S3 directly. */
     public static StackProcess stack() {
@@ -74,13 +99,18 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
                         database: { url: "%s", user: postgres }
                         bucket: { endpoint: "%s", access-key: "%s", secret-key: "%s", name: staging-media }
                     """.formatted(stack.jdbcUrl("production"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
-                    stack.jdbcUrl("staging"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey()) + POLICY);
+                    stack.jdbcUrl("staging"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey()) + POLICY + SECURITY);
+            signingKey = io.restage.common.security.LocalTokens.ensureKeyPair(dir.resolve("keys"));
             Map<String, String> props = new HashMap<>();
             props.put("kafka.bootstrap.servers", stack.kafkaBootstrap());
             props.put("quarkus.datasource.jdbc.url", stack.jdbcUrl("restage"));
             props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + stack.postgresPort() + "/restage");
             props.put("quarkus.datasource.username", "postgres");
             props.put("restage.config-file", config.toString());
+            props.put("mp.jwt.verify.publickey.location",
+                    io.restage.common.security.LocalTokens.publicKeyOf(signingKey).toAbsolutePath().toString());
+            props.put("mp.jwt.verify.issuer", io.restage.common.security.LocalTokens.ISSUER);
+            props.put("mp.jwt.verify.audiences", io.restage.common.security.LocalTokens.AUDIENCE);
             return props;
         } catch (IOException | java.sql.SQLException e) {
             throw new IllegalStateException("cannot start the embedded stack for the test: " + e.getMessage(), e);
