@@ -15,6 +15,16 @@ public class RestageConfigProducer {
         return RestageConfigLoader.load(Path.of(file));
     }
 
+    /** Opens sealed raw batches with their refresh's data key (needs security.batch-key). */
+    @Produces
+    @Singleton
+    io.restage.anonymizer.keys.RawBatches rawBatches(RestageConfig config, io.agroal.api.AgroalDataSource stateDb)
+            throws java.sql.SQLException {
+        io.restage.common.security.DataKeys keys = new io.restage.common.security.DataKeys(stateDb, config.security().batchKey());
+        keys.init();
+        return io.restage.anonymizer.keys.RawBatches.of(keys);
+    }
+
     /** Signs this service's replies. */
     @Produces
     @Singleton

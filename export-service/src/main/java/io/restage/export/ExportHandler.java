@@ -14,7 +14,13 @@ import io.restage.common.policy.PolicyChecker;
 import io.restage.common.policy.PolicyReport;
 import io.restage.common.security.TargetRules;
 import io.restage.export.messaging.EventPublisher;
+import io.restage.export.messaging.BatchTopics;
 import io.restage.export.messaging.KafkaBatchSender;
+import io.restage.export.messaging.KafkaClientConfig;
+import io.restage.common.Topics;
+import io.restage.common.messages.Command;
+import io.restage.common.security.DataKeys;
+import java.util.Map;
 import io.restage.export.snapshot.SnapshotExporter;
 import io.restage.export.state.ExportLedger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +31,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,7 +46,8 @@ public class ExportHandler {
     private final ExportLedger ledger;
     private final EventPublisher events;
     private final ExportSettings settings;
-    private final String bootstrap;
+    private final KafkaClientConfig kafka;
+    private final DataKeys dataKeys;
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "export-job");
@@ -50,12 +56,52 @@ public class ExportHandler {
     });
 
     public ExportHandler(RestageConfig config, ExportLedger ledger, EventPublisher events, ExportSettings settings,
-                         @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+                         KafkaClientConfig kafka, DataKeys dataKeys) {
         this.config = config;
         this.ledger = ledger;
         this.events = events;
         this.settings = settings;
-        this.bootstrap = bootstrap;
+        this.kafka = kafka;
+        this.dataKeys = dataKeys;
+    }
+
+    private BatchTopics batchTopics() {
+        return new BatchTopics(kafka.properties(), Map.of(
+                Topics.BATCHES_EXPORTED.name(), List.of(settings.anonymizerGroup()),
+                Topics.BATCHES_ANONYMIZED.name(), List.of(settings.importerGroup())));
+    }
+
+    /** The batch topics exist with a short retention before anything is written to them. */
+    void ensureTopics(@Observes @jakarta.annotation.Priority(5) StartupEvent ev) throws Exception {
+        try (BatchTopics topics = batchTopics()) {
+            topics.ensure(settings.batchTopicPartitions(), settings.batchRetentionMs());
+        }
+    }
+
+    /**
+     * The refresh has ended: its data key is destroyed first (what is left anywhere can no longer be read), then the
+     * batch records every consumer has read are deleted from the broker. Safe to repeat.
+     */
+    public void onShred(Command.ShredRefreshData cmd) {
+        String id = cmd.refreshId();
+        boolean destroyed;
+        try {
+            destroyed = dataKeys.destroy(id);
+        } catch (Exception e) {
+            LOG.errorf("refresh %s: cannot destroy the data key: %s (its raw batches stay readable to holders of"
+                    + " security.batch-key until it is destroyed)", id, Failures.describe(e));
+            throw new IllegalStateException("cannot destroy the data key of refresh " + id, e);
+        }
+        long deleted = 0;
+        try (BatchTopics topics = batchTopics()) {
+            deleted = topics.purgeConsumed();
+        } catch (Exception e) {
+            LOG.warnf("refresh %s: consumed batch records not deleted now (%s); they expire with the topics' retention",
+                    id, Failures.describe(e));
+        }
+        LOG.infof("refresh %s: data key %s, %d consumed batch records deleted", id, destroyed ? "destroyed" : "already gone",
+                deleted);
+        events.publish(new ExportReply.RefreshDataShredded(Message.newId(), id, Instant.now(), destroyed, deleted));
     }
 
     /** Exports that were cut off by a restart cannot resume (their snapshot died with the connection): fail them. */
@@ -103,7 +149,7 @@ public class ExportHandler {
     void run(RefreshRequested r) {
         String id = r.refreshId();
         long start = System.nanoTime();
-        try (KafkaBatchSender sender = new KafkaBatchSender(bootstrap, "restage-export-" + id)) {
+        try (KafkaBatchSender sender = new KafkaBatchSender(kafka.properties(), "restage-export-" + id, dataKeys.create(id))) {
             EnvironmentConfig source = config.environment(r.source());
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
                     settings.parallelism(), settings.batchBytes(), settings.batchRows(), settings.splitBytes());

@@ -25,4 +25,23 @@ public interface ExportSettings {
      */
     @WithDefault("67108864")
     long splitBytes();
+
+    /** Partitions of the batch topics when the export creates them (the unit of anonymizer and importer parallelism). */
+    @WithDefault("4")
+    int batchTopicPartitions();
+
+    /**
+     * How long the broker keeps batch records nobody deleted (retention.ms of both batch topics, set at startup). It must
+     * exceed the longest time a batch may wait to be read; consumed records are deleted when their refresh ends.
+     */
+    @WithDefault("21600000")
+    long batchRetentionMs();
+
+    /** The consumer group that reads raw batches (the anonymizer's): its committed records may be deleted. */
+    @WithDefault("restage-anonymizer-batches-exported")
+    String anonymizerGroup();
+
+    /** The consumer group that reads clean batches (the importer's). */
+    @WithDefault("restage-import-batches-anonymized")
+    String importerGroup();
 }

@@ -26,6 +26,15 @@ public class RestageConfigProducer {
         return MessageSignatures.of(config);
     }
 
+    /** The per-refresh keys that seal raw batches (needs security.batch-key). */
+    @Produces
+    @Singleton
+    io.restage.common.security.DataKeys dataKeys(RestageConfig config, AgroalDataSource stateDb) throws SQLException {
+        io.restage.common.security.DataKeys keys = new io.restage.common.security.DataKeys(stateDb, config.security().batchKey());
+        keys.init();
+        return keys;
+    }
+
     /** The gate of every control message this service reads: signature, age, key, replay record. */
     @Produces
     @Singleton

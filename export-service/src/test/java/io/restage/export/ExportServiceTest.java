@@ -2,6 +2,7 @@ package io.restage.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -9,6 +10,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restage.common.Topics;
 import io.restage.common.batch.Batch;
 import io.restage.common.batch.BatchCodec;
+import io.restage.common.batch.BatchSeal;
+import io.restage.common.messages.Command;
 import io.restage.common.batch.BatchHeader;
 import io.restage.common.batch.Checksums;
 import io.restage.common.messages.Event;
@@ -45,8 +48,23 @@ class ExportServiceTest {
         }
     }
 
+    private static io.restage.common.security.DataKeys keys() throws Exception {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(StackTestResource.stack().jdbcUrl("restage"));
+        ds.setUser("postgres");
+        return new io.restage.common.security.DataKeys(ds, new io.restage.common.config.Secret(StackTestResource.BATCH_KEY));
+    }
+
+    private static javax.crypto.SecretKey dataKey(String refreshId) {
+        try {
+            return keys().get(refreshId).orElseThrow();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
-    void shouldExportEveryTableOnceInBoundedBatchesEndedByAVerifiableMarker() {
+    void shouldExportEveryTableOnceInBoundedBatchesEndedByAVerifiableMarker() throws Exception {
         String id = UUID.randomUUID().toString();
         RefreshRequested request = new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(), "production",
                 "staging", List.of(), false, "test", null);
@@ -81,7 +99,9 @@ class ExportServiceTest {
                 if (!key.equals(r.key())) {
                     continue;
                 }
-                Batch b = BatchCodec.decode(r.value());
+                assertTrue(BatchSeal.isSealed(r.value()), "raw batches leave the export sealed");
+                assertFalse(new String(r.value(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("@corp.com"));
+                Batch b = BatchCodec.decode(BatchSeal.open(r.value(), dataKey(id)));
                 if (b.header().kind() == BatchHeader.Kind.END) {
                     end = b.header();
                     continue;
@@ -97,6 +117,18 @@ class ExportServiceTest {
             assertEquals(ROWS, end.rowCount());
             assertEquals(seqs.size(), end.batchCount());
             assertEquals(end.tableChecksum(), checksum);
+
+            // when the refresh ends, the orchestrator has its data key destroyed: nothing sealed under it opens again
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.ShredRefreshData(UUID.randomUUID().toString(), id, Instant.now()));
+            List<ConsumerRecord<String, byte[]>> after = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> id.equals(r.key()) && KafkaProbe.text(r).contains("RefreshDataShredded")),
+                    Duration.ofSeconds(60));
+            ExportReply.RefreshDataShredded shredded = (ExportReply.RefreshDataShredded) after.stream().filter(r -> id.equals(r.key()))
+                    .map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class))
+                    .filter(e -> e instanceof ExportReply.RefreshDataShredded).findFirst().orElseThrow();
+            assertTrue(shredded.keyDestroyed());
+            assertTrue(keys().get(id).isEmpty(), "the key is gone");
+            assertThrows(IllegalStateException.class, () -> keys().create(id), "and is never made anew for that refresh");
         }
     }
 

@@ -106,10 +106,10 @@ class ImportServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
-            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
-            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1)); // redelivered
-            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
-            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1)); // redelivered
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
                     Checksums.of(b0) + Checksums.of(b1), List.of()).anonymized(0, 0, null), null, 0));
             kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
                     id, Instant.now(), List.of(new TableCount("public.users", 3)), List.of()));
@@ -145,9 +145,9 @@ class ImportServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
-            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             // the end marker claims two batches: one was lost
-            kafka.send(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
                     Checksums.of(b0) + 1, List.of()).anonymized(0, 0, null), null, 0));
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("checksum"), failed.reason());

@@ -1,6 +1,8 @@
 package io.restage.anonymizer.messaging;
 
 import io.restage.anonymizer.AnonymizerHandler;
+import io.restage.anonymizer.keys.RawBatches;
+import io.restage.common.messages.MessageRefused;
 import io.restage.common.messages.Event;
 import io.restage.common.Topics;
 import io.restage.common.kafka.SignedRecords;
@@ -16,7 +18,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Reads {@code batches.exported}; writes {@code batches.anonymized} (same key, so a table's order holds) and
+ * Reads {@code batches.exported} (sealed raw batches, opened with the refresh's data key; anything else is refused);
+ * writes {@code batches.anonymized} (same key, so a table's order holds; each record signed) and
  * {@code refresh.events} (TableAnonymized, AnonymizationFailed). A raw record is acknowledged only after its clean
  * twin is acknowledged by the broker. A batch that cannot be anonymized becomes an AnonymizationFailed event (the
  * refresh is compensated) and the stream goes on with other refreshes: an exception here would stop the channel.
@@ -34,19 +37,31 @@ public class BatchStream {
 
     private final MessageSignatures signatures;
 
-    public BatchStream(AnonymizerHandler handler, MessageSignatures signatures) {
+    private final RawBatches raw;
+
+    public BatchStream(AnonymizerHandler handler, MessageSignatures signatures, RawBatches raw) {
         this.handler = handler;
         this.signatures = signatures;
+        this.raw = raw;
     }
 
     @Incoming("batches-exported")
     @Blocking
-    public void process(ConsumerRecord<String, byte[]> in) {
+    public void process(ConsumerRecord<String, byte[]> in) throws Exception {
+        RawBatches.Opened opened = raw.open(in.value());
+        if (opened instanceof RawBatches.Opened.Refused no) {
+            // not acted on: a forged, changed or orphaned record; reported for the audit log, no reply moves a saga
+            LOG.warnf("refused a raw batch at %s: %s", SignedRecords.where(in), no.reason());
+            publish(MessageRefused.of("anonymizer-service", in.topic(), no.refreshId() == null ? in.key() : no.refreshId(),
+                    "RawBatch", no.reason()));
+            return;
+        }
+        byte[] record = ((RawBatches.Opened.Record) opened).record();
         AnonymizerHandler.Output out;
         try {
-            out = handler.handle(in.value());
+            out = handler.handle(record);
         } catch (RuntimeException e) {
-            Event failure = handler.failure(in.value(), e);
+            Event failure = handler.failure(record, e);
             if (failure == null) {
                 LOG.errorf("skipped an unreadable record at %s-%d@%d: %s", in.topic(), in.partition(), in.offset(), e.getMessage());
                 return;
@@ -55,8 +70,10 @@ public class BatchStream {
             publish(failure);
             return;
         }
-        clean.sendMessageAndAwait(Message.of(out.record())
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(in.key()).build()));
+        // signed, so the importer stages only what this service wrote
+        clean.sendMessageAndAwait(Message.of(out.record()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(in.key()).withHeaders(SignedRecords.signBatch(signatures, Topics.BATCHES_ANONYMIZED.name(), in.key(),
+                        out.record())).build()));
         if (out.event() != null) {
             publish(out.event());
         }

@@ -65,9 +65,11 @@ public final class BatchCodec {
         }
     }
 
-    /** Reads only the header, without inflating the payload. */
+    /** Reads only the header, without inflating the payload; also of a sealed record (its header is in clear). */
     public static BatchHeader header(byte[] record) {
-        checkMagic(record);
+        if (!BatchSeal.isSealed(record)) {
+            checkMagic(record);
+        }
         int len = ByteBuffer.wrap(record, 4, 4).getInt();
         try {
             return Json.MAPPER.readValue(record, 8, len, BatchHeader.class);
@@ -77,6 +79,9 @@ public final class BatchCodec {
     }
 
     public static Batch decode(byte[] record) {
+        if (BatchSeal.isSealed(record)) {
+            throw new IllegalArgumentException("a sealed batch must be opened with its refresh's data key first");
+        }
         BatchHeader header = header(record);
         int start = 8 + ByteBuffer.wrap(record, 4, 4).getInt();
         if (start >= record.length) {

@@ -186,7 +186,20 @@ public final class RestageConfigLoader {
         if (starts < 1 || starts > 10_000) {
             throw error(p + ".starts-per-minute", "must be between 1 and 10000, got " + starts);
         }
-        return new SecurityConfig(new Secret(key), age, emails, groups, operators, viewers, Map.copyOf(targets), (int) starts);
+        String batchKey = optional(node, "batch-key", p, null);
+        if (batchKey != null && batchKey.isEmpty()) {
+            batchKey = null; // ${env:RESTAGE_BATCH_KEY:-} in the services that are not given it
+        }
+        if (batchKey != null && batchKey.length() < SecurityConfig.MIN_MESSAGE_KEY_LENGTH) {
+            throw error(p + ".batch-key", "must be at least " + SecurityConfig.MIN_MESSAGE_KEY_LENGTH
+                    + " characters long (it protects the keys of raw batches), got " + batchKey.length());
+        }
+        if (batchKey != null && batchKey.equals(key)) {
+            throw error(p + ".batch-key", "must differ from security.message-key: every service holds the message key,"
+                    + " only the export and the anonymizer may hold the batch key");
+        }
+        return new SecurityConfig(new Secret(key), age, emails, groups, operators, viewers, Map.copyOf(targets), (int) starts,
+                new Secret(batchKey));
     }
 
     private List<String> strings(JsonNode node, String field, String path) {

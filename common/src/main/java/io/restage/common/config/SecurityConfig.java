@@ -11,12 +11,13 @@ import java.util.Map;
  * before participants refuse it as stale. Staff are the token holders whose email is in {@code staffEmails} or who
  * carry one of {@code staffGroups}; only staff get a role. {@code operatorGroups} and {@code viewerGroups} map the
  * token's groups to restage's two roles (operator includes viewer). {@code targets} optionally restricts who may
- * start, cancel or undo refreshes of a target (emails, or {@code group:NAME}). {@code startsPerMinute} caps the starts
- * of one identity.
+ * start, cancel or undo refreshes of a target (emails, or {@code group:NAME}). {@code startsPerMinute} caps the start
+ * attempts of one identity. {@code batchKey} ({@code security.batch-key}) wraps the per-refresh keys that seal raw
+ * batches: only the export and the anonymizer need it (give it only to them, e.g. through an environment variable).
  */
 public record SecurityConfig(Secret messageKey, Duration maxMessageAge, List<String> staffEmails, List<String> staffGroups,
                              List<String> operatorGroups, List<String> viewerGroups, Map<String, List<String>> targets,
-                             int startsPerMinute) {
+                             int startsPerMinute, Secret batchKey) {
     public static final Duration DEFAULT_MAX_MESSAGE_AGE = Duration.ofMinutes(15);
     public static final int MIN_MESSAGE_KEY_LENGTH = 32;
 

@@ -20,6 +20,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Command.RevertMedia.class, name = "RevertMedia"),
         @JsonSubTypes.Type(value = Command.PruneMedia.class, name = "PruneMedia"),
         @JsonSubTypes.Type(value = Command.UndoImport.class, name = "UndoImport"),
+        @JsonSubTypes.Type(value = Command.ShredRefreshData.class, name = "ShredRefreshData"),
 })
 public sealed interface Command extends Message {
 
@@ -49,6 +50,14 @@ public sealed interface Command extends Message {
     /** After the pivot: delete target objects the source lacks, and the copy's backups. */
     record PruneMedia(String eventId, String refreshId, Instant occurredAt, String source, String target)
             implements Command {
+    }
+
+    /**
+     * The refresh has ended (succeeded, failed, cancelled or its compensation failed): destroy its data key, so its raw
+     * batches left on the broker can never be read again, and delete the batch records restage has consumed. Sent once
+     * per end; doing it twice is harmless.
+     */
+    record ShredRefreshData(String eventId, String refreshId, Instant occurredAt) implements Command {
     }
 
     /**

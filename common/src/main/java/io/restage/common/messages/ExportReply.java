@@ -35,4 +35,12 @@ public sealed interface ExportReply extends Event {
     record ExportFailed(String eventId, String refreshId, Instant occurredAt, String reason)
             implements ExportReply, Event.Failure {
     }
+
+    /**
+     * The refresh's data key is destroyed ({@code keyDestroyed} false when there was none left to destroy) and the batch
+     * records every restage consumer had read were deleted from the broker ({@code recordsDeleted}, across refreshes).
+     */
+    record RefreshDataShredded(String eventId, String refreshId, Instant occurredAt, boolean keyDestroyed, long recordsDeleted)
+            implements ExportReply {
+    }
 }

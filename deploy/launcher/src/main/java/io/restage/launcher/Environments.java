@@ -77,6 +77,8 @@ public final class Environments {
         return "security:\n"
                 + "  # signs every message between restage's services; every service reads the same file\n"
                 + "  message-key: ${env:RESTAGE_MESSAGE_KEY:-" + java.util.HexFormat.of().formatHex(key) + "}\n"
+                + "  # wraps the keys of raw batches: only the export and the anonymizer are given RESTAGE_BATCH_KEY\n"
+                + "  batch-key: ${env:RESTAGE_BATCH_KEY:-}\n"
                 + "  max-message-age: 15m\n"
                 + "  staff:\n"
                 + "    emails: [" + DEMO_OPERATOR + ", " + DEMO_VIEWER + "]\n"

@@ -26,6 +26,16 @@ public final class ServiceProcesses implements AutoCloseable {
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The only services given the key that wraps the keys of raw batches. */
+    static final List<String> BATCH_KEY_HOLDERS = List.of("export-service", "anonymizer-service");
+    /** Made for this set of processes, never written to a file: the raw batches of this run die with it. */
+    private final String batchKey = newKey();
+
+    private static String newKey() {
+        byte[] k = new byte[32];
+        new java.security.SecureRandom().nextBytes(k);
+        return java.util.HexFormat.of().formatHex(k);
+    }
 
     public ServiceProcesses(Path repoRoot, Path logDir, StackProcess stack, String stateDatabase, Path configFile) {
         this.repoRoot = repoRoot;
@@ -91,6 +101,9 @@ public final class ServiceProcesses implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(service + ".log").toFile()));
         pb.environment().putAll(env);
         pb.environment().put("HTTP_PORT", String.valueOf(port));
+        if (BATCH_KEY_HOLDERS.contains(service)) {
+            pb.environment().put("RESTAGE_BATCH_KEY", batchKey);
+        }
         Files.createDirectories(logDir);
         processes.put(service, pb.start());
     }

@@ -647,6 +647,66 @@ class RefreshEndToEndTest {
         System.out.printf("e2e demo refresh: leak audit %s%n", audit);
         System.out.printf("e2e demo refresh: %d rows, %d objects in %.2f s (%.0f rows/s)%n", rows, bucket("staging-media").size(),
                 seconds, rows / seconds);
+        assertNoProductionValueReadableOnTheBroker(r.get("id").asText(), Db.column(prod, "select email from users"));
+    }
+
+    /**
+     * After the refresh ended: its data key is destroyed, and whatever of its batches is still on the broker (read back
+     * from the topics, and in the broker's log segment files on disk) yields no production value, however it is
+     * decompressed.
+     */
+    private void assertNoProductionValueReadableOnTheBroker(String id, List<String> productionValues) throws Exception {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> get("/api/refreshes/" + id).hasNonNull("shredded"));
+        JsonNode shredded = get("/api/refreshes/" + id).get("shredded");
+        assertTrue(shredded.get("keyDestroyed").asBoolean(), shredded.toString());
+        assertEquals("1", Db.one(stack.jdbcUrl("restage"), "select count(*) from restage_data_key where refresh_id = '" + id
+                + "' and wrapped is null and destroyed_at is not null"), "only the fact of the key is left");
+        int raw = 0;
+        int sealed = 0;
+        List<String> readable = new ArrayList<>();
+        try (io.restage.stack.testing.KafkaProbe kafka = new io.restage.stack.testing.KafkaProbe(stack.kafkaBootstrap())) {
+            for (String topic : List.of("batches.exported", "batches.anonymized")) {
+                for (var rec : kafka.readAll(topic, Duration.ofSeconds(60))) {
+                    if (rec.key() == null || !rec.key().startsWith(id)) {
+                        continue;
+                    }
+                    raw += topic.equals("batches.exported") ? 1 : 0;
+                    sealed += io.restage.common.batch.BatchSeal.isSealed(rec.value()) ? 1 : 0;
+                    String text = readableText(rec.value());
+                    productionValues.stream().filter(text::contains).findFirst().ifPresent(v -> readable.add(topic + "@" + rec.offset()));
+                }
+            }
+        }
+        assertEquals(raw, sealed, "every raw batch left on the broker is sealed");
+        assertEquals(List.of(), readable, "no production value can be read from what is left in the topics");
+        // the broker's own files, every segment of every topic, decompressed wherever a gzip stream starts
+        List<String> onDisk = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.walk(stack.dir().resolve("kafka"))) {
+            for (Path f : files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".log")).toList()) {
+                String text = readableText(Files.readAllBytes(f));
+                productionValues.stream().filter(text::contains).findFirst().ifPresent(v -> onDisk.add(f.getFileName().toString()));
+            }
+        }
+        assertEquals(List.of(), onDisk, "no production email in the broker's log segments, compressed or not");
+        System.out.printf("e2e demo refresh: after the end, %d raw batch records of it left on the broker, all sealed under a"
+                + " destroyed key; %d consumed batch records deleted%n", raw, shredded.get("recordsDeleted").asLong());
+    }
+
+    /** The bytes as text, plus every gzip stream found in them inflated: what anyone could read from them. */
+    private static String readableText(byte[] bytes) {
+        StringBuilder sb = new StringBuilder(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
+        for (int i = 0; i + 2 < bytes.length; i++) {
+            if ((bytes[i] & 0xff) == 0x1f && (bytes[i + 1] & 0xff) == 0x8b && bytes[i + 2] == 8) {
+                try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+                        new java.io.ByteArrayInputStream(bytes, i, bytes.length - i))) {
+                    sb.append('\n').append(new String(in.readNBytes(64 << 20), java.nio.charset.StandardCharsets.UTF_8));
+                } catch (java.io.IOException notGzip) {
+                    // ciphertext or a chance match of the magic: nothing readable there
+                }
+            }
+        }
+        return sb.toString();
     }
 
     // ---- crashes: a restarted orchestrator and importer carry on ----

@@ -1,6 +1,8 @@
 package io.restage.export.messaging;
 
 import io.restage.common.Topics;
+import io.restage.common.batch.BatchSeal;
+import javax.crypto.SecretKey;
 import io.restage.export.batching.BatchSender;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,16 +13,24 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes batch records to {@code batches.exported} with the plain Kafka producer: idempotent, acks=all, and a
- * bounded buffer ({@code buffer.memory}), so a fast reader blocks instead of filling the heap.
+ * Writes batch records to {@code batches.exported} with the plain Kafka producer, each sealed under the refresh's data
+ * key ({@link BatchSeal}): idempotent, acks=all, the service's TLS/SASL settings, and a bounded buffer
+ * ({@code buffer.memory}), so a fast reader blocks instead of filling the heap.
  */
 public final class KafkaBatchSender implements BatchSender, AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
-    public KafkaBatchSender(String bootstrapServers, String clientId) {
+    private final SecretKey dataKey;
+
+    /**
+     * {@code kafka}: the service's Kafka client settings (bootstrap servers, TLS, SASL); {@code dataKey}: the refresh's
+     * key every record is sealed under before it leaves the process.
+     */
+    public KafkaBatchSender(Properties kafka, String clientId, SecretKey dataKey) {
+        this.dataKey = dataKey;
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(kafka);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -38,7 +48,7 @@ public final class KafkaBatchSender implements BatchSender, AutoCloseable {
         if (earlier != null) {
             throw new IllegalStateException("an earlier batch could not be written to Kafka: " + earlier.getMessage(), earlier);
         }
-        producer.send(new ProducerRecord<>(Topics.BATCHES_EXPORTED.name(), key, record), (md, e) -> {
+        producer.send(new ProducerRecord<>(Topics.BATCHES_EXPORTED.name(), key, BatchSeal.seal(record, dataKey)), (md, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             }

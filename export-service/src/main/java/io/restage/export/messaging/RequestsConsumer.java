@@ -13,7 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Reads {@code refresh.requested} and {@code refresh.commands} (CancelExport); writes {@code refresh.events} only to
+ * Reads {@code refresh.requested} and {@code refresh.commands} (CancelExport, ShredRefreshData); writes {@code refresh.events} only to
  * report a refused message. Acts only on messages the orchestrator signed.
  */
 @ApplicationScoped
@@ -46,7 +46,7 @@ public class RequestsConsumer {
     public void onCommand(ConsumerRecord<String, String> record) throws Exception {
         SignedIntake.Received<Command> r = SignedRecords.receive(intake, record, Command.class);
         if (r instanceof SignedIntake.Received.Refused<Command> no) {
-            if (no.messageType().equals("CancelExport")) {
+            if (no.messageType().equals("CancelExport") || no.messageType().equals("ShredRefreshData")) {
                 refused(record, no.messageType(), no.reason());
             }
             return; // other participants' commands are theirs to refuse
@@ -55,6 +55,9 @@ public class RequestsConsumer {
         if (c instanceof Command.CancelExport cancel) {
             handler.onCancel(cancel.refreshId());
             intake.done(cancel);
+        } else if (c instanceof Command.ShredRefreshData shred) {
+            handler.onShred(shred);
+            intake.done(shred);
         }
     }
 

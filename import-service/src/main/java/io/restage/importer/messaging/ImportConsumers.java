@@ -55,10 +55,18 @@ public class ImportConsumers {
         }
     }
 
+    /** Stages only clean batches the anonymizer signed: a batch written by anyone else is refused and reported. */
     @Incoming("batches-anonymized")
     @Blocking
-    public void onBatch(byte[] record) throws Exception {
-        handler.onBatch(record, this::publish);
+    public void onBatch(ConsumerRecord<String, byte[]> record) throws Exception {
+        MessageSignatures.Verdict v = SignedRecords.verifyBatch(signatures, record);
+        if (v instanceof MessageSignatures.Verdict.Refused no) {
+            LOG.warnf("refused a clean batch at %s: %s", SignedRecords.where(record), no.reason());
+            String key = record.key() == null ? null : record.key().split("/", 2)[0];
+            publish(MessageRefused.of("import-service", record.topic(), key, "CleanBatch", no.reason()));
+            return;
+        }
+        handler.onBatch(record.value(), this::publish);
     }
 
     @Incoming("refresh-commands")

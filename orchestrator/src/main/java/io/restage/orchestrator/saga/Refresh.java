@@ -43,8 +43,17 @@ public class Refresh {
     public io.restage.common.messages.ImportReply.LeakAudit leakAudit;
     /** Set once an undo was asked for. */
     public UndoState undo;
+    /** Set once the export reported the refresh's data key destroyed (after the saga ended). */
+    public ShredState shredded;
     public int retryAttempts;
     public Instant retryAt;
+
+    /** Crypto-shredding after the end: when, whether a key was destroyed, how many consumed batch records went. */
+    public static class ShredState {
+        public Instant at;
+        public boolean keyDestroyed;
+        public long recordsDeleted;
+    }
 
     public static class StepState {
         public StepStatus status = StepStatus.PENDING;

@@ -73,6 +73,14 @@ public final class SagaDefinition {
         return new Command.UndoImport(Message.newId(), r.id, now, r.target, r.undo.requestedBy);
     }
 
+    /**
+     * After the saga, whatever its end (succeeded, failed, cancelled, compensation failed): the refresh's data key is
+     * destroyed and its consumed batch records deleted, so no raw row it read stays readable anywhere.
+     */
+    static Message shredRefreshData(Refresh r, Instant now) {
+        return new Command.ShredRefreshData(Message.newId(), r.id, now);
+    }
+
     static Message pruneMedia(Refresh r, Instant now) {
         return new Command.PruneMedia(Message.newId(), r.id, now, r.source, r.target);
     }

@@ -7,6 +7,7 @@ import io.restage.common.messages.ExportReply.ExportFailed;
 import io.restage.common.messages.ExportReply.ExportStarted;
 import io.restage.common.messages.ExportReply.PolicyRejected;
 import io.restage.common.messages.ExportReply.PolicyValidated;
+import io.restage.common.messages.ExportReply.RefreshDataShredded;
 import io.restage.common.messages.ImportReply.CommitFailed;
 import io.restage.common.messages.ImportReply.ImportCommitted;
 import io.restage.common.messages.ImportReply.ImportUndone;
@@ -91,7 +92,14 @@ public final class Transitions {
             row(RefreshStatus.FAILED, UndoRequested.class, (r, e, c) -> c.ignore(NOTHING_TO_UNDO)),
             row(RefreshStatus.CANCELLED, UndoRequested.class, (r, e, c) -> c.ignore(NOTHING_TO_UNDO)),
             row(RefreshStatus.COMPENSATION_FAILED, UndoRequested.class, (r, e, c) -> c.ignore("its compensation failed:"
-                    + " an operator must look at the target first")));
+                    + " an operator must look at the target first")),
+            //   after the end: the export reports the refresh's data key destroyed
+            row(SUCCEEDED, RefreshDataShredded.class, Transitions::shredded),
+            row(RefreshStatus.FAILED, RefreshDataShredded.class, Transitions::shredded),
+            row(RefreshStatus.CANCELLED, RefreshDataShredded.class, Transitions::shredded),
+            row(RefreshStatus.COMPENSATION_FAILED, RefreshDataShredded.class, Transitions::shredded),
+            row(UNDOING, RefreshDataShredded.class, Transitions::shredded),
+            row(UNDONE, RefreshDataShredded.class, Transitions::shredded));
 
     /** The first messages of a new refresh: the pipeline steps start together on {@code refresh.requested}. */
     public static List<Message> begin(Refresh r, Instant now) {
@@ -152,6 +160,13 @@ public final class Transitions {
         r.undo.endedAt = c.now;
         r.undo.error = e.reason();
         r.status = RefreshStatus.SUCCEEDED;
+    }
+
+    private static void shredded(Refresh r, RefreshDataShredded e, Ctx c) {
+        r.shredded = new Refresh.ShredState();
+        r.shredded.at = c.now;
+        r.shredded.keyDestroyed = e.keyDestroyed();
+        r.shredded.recordsDeleted = e.recordsDeleted();
     }
 
     private static void policyValidated(Refresh r, PolicyValidated e, Ctx c) {
@@ -348,6 +363,12 @@ public final class Transitions {
             r.step(Step.FINISH).startedAt = now;
             r.status = RefreshStatus.SUCCEEDED;
             r.finishedAt = now;
+            ended();
+        }
+
+        /** Every end of the saga shreds the refresh's raw data (its key), whatever the end. */
+        void ended() {
+            out.add(SagaDefinition.shredRefreshData(r, now));
         }
 
         void retryLater(Step s, String reason) {
@@ -425,6 +446,7 @@ public final class Transitions {
             r.status = RefreshStatus.COMPENSATION_FAILED;
             r.error = r.error + "; then compensation of " + s + " failed: " + reason + " (operator action needed)";
             r.finishedAt = now;
+            ended();
         }
 
         /**
@@ -463,6 +485,7 @@ public final class Transitions {
             }
             r.status = r.cancelRequested ? RefreshStatus.CANCELLED : RefreshStatus.FAILED;
             r.finishedAt = now;
+            ended();
         }
     }
 

@@ -88,6 +88,46 @@ class TransitionsTest {
     }
 
     @Test
+    void shouldShredTheRefreshsRawDataOnceWhateverTheEnd() {
+        // succeeded
+        Refresh ok = begin(false);
+        runPipeline(ok);
+        on(ok, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        assertEquals(RefreshStatus.SUCCEEDED, ok.status);
+        assertShredOnce();
+        on(ok, new ExportReply.RefreshDataShredded("s1", ID, T, true, 12));
+        assertEquals(12, ok.shredded.recordsDeleted);
+        assertTrue(ok.shredded.keyDestroyed);
+        // failed (compensated)
+        sent.clear();
+        Refresh failed = begin(false);
+        on(failed, new ExportReply.ExportFailed("e1", ID, T, "source unreachable"));
+        on(failed, new ImportReply.StagingDiscarded("e2", ID, T));
+        assertEquals(RefreshStatus.FAILED, failed.status);
+        assertShredOnce();
+        // cancelled
+        sent.clear();
+        Refresh cancelled = begin(false);
+        on(cancelled, new CancelRequested("ops"));
+        on(cancelled, new ImportReply.StagingDiscarded("e2", ID, T));
+        assertEquals(RefreshStatus.CANCELLED, cancelled.status);
+        assertShredOnce();
+        // compensation failed
+        sent.clear();
+        Refresh stuck = begin(false);
+        on(stuck, new ExportReply.ExportFailed("e1", ID, T, "source unreachable"));
+        on(stuck, new ImportReply.StagingDiscardFailed("e2", ID, T, "target down"));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, stuck.status);
+        assertShredOnce();
+    }
+
+    private void assertShredOnce() {
+        List<Message> shreds = sent.stream().filter(m -> m instanceof Command.ShredRefreshData).toList();
+        assertEquals(1, shreds.size(), sent.toString());
+        assertEquals(ID, shreds.get(0).refreshId(), "the shred names the refresh that ended");
+    }
+
+    @Test
     void shouldCarryTheRiskAcknowledgementInARequestThatSkipsAnonymizers() {
         Refresh r = Refresh.start(ID, "production", "staging", "ops", false, List.of("public.users.email"), T);
         RefreshRequested rr = (RefreshRequested) Transitions.begin(r, T).get(0);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class AccessPolicyTest {
     private static final SecurityConfig CONFIG = new SecurityConfig(new Secret("k".repeat(32)), Duration.ofMinutes(15),
             List.of("Alice@Corp.example", "bob@corp.example"), List.of("platform-team"), List.of("operator", "sre"),
-            List.of("viewer"), Map.of("staging-eu", List.of("alice@corp.example", "group:eu-team")), 5);
+            List.of("viewer"), Map.of("staging-eu", List.of("alice@corp.example", "group:eu-team")), 5, new Secret(null));
     private final AccessPolicy policy = new AccessPolicy(CONFIG);
 
     @ParameterizedTest(name = "{0} with groups [{1}] -> staff {2}, roles [{3}]")

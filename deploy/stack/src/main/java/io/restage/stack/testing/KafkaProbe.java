@@ -55,6 +55,17 @@ public final class KafkaProbe implements AutoCloseable {
         }
     }
 
+    /** Writes a clean batch record signed as the anonymizer signs them, with the service tests' key. */
+    public void sendSignedBatch(String topic, String key, byte[] record) {
+        try {
+            producer.send(new ProducerRecord<>(topic, null, key, record, io.restage.common.kafka.SignedRecords.signBatch(
+                    new io.restage.common.security.MessageSignatures(new io.restage.common.config.Secret(StackTestResource.MESSAGE_KEY),
+                            java.time.Duration.ofMinutes(10)), topic, key, record))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write to " + topic, e);
+        }
+    }
+
     /** Writes a control message signed with the service tests' key ({@link StackTestResource#MESSAGE_KEY}). */
     public void sendSigned(String topic, io.restage.common.messages.Message message) {
         sendSigned(topic, message, StackTestResource.MESSAGE_KEY);
@@ -80,6 +91,30 @@ public final class KafkaProbe implements AutoCloseable {
             }
         }
         throw new AssertionError("condition on topic " + topic + " not met within " + timeout + " (" + seen.size() + " records read)");
+    }
+
+    /** Every record of {@code topic} from its first kept offset up to its end as of now (no consumer group). */
+    public List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic + " to its end within " + timeout);
+                }
+                c.poll(Duration.ofMillis(200)).forEach(seen::add);
+            }
+        }
+        return seen;
     }
 
     public static String text(ConsumerRecord<String, byte[]> r) {

@@ -45,6 +45,8 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
 
     /** The message key of the service tests: tests sign the replies they play and the forgeries they must not sign. */
     public static final String MESSAGE_KEY = "service-test-message-key-0123456789abcdef";
+    /** The key that wraps the per-refresh data keys of raw batches (the export's and the anonymizer's). */
+    public static final String BATCH_KEY = "service-test-batch-key-0123456789abcdef0123";
     public static final String OPERATOR = "operator@restage.example";
     public static final String VIEWER = "viewer@restage.example";
     /** Staff and an operator, but security.targets keeps staging for the first operator and the staging team. */
@@ -52,6 +54,7 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String SECURITY = """
             security:
               message-key: %s
+              batch-key: %s
               max-message-age: 10m
               staff:
                 emails: [%s, %s, %s]
@@ -60,7 +63,7 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
               targets:
                 staging: [%s, "group:staging-team"]
               starts-per-minute: 5
-            """.formatted(MESSAGE_KEY, OPERATOR, VIEWER, OTHER_OPERATOR, OPERATOR);
+            """.formatted(MESSAGE_KEY, BATCH_KEY, OPERATOR, VIEWER, OTHER_OPERATOR, OPERATOR);
 
     private static StackProcess stack;
     private static Path signingKey;
