@@ -54,7 +54,7 @@ class AnonymizerServiceTest {
         byte[] rows = ("1\tadmin@prod.example.com\tThe Boss\t$2a$10$old\n"
                 + "2\tjane@corp.com\tJane Doe\t$2a$10$old\n").getBytes(StandardCharsets.UTF_8);
         long checksum = Checksums.of(rows);
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.send(Topics.BATCHES_EXPORTED.name(), key, sealed(id, BatchCodec.encode(
                     BatchHeader.rows(id, "public.users", 0, 2, COLS, checksum, List.of()), rows)));
             kafka.send(Topics.BATCHES_EXPORTED.name(), key, sealed(id, BatchCodec.encode(
@@ -91,7 +91,7 @@ class AnonymizerServiceTest {
         String id = UUID.randomUUID().toString();
         List<Column> wrongType = List.of(new Column("id", "bigint"), new Column("email", "integer"));
         byte[] rows = "1\t12345\n".getBytes(StandardCharsets.UTF_8);
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(id, "public.users"), sealed(id, BatchCodec.encode(
                     BatchHeader.rows(id, "public.users", 0, 1, wrongType, Checksums.of(rows), List.of()), rows)));
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
@@ -117,7 +117,7 @@ class AnonymizerServiceTest {
         byte[] changed = sealed(tampered, BatchCodec.encode(BatchHeader.rows(tampered, "public.users", 0, 1, COLS, Checksums.of(rows),
                 List.of()), rows));
         changed[changed.length - 1] ^= 1;
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(plain, "public.users"), record);
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(shredded, "public.users"), late);
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(tampered, "public.users"), changed);

@@ -70,7 +70,7 @@ class ExportServiceTest {
                 "staging", List.of(), false, "test", null);
         RefreshRequested redelivered = new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(), "production",
                 "staging", List.of(), false, "test", null);
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             // when: the request arrives twice (redelivery)
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), request);
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), redelivered);
@@ -139,7 +139,7 @@ class ExportServiceTest {
              Statement st = c.createStatement()) {
             st.execute("alter table users add column mobile_number text"); // schema drift since the policy was written
         }
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", List.of(), false, "test", null));
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),

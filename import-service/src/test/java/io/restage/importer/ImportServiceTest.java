@@ -103,7 +103,7 @@ class ImportServiceTest {
         String key = Topics.batchKey(id, "public.users");
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\told\n2\tu2@staging.invalid\t2020-01-02 00:00:00+00\t\\N\n".getBytes(StandardCharsets.UTF_8);
         byte[] b1 = "40\tu40@staging.invalid\t2020-01-03 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
@@ -142,7 +142,7 @@ class ImportServiceTest {
         String id = UUID.randomUUID().toString();
         String key = Topics.batchKey(id, "public.users");
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
@@ -166,7 +166,7 @@ class ImportServiceTest {
         String before = fingerprint(prod);
         String forged = UUID.randomUUID().toString();
         String signed = UUID.randomUUID().toString();
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             // when: someone with broker access writes a request and a commit naming production, unsigned
             kafka.send(Topics.REFRESH_REQUESTED.name(), forged, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
                     forged, Instant.now(), "staging", "production", List.of(), false, "mallory", null)));

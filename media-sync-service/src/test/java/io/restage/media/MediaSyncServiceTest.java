@@ -84,7 +84,7 @@ class MediaSyncServiceTest {
     void shouldCopyOnlyNewAndChangedObjectsThenRevertToExactlyTheOldBucket() throws Exception {
         TreeMap<String, String> before = listing("staging-media");
         String id = UUID.randomUUID().toString();
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
             MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
@@ -107,7 +107,7 @@ class MediaSyncServiceTest {
     @Test
     void shouldPruneAfterTheCommitSoTheTargetEqualsTheSource() throws Exception {
         String id = UUID.randomUUID().toString();
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
             await(kafka, id, MediaReply.MediaCopied.class);
@@ -125,7 +125,7 @@ class MediaSyncServiceTest {
         String intoProduction = UUID.randomUUID().toString();
         String swapped = UUID.randomUUID().toString();
         String other = UUID.randomUUID().toString();
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             // written with a plain Kafka client by someone with broker access: unsigned, or signed with a guessed key
             kafka.send(Topics.REFRESH_COMMANDS.name(), unsigned, MessageCodec.encode(new Command.CopyMedia(UUID.randomUUID().toString(),
                     unsigned, Instant.now(), "staging", "production")));
@@ -164,7 +164,7 @@ class MediaSyncServiceTest {
     @Test
     void shouldRefuseToPruneWhenTheCopyNeverCompleted() {
         String id = UUID.randomUUID().toString();
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
             MediaReply.MediaPruneFailed f = await(kafka, id, MediaReply.MediaPruneFailed.class);

@@ -40,7 +40,7 @@ public final class ServiceProcesses implements AutoCloseable {
     public ServiceProcesses(Path repoRoot, Path logDir, StackProcess stack, String stateDatabase, Path configFile) {
         this.repoRoot = repoRoot;
         this.logDir = logDir;
-        env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrap());
+        env.putAll(stack.kafkaEnvironment());
         env.put("RESTAGE_CONFIG_FILE", configFile.toAbsolutePath().toString());
         env.put("RESTAGE_STATE_DB_URL", stack.jdbcUrl(stateDatabase));
         env.put("RESTAGE_ORCHESTRATOR_DB_URL", "postgresql://127.0.0.1:" + stack.postgresPort() + "/" + stateDatabase);

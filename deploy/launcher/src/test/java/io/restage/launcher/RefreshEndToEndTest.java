@@ -84,6 +84,7 @@ class RefreshEndToEndTest {
     private StackProcess stack;
     private ServiceProcesses services;
     private Path signingKey;
+    private Path configFile;
     private String operatorToken;
     private MinioClient s3;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -193,6 +194,7 @@ class RefreshEndToEndTest {
                 new Environments.Env("pagila-old", "pagila_old", null, "pagila.old.internal", true, "pagila"),
                 new Environments.Env("staging-drift", "staging_drift", null, "drift.internal", true));
         // split every table of 256 KiB or more into page ranges: the chunked export runs in every refresh below
+        configFile = config;
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)
                 .withEnv("RESTAGE_EXPORT_SPLIT_BYTES", "262144");
         signingKey = services.withLocalSigningKey(work.resolve("keys"));
@@ -519,6 +521,70 @@ class RefreshEndToEndTest {
         assertEquals(before, Db.fingerprint(stg), "a refused undo changes nothing");
     }
 
+    // ---- forged messages: someone with broker access writes straight to the topics ----
+
+    @Test
+    @Order(20)
+    void shouldActOnNoForgedMessageAndReportEveryOne() throws Exception {
+        String prodDb = stack.jdbcUrl("production");
+        Map<String, String> dbBefore = Db.fingerprint(prodDb);
+        Map<String, String> bucketBefore = bucket("production-media");
+        String finished = null;
+        for (JsonNode x : get("/api/refreshes")) {
+            if (finished == null && x.get("target").asText().equals("staging") && x.get("status").asText().equals("SUCCEEDED")) {
+                finished = x.get("id").asText();
+            }
+        }
+        assertNotNull(finished, "the demo refresh succeeded before");
+        int auditBefore = get("/api/audit?limit=1000").size();
+        String forged = java.util.UUID.randomUUID().toString();
+        java.time.Instant now = java.time.Instant.now();
+        // the deployment's own message key, read from its configuration: a validly signed reply for a finished step
+        io.restage.common.config.RestageConfig cfg = io.restage.common.config.RestageConfigLoader.load(configFile);
+        try (io.restage.stack.testing.KafkaProbe kafka = new io.restage.stack.testing.KafkaProbe(stack)) {
+            kafka.send("refresh.requested", forged, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.RefreshRequested(java.util.UUID.randomUUID().toString(), forged, now,
+                            "staging", "production", List.of(), true, "mallory", null)));
+            kafka.send("refresh.commands", forged, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.Command.CommitImport(java.util.UUID.randomUUID().toString(), forged, now,
+                            "staging", "production", "mallory", List.of(), List.of())));
+            kafka.send("refresh.commands", forged, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.Command.PruneMedia(java.util.UUID.randomUUID().toString(), forged, now,
+                            "staging", "production")));
+            kafka.send("refresh.events", finished, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.ImportReply.StagingFailed(java.util.UUID.randomUUID().toString(), finished, now,
+                            "forged")));
+            kafka.sendSigned("refresh.events", new io.restage.common.messages.ImportReply.CommitFailed(
+                    java.util.UUID.randomUUID().toString(), finished, now, "late"), cfg.security().messageKey().reveal());
+        }
+        // every participant that reads one of them reports it; the orchestrator records each in the audit log
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            Set<String> who = new HashSet<>();
+            for (JsonNode a : get("/api/audit?limit=1000")) {
+                if (a.get("action").asText().equals("message-refused")) {
+                    who.add(a.get("identity").asText());
+                }
+            }
+            return who.containsAll(Set.of("export-service", "import-service", "media-sync-service", "kafka"));
+        });
+        assertTrue(get("/api/audit?limit=1000").size() >= auditBefore + 5, "each refusal is a line");
+        JsonNode still = get("/api/refreshes/" + finished);
+        assertEquals("SUCCEEDED", still.get("status").asText(), "a failure of a finished step starts no compensation");
+        assertEquals("DONE", still.get("steps").get("STAGE").get("status").asText());
+        assertEquals(dbBefore, Db.fingerprint(prodDb), "production's database is untouched");
+        assertEquals(bucketBefore, bucket("production-media"), "production's bucket is untouched");
+        // and a client that ignores the cluster's security settings cannot even write
+        java.util.Properties plain = new java.util.Properties();
+        plain.put("bootstrap.servers", stack.kafkaBootstrap());
+        plain.put("max.block.ms", "3000");
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, String> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                plain, new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("refresh.commands", forged, "{}")).get());
+            assertTrue(e.getMessage() != null, "refused without SASL credentials");
+        }
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
@@ -665,7 +731,7 @@ class RefreshEndToEndTest {
         int raw = 0;
         int sealed = 0;
         List<String> readable = new ArrayList<>();
-        try (io.restage.stack.testing.KafkaProbe kafka = new io.restage.stack.testing.KafkaProbe(stack.kafkaBootstrap())) {
+        try (io.restage.stack.testing.KafkaProbe kafka = new io.restage.stack.testing.KafkaProbe(stack)) {
             for (String topic : List.of("batches.exported", "batches.anonymized")) {
                 for (var rec : kafka.readAll(topic, Duration.ofSeconds(60))) {
                     if (rec.key() == null || !rec.key().startsWith(id)) {

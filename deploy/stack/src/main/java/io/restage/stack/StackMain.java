@@ -35,6 +35,8 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 public final class StackMain {
     public static final String ACCESS_KEY = "restage-local";
     public static final String SECRET_KEY = "restage-local-secret";
+    /** The Kafka user restage's services and tests authenticate as (its password is made per start). */
+    public static final String KAFKA_USER = "restage";
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]).toAbsolutePath();
@@ -80,11 +82,19 @@ public final class StackMain {
         kp.put("process.roles", "broker,controller");
         kp.put("node.id", "1");
         kp.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        kp.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        kp.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort);
+        // clients must authenticate (SASL/PLAIN): a client that ignores restage's Kafka security settings cannot connect
+        String kafkaPassword = UUID.randomUUID().toString();
+        String brokerPassword = UUID.randomUUID().toString();
+        kp.put("listeners", "SASL_PLAINTEXT://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        kp.put("advertised.listeners", "SASL_PLAINTEXT://127.0.0.1:" + kafkaPort);
         kp.put("controller.listener.names", "CONTROLLER");
-        kp.put("inter.broker.listener.name", "PLAINTEXT");
-        kp.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        kp.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+        kp.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        kp.put("sasl.enabled.mechanisms", "PLAIN");
+        kp.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        kp.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule"
+                + " required username=\"broker\" password=\"" + brokerPassword + "\" user_broker=\"" + brokerPassword
+                + "\" user_" + KAFKA_USER + "=\"" + kafkaPassword + "\";");
         kp.put("log.dirs", kafkaDir.resolve("data").toString());
         kp.put("offsets.topic.replication.factor", "1");
         kp.put("offsets.topic.num.partitions", "4");
@@ -135,6 +145,10 @@ public final class StackMain {
 
         Properties ready = new Properties();
         ready.setProperty("kafka.bootstrap", "127.0.0.1:" + kafkaPort);
+        ready.setProperty("kafka.security.protocol", "SASL_PLAINTEXT");
+        ready.setProperty("kafka.sasl.mechanism", "PLAIN");
+        ready.setProperty("kafka.username", KAFKA_USER);
+        ready.setProperty("kafka.password", kafkaPassword);
         ready.setProperty("postgres.port", String.valueOf(pg.getPort()));
         ready.setProperty("postgres.user", "postgres");
         ready.setProperty("s3.endpoint", "http://127.0.0.1:" + s3.getPort());

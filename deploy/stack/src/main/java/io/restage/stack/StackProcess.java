@@ -81,6 +81,30 @@ public final class StackProcess implements AutoCloseable {
         return props.getProperty("kafka.bootstrap");
     }
 
+    /** The JAAS line of the stack's Kafka user (SASL/PLAIN). */
+    public String kafkaJaasConfig() {
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + props.getProperty("kafka.username")
+                + "\" password=\"" + props.getProperty("kafka.password") + "\";";
+    }
+
+    /** Everything a Kafka client needs to reach the embedded broker: bootstrap servers and SASL settings. */
+    public Properties kafkaClientProperties() {
+        Properties p = new Properties();
+        p.setProperty("bootstrap.servers", kafkaBootstrap());
+        p.setProperty("security.protocol", props.getProperty("kafka.security.protocol"));
+        p.setProperty("sasl.mechanism", props.getProperty("kafka.sasl.mechanism"));
+        p.setProperty("sasl.jaas.config", kafkaJaasConfig());
+        return p;
+    }
+
+    /** The same settings as the services read them: {@code KAFKA_*} environment variables. */
+    public java.util.Map<String, String> kafkaEnvironment() {
+        return java.util.Map.of("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap(),
+                "KAFKA_SECURITY_PROTOCOL", props.getProperty("kafka.security.protocol"),
+                "KAFKA_SASL_MECHANISM", props.getProperty("kafka.sasl.mechanism"),
+                "KAFKA_SASL_JAAS_CONFIG", kafkaJaasConfig());
+    }
+
     public int postgresPort() {
         return Integer.parseInt(props.getProperty("postgres.port"));
     }

@@ -123,7 +123,7 @@ class OrchestratorServiceTest {
         HttpResponse<String> busy = post("/api/refreshes", OK);
         assertEquals(409, busy.statusCode(), "one refresh per target at a time: " + busy.body());
 
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             List<ConsumerRecord<String, byte[]>> requested = kafka.readUntil(Topics.REFRESH_REQUESTED.name(),
                     rs -> rs.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(30));
             RefreshRequested rr = MessageCodec.decode(KafkaProbe.text(requested.stream().filter(r -> id.equals(r.key()))
@@ -294,7 +294,7 @@ class OrchestratorServiceTest {
             }
             return id[0] != null;
         });
-        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack().kafkaBootstrap())) {
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             reply(kafka, new ImportReply.StagingFailed(UUID.randomUUID().toString(), id[0], Instant.now(), "value too long for column"));
             awaitCommand(kafka, id[0], Command.CancelExport.class);
             Command.DiscardStaging discard = awaitCommand(kafka, id[0], Command.DiscardStaging.class);

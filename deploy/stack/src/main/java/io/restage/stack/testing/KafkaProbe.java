@@ -19,13 +19,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Test helper: writes to and reads from real topics, waiting for a condition with a deadline (never a sleep). */
 public final class KafkaProbe implements AutoCloseable {
-    private final String bootstrap;
+    private final Properties client;
     private final KafkaProducer<String, byte[]> producer;
 
-    public KafkaProbe(String bootstrap) {
-        this.bootstrap = bootstrap;
+    /** A client of the stack's broker, authenticated as restage's Kafka user. */
+    public KafkaProbe(io.restage.stack.StackProcess stack) {
+        this(stack.kafkaClientProperties());
+    }
+
+    /** A client with exactly these settings (bootstrap servers, security). */
+    public KafkaProbe(Properties client) {
+        this.client = client;
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
         producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
@@ -75,7 +81,7 @@ public final class KafkaProbe implements AutoCloseable {
     public List<ConsumerRecord<String, byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<String, byte[]>>> done,
                                                           Duration timeout) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
@@ -96,7 +102,7 @@ public final class KafkaProbe implements AutoCloseable {
     /** Every record of {@code topic} from its first kept offset up to its end as of now (no consumer group). */
     public List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration timeout) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
         List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();

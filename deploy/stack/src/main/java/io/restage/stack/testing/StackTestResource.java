@@ -106,6 +106,9 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
             signingKey = io.restage.common.security.LocalTokens.ensureKeyPair(dir.resolve("keys"));
             Map<String, String> props = new HashMap<>();
             props.put("kafka.bootstrap.servers", stack.kafkaBootstrap());
+            props.put("kafka.security.protocol", stack.kafkaClientProperties().getProperty("security.protocol"));
+            props.put("kafka.sasl.mechanism", stack.kafkaClientProperties().getProperty("sasl.mechanism"));
+            props.put("kafka.sasl.jaas.config", stack.kafkaJaasConfig());
             props.put("quarkus.datasource.jdbc.url", stack.jdbcUrl("restage"));
             props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + stack.postgresPort() + "/restage");
             props.put("quarkus.datasource.username", "postgres");
