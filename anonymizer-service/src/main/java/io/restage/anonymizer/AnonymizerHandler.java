@@ -13,6 +13,7 @@ import io.restage.common.messages.AnonymizerReply;
 import io.restage.common.messages.Event;
 import io.restage.common.messages.Message;
 import io.restage.common.policy.LeakFingerprints;
+import io.restage.common.policy.PolicyFingerprint;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -40,6 +41,7 @@ public class AnonymizerHandler {
     /** One transform context per policy (each has its own secret). */
     private final Map<PolicyConfig, TransformContext> contexts = new ConcurrentHashMap<>();
     private final Map<String, TablePlan> plans = new ConcurrentHashMap<>();
+    private final Map<PolicyConfig, String> fingerprints = new ConcurrentHashMap<>();
     /** Password hashes by refresh, mode and cost: hashed once per refresh (and instance), never per row. */
     private final Map<String, String> passwordHashes = Collections.synchronizedMap(lru());
     private final Map<String, String> adminHashes = Collections.synchronizedMap(lru());
@@ -53,6 +55,10 @@ public class AnonymizerHandler {
     public Output handle(byte[] record) {
         BatchHeader h = BatchCodec.header(record);
         PolicyConfig policy = h.source() == null ? config.policy() : config.policyFor(h.source());
+        String own = fingerprints.computeIfAbsent(policy, PolicyFingerprint::of);
+        if (!own.equals(h.policy())) {
+            throw new IllegalArgumentException(PolicyFingerprint.mismatch("the anonymizer", h.policy(), own));
+        }
         TablePlan plan = plan(policy, h);
         if (h.kind() == BatchHeader.Kind.END) {
             Event done = new AnonymizerReply.TableAnonymized(Message.newId(), h.refreshId(), Instant.now(), h.table(),
@@ -94,7 +100,21 @@ public class AnonymizerHandler {
             return null;
         }
         return new AnonymizerReply.AnonymizationFailed(Message.newId(), h.refreshId(), Instant.now(), h.table(),
-                "cannot anonymize batch " + h.seq() + " of " + h.table() + ": " + e.getMessage());
+                "cannot anonymize batch " + h.seq() + " of " + h.table() + ": " + safeReason(e));
+    }
+
+    /**
+     * restage's own refusals (a plain IllegalArgumentException thrown by restage code) name rules and columns, never
+     * values; any other exception's message may quote the value it choked on ("For input string: ..."), so only its
+     * type is told.
+     */
+    static String safeReason(Exception e) {
+        boolean ours = e.getClass() == IllegalArgumentException.class && e.getStackTrace().length > 0
+                && e.getStackTrace()[0].getClassName().startsWith("io.restage.");
+        if (ours && e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return "a " + e.getClass().getSimpleName() + " while transforming (its message is withheld: it may quote a value)";
     }
 
     private TransformContext context(PolicyConfig policy) {

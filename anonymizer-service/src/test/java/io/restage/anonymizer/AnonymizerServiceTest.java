@@ -44,6 +44,13 @@ class AnonymizerServiceTest {
         return io.restage.common.batch.BatchSeal.seal(record, keys().create(refreshId));
     }
 
+    /** The fingerprint of the policy the services under test run (every batch is stamped with it). */
+    static String policyFp() {
+        String file = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("restage.config-file", String.class);
+        return io.restage.common.policy.PolicyFingerprint.of(io.restage.common.config.RestageConfigLoader
+                .load(java.nio.file.Path.of(file)).policyFor("production"));
+    }
+
     private static final List<Column> COLS = List.of(new Column("id", "bigint"), new Column("email", "text"),
             new Column("full_name", "text"), new Column("password_hash", "text"));
 
@@ -56,9 +63,9 @@ class AnonymizerServiceTest {
         long checksum = Checksums.of(rows);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.send(Topics.BATCHES_EXPORTED.name(), key, sealed(id, BatchCodec.encode(
-                    BatchHeader.rows(id, "public.users", 0, 2, COLS, checksum, List.of()), rows)));
+                    BatchHeader.rows(id, "public.users", 0, 2, COLS, checksum, List.of()).withPolicy(policyFp()), rows)));
             kafka.send(Topics.BATCHES_EXPORTED.name(), key, sealed(id, BatchCodec.encode(
-                    BatchHeader.end(id, "public.users", 2, COLS, 1, checksum, List.of()), null, 0)));
+                    BatchHeader.end(id, "public.users", 2, COLS, 1, checksum, List.of()).withPolicy(policyFp()), null, 0)));
 
             List<ConsumerRecord<String, byte[]>> out = kafka.readUntil(Topics.BATCHES_ANONYMIZED.name(),
                     recs -> recs.stream().filter(r -> key.equals(r.key())).count() == 2, Duration.ofSeconds(60));
@@ -93,7 +100,7 @@ class AnonymizerServiceTest {
         byte[] rows = "1\t12345\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(id, "public.users"), sealed(id, BatchCodec.encode(
-                    BatchHeader.rows(id, "public.users", 0, 1, wrongType, Checksums.of(rows), List.of()), rows)));
+                    BatchHeader.rows(id, "public.users", 0, 1, wrongType, Checksums.of(rows), List.of()).withPolicy(policyFp()), rows)));
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
                     recs -> recs.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(30));
             Event e = MessageCodec.decode(KafkaProbe.text(events.stream().filter(r -> id.equals(r.key())).findFirst().orElseThrow()), Event.class);
@@ -123,7 +130,7 @@ class AnonymizerServiceTest {
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(tampered, "public.users"), changed);
             // a good one after them, on the same partition's stream of work: when it is out, the others were handled
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(good, "public.users"), sealed(good, BatchCodec.encode(
-                    BatchHeader.end(good, "public.users", 0, COLS, 0, 0, List.of()), null, 0)));
+                    BatchHeader.end(good, "public.users", 0, COLS, 0, 0, List.of()).withPolicy(policyFp()), null, 0)));
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(), recs -> List.of(plain,
                     shredded, tampered).stream().allMatch(id -> recs.stream().anyMatch(r -> id.equals(r.key())
                     && KafkaProbe.text(r).contains("MessageRefused"))), Duration.ofSeconds(60));
@@ -135,6 +142,24 @@ class AnonymizerServiceTest {
                     recs -> recs.stream().anyMatch(r -> r.key().startsWith(good)), Duration.ofSeconds(60));
             assertTrue(clean.stream().noneMatch(r -> r.key().startsWith(plain) || r.key().startsWith(shredded)
                     || r.key().startsWith(tampered)), "nothing refused was forwarded");
+        }
+    }
+
+    @Test
+    void shouldRefuseABatchMadeUnderAnotherPolicyNamingBothFingerprints() throws Exception {
+        String id = UUID.randomUUID().toString();
+        byte[] rows = "2\tjane@corp.com\tJane Doe\t$2a$10$old\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(id, "public.users"), sealed(id, BatchCodec.encode(
+                    BatchHeader.rows(id, "public.users", 0, 1, COLS, Checksums.of(rows), List.of()).withPolicy("0123456789abcdef0123456789abcdef"),
+                    rows)));
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(30));
+            AnonymizerReply.AnonymizationFailed failed = (AnonymizerReply.AnonymizationFailed) MessageCodec.decode(KafkaProbe.text(
+                    events.stream().filter(r -> id.equals(r.key())).findFirst().orElseThrow()), Event.class);
+            assertTrue(failed.reason().contains("0123456789abcdef0123456789abcdef") && failed.reason().contains(policyFp())
+                    && failed.reason().contains("restage.yaml differ"), failed.reason());
+            assertFalse(failed.reason().contains("jane"), failed.reason());
         }
     }
 }

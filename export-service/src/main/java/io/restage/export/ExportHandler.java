@@ -153,7 +153,8 @@ public class ExportHandler {
             EnvironmentConfig source = config.environment(r.source());
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
                     settings.parallelism(), settings.batchBytes(), settings.batchRows(), settings.splitBytes());
-            List<TableCount> counts = exporter.export(new SnapshotExporter.Route(id, r.source(), r.target(), r.skipAnonymizers()),
+            List<TableCount> counts = exporter.export(new SnapshotExporter.Route(id, r.source(), r.target(), r.skipAnonymizers(),
+                            io.restage.common.policy.PolicyFingerprint.of(config.policyFor(r.source()))),
                     config.policyFor(r.source())::isExcluded, snapshot -> validate(id, r.source(), snapshot), sender,
                     tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables)),
                     () -> cancelled.contains(id));
@@ -163,6 +164,10 @@ public class ExportHandler {
             ledger.finish(id, "DONE");
             List<String> excluded = config.policyFor(r.source()).excludeTables();
             events.publish(new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded));
+        } catch (SourceWritableException e) {
+            LOG.warnf("refresh %s: %s", id, e.getMessage());
+            finish(id, "FAILED");
+            events.publish(new ExportReply.PolicyRejected(Message.newId(), id, Instant.now(), e.getMessage(), List.of(e.getMessage())));
         } catch (PolicyRejectedException e) {
             LOG.warnf("refresh %s: %s", id, e.getMessage());
             finish(id, "FAILED");
@@ -181,6 +186,10 @@ public class ExportHandler {
 
     /** The saga's first step: the policy check, inside the export's snapshot. */
     private void validate(String id, String source, java.sql.Connection snapshot) throws Exception {
+        String write = io.restage.common.security.SourceAccess.writeAccess(snapshot);
+        if (write != null) {
+            throw new SourceWritableException(io.restage.common.security.SourceAccess.refusal(source, write));
+        }
         PolicyReport report = PolicyChecker.check(snapshot, source, config.policyFor(source));
         if (!report.ok()) {
             throw new PolicyRejectedException(report);
@@ -196,6 +205,13 @@ public class ExportHandler {
             ledger.finish(id, status);
         } catch (Exception ledgerError) {
             LOG.errorf("refresh %s: cannot record the export's end: %s", id, Failures.describe(ledgerError));
+        }
+    }
+
+    /** The source's database user could write: nothing is read. */
+    static final class SourceWritableException extends Exception {
+        SourceWritableException(String message) {
+            super(message);
         }
     }
 

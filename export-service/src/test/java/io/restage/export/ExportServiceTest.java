@@ -161,4 +161,76 @@ class ExportServiceTest {
             }
         }
     }
+
+    @Test
+    void shouldTellARoleThatCanWriteFromOneThatCanOnlyRead() throws Exception {
+        String url = StackTestResource.stack().jdbcUrl("production");
+        try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement st = admin.createStatement()) {
+            st.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = 'half_writer') then"
+                    + " create role half_writer login; end if; end $$");
+            st.execute("grant select on all tables in schema public to half_writer");
+            st.execute("grant update on sessions to half_writer");
+            String superuser = io.restage.common.security.SourceAccess.writeAccess(admin);
+            assertTrue(superuser != null && superuser.contains("superuser"), superuser);
+        }
+        try (Connection reader = DriverManager.getConnection(url, "restage_reader", "")) {
+            assertEquals(null, io.restage.common.security.SourceAccess.writeAccess(reader), "pg_read_all_data only: reads");
+        }
+        try (Connection half = DriverManager.getConnection(url, "half_writer", "")) {
+            String access = io.restage.common.security.SourceAccess.writeAccess(half);
+            assertTrue(access != null && access.contains("public.sessions") && access.contains("1 table"), access);
+        }
+    }
+
+    @Test
+    void shouldActOnASignedMessageOnceAndRefuseUnsignedStaleOrReKeyedOnes() throws Exception {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(StackTestResource.stack().jdbcUrl("restage"));
+        ds.setUser("postgres");
+        io.restage.common.security.MessageSignatures sig = new io.restage.common.security.MessageSignatures(
+                new io.restage.common.config.Secret(StackTestResource.MESSAGE_KEY), Duration.ofMinutes(10));
+        io.restage.common.security.ReplayGuard guard = new io.restage.common.security.ReplayGuard(ds, "test-" + UUID.randomUUID(),
+                Duration.ofMinutes(10));
+        guard.init();
+        io.restage.common.security.SignedIntake intake = new io.restage.common.security.SignedIntake(sig, guard);
+        String id = UUID.randomUUID().toString();
+        Command cancel = new Command.CancelExport(UUID.randomUUID().toString(), id, Instant.now());
+        String value = MessageCodec.encode(cancel);
+        var s1 = sig.sign("refresh.commands", id, value);
+        // first time: accepted; once done, the same event id is a duplicate, however freshly it is signed again
+        assertTrue(intake.receive("refresh.commands", id, s1.sentAt(), s1.value(), value, Command.class)
+                instanceof io.restage.common.security.SignedIntake.Received.Accepted<Command>);
+        intake.done(cancel);
+        var s2 = sig.sign("refresh.commands", id, value);
+        assertTrue(intake.receive("refresh.commands", id, s2.sentAt(), s2.value(), value, Command.class)
+                instanceof io.restage.common.security.SignedIntake.Received.Duplicate<Command>);
+        // a valid signature on a record whose key is another refresh's: the message names another refresh
+        String other = UUID.randomUUID().toString();
+        var s3 = sig.sign("refresh.commands", other, value);
+        var rekeyed = intake.receive("refresh.commands", other, s3.sentAt(), s3.value(), value, Command.class);
+        assertTrue(rekeyed instanceof io.restage.common.security.SignedIntake.Received.Refused<Command> r
+                && r.reason().contains("differs from its record key"), rekeyed.toString());
+        // unsigned
+        var unsigned = intake.receive("refresh.commands", id, null, null, value, Command.class);
+        assertTrue(unsigned instanceof io.restage.common.security.SignedIntake.Received.Refused<Command> r
+                && r.reason().contains("unsigned") && r.messageType().equals("CancelExport"), unsigned.toString());
+    }
+
+    @Test
+    void shouldNotDestroyAKeyOnAForgedShredCommand() throws Exception {
+        String id = UUID.randomUUID().toString();
+        keys().init();
+        keys().create(id);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            // unsigned, and signed with a guessed key: the export reports both and keeps the refresh's key
+            Command.ShredRefreshData shred = new Command.ShredRefreshData(UUID.randomUUID().toString(), id, Instant.now());
+            kafka.send(Topics.REFRESH_COMMANDS.name(), id, MessageCodec.encode(shred));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), shred, "a-guessed-key-0123456789abcdef0123456789");
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().filter(r -> id.equals(r.key()) && KafkaProbe.text(r).contains("MessageRefused")
+                            && KafkaProbe.text(r).contains("export-service")).count() >= 2, Duration.ofSeconds(60));
+            assertTrue(events.stream().noneMatch(r -> id.equals(r.key()) && KafkaProbe.text(r).contains("RefreshDataShredded")));
+        }
+        assertTrue(keys().get(id).isPresent(), "the key is still there");
+    }
 }

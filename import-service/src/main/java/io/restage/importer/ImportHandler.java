@@ -20,6 +20,7 @@ import io.restage.common.messages.RefreshRequested;
 import io.restage.importer.commit.Committer;
 import io.restage.importer.commit.Generations;
 import io.restage.common.policy.LeakFingerprints;
+import io.restage.common.policy.PolicyFingerprint;
 import io.restage.importer.staging.LeakAuditor;
 import io.restage.importer.staging.StagingArea;
 import io.restage.importer.staging.TargetCatalog;
@@ -52,6 +53,7 @@ public class ImportHandler {
     private final RestageConfig config;
     private final ImportLedger ledger;
     private final Committer committer = new Committer();
+    private final Map<String, String> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ImportHandler(RestageConfig config, ImportLedger ledger) {
         this.config = config;
@@ -97,6 +99,12 @@ public class ImportHandler {
         }
         if (entry.get().status() != Status.STAGING) {
             return; // discarded, failed or done: late batches change nothing
+        }
+        String own = fingerprints.computeIfAbsent(entry.get().source(), src -> PolicyFingerprint.of(config.policyFor(src)));
+        if (!own.equals(peek.policy())) {
+            fail(peek.refreshId(), "batch " + peek.seq() + " of " + peek.table() + " refused: "
+                    + PolicyFingerprint.mismatch("the import service", peek.policy(), own), publish);
+            return;
         }
         Batch batch = BatchCodec.decode(record);
         if (!batch.header().anonymized()) {
@@ -241,8 +249,8 @@ public class ImportHandler {
                     .filter(t -> !exported.contains(t) && !policy.isExcluded(t)).sorted().toList();
             List<String> skip = staged.stream().flatMap(t -> t.skipAnonymizers().stream()).distinct().toList();
             long start = System.nanoTime();
-            ImportReply.LeakAudit audit = LeakAuditor.run(c, area, staged, policy, skip,
-                    LeakFingerprints.key(policy.secret().reveal(), refreshId));
+            ImportReply.LeakAudit audit = LeakAuditor.run(c, () -> Connections.open(config.environment(e.target()),
+                    "restage-import"), area, staged, policy, skip, LeakFingerprints.key(policy.secret().reveal(), refreshId));
             LOG.infof("refresh %s: leak audit: %d fingerprints, %d columns, %d values scanned, %d columns with matches in %d ms",
                     refreshId, audit.fingerprints(), audit.scannedColumns(), audit.scannedValues(), audit.hits().size(),
                     (System.nanoTime() - start) / 1_000_000);

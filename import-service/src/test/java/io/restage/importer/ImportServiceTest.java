@@ -2,6 +2,7 @@ package io.restage.importer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -35,6 +36,13 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(StackTestResource.class)
 class ImportServiceTest {
+    /** The fingerprint of the policy the services under test run (every batch is stamped with it). */
+    static String policyFp() {
+        String file = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("restage.config-file", String.class);
+        return io.restage.common.policy.PolicyFingerprint.of(io.restage.common.config.RestageConfigLoader
+                .load(java.nio.file.Path.of(file)).policyFor("production"));
+    }
+
     private static final List<Column> COLS = List.of(new Column("id", "bigint"), new Column("email", "text"),
             new Column("updated_at", "timestamp with time zone"), new Column("legacy", "text"));
 
@@ -78,7 +86,7 @@ class ImportServiceTest {
 
     private static byte[] clean(String id, long seq, byte[] rows, long adminMatches) {
         return BatchCodec.encode(BatchHeader.rows(id, "public.users", seq, count(rows),
-                COLS, Checksums.of(rows), List.of()).anonymized(Checksums.of(rows), adminMatches, null), rows);
+                COLS, Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(Checksums.of(rows), adminMatches, null), rows);
     }
 
     private static long count(byte[] rows) {
@@ -110,7 +118,7 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1)); // redelivered
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
-                    Checksums.of(b0) + Checksums.of(b1), List.of()).anonymized(0, 0, null), null, 0));
+                    Checksums.of(b0) + Checksums.of(b1), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
             kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
                     id, Instant.now(), List.of(new TableCount("public.users", 3)), List.of()));
 
@@ -148,7 +156,7 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             // the end marker claims two batches: one was lost
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
-                    Checksums.of(b0) + 1, List.of()).anonymized(0, 0, null), null, 0));
+                    Checksums.of(b0) + 1, List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("checksum"), failed.reason());
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
@@ -220,5 +228,24 @@ class ImportServiceTest {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    @Test
+    void shouldFingerprintInTheServiceExactlyWhatTheTargetDigestsWithoutTheKeyEverReachingIt() throws Exception {
+        byte[] key = io.restage.common.policy.LeakFingerprints.key("0123456789abcdef-secret", UUID.randomUUID().toString());
+        for (String v : List.of("Jane.Doe@Corp.Example", "  MÜLLER straße\t\n", "+49 30 1234567", "ÉMILE ZOLA", "x".repeat(5000))) {
+            byte[] digest;
+            try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("staging"), "postgres", "");
+                 java.sql.PreparedStatement ps = c.prepareStatement("select " + io.restage.common.policy.LeakFingerprints.sql("?::text"))) {
+                ps.setString(1, v);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    digest = rs.getBytes(1);
+                }
+            }
+            assertEquals(io.restage.common.policy.LeakFingerprints.of(key, io.restage.common.policy.LeakFingerprints.normalize(v)),
+                    io.restage.common.policy.LeakFingerprints.ofDigest(key, digest), v);
+        }
+        assertFalse(io.restage.common.policy.LeakFingerprints.sql("v").contains("?"), "the SQL takes no key");
     }
 }

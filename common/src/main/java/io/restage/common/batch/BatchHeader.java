@@ -20,6 +20,10 @@ import java.util.List;
  * A row larger than a batch travels as {@code parts} consecutive ROWS records with the same key, {@code part}
  * 0..parts-1, each holding a slice of the row's COPY text; only the last counts the row ({@code rowCount} 1). A
  * normal batch has {@code parts} 0.
+ * <p>
+ * {@code policy} is the fingerprint of the policy (and leak-audit key derivation) the batch was made under
+ * ({@code PolicyFingerprint}): the anonymizer and the importer refuse a batch made under another policy than their own,
+ * so services with drifted configuration fail the refresh instead of passing columns through.
  */
 public record BatchHeader(
         String refreshId,
@@ -39,7 +43,8 @@ public record BatchHeader(
         String target,
         String leakFingerprints,
         int part,
-        int parts) {
+        int parts,
+        String policy) {
 
     public enum Kind { ROWS, END }
 
@@ -51,32 +56,41 @@ public record BatchHeader(
     public static BatchHeader rows(String refreshId, String table, long seq, long rowCount, List<Column> columns,
                                    long checksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.ROWS, seq, rowCount, columns, checksum, checksum, false,
-                skipAnonymizers, 0, 0, 0, null, null, null, 0, 0);
+                skipAnonymizers, 0, 0, 0, null, null, null, 0, 0, null);
     }
 
     public static BatchHeader end(String refreshId, String table, long totalRows, List<Column> columns,
                                   long batchCount, long tableChecksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.END, batchCount, totalRows, columns, 0, 0, false,
-                skipAnonymizers, 0, batchCount, tableChecksum, null, null, null, 0, 0);
+                skipAnonymizers, 0, batchCount, tableChecksum, null, null, null, 0, 0, null);
     }
 
     /** The same header naming the refresh's source and target environments. */
     public BatchHeader withRoute(String sourceEnvironment, String targetEnvironment) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
                 skipAnonymizers, adminMatches, batchCount, tableChecksum, sourceEnvironment, targetEnvironment, leakFingerprints,
-                part, parts);
+                part, parts, policy);
+    }
+
+    /** The same header stamped with the fingerprint of the policy it is made under. */
+    public BatchHeader withPolicy(String policyFingerprint) {
+        return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
+                skipAnonymizers, adminMatches, batchCount, tableChecksum, source, target, leakFingerprints, part, parts,
+                policyFingerprint);
     }
 
     /** The same batch after anonymization: new payload checksum, admin matches counted, fingerprints, marked clean. */
     public BatchHeader anonymized(long newPayloadChecksum, long adminMatchesInBatch, String fingerprints) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, newPayloadChecksum,
-                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target, fingerprints, part, parts);
+                true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target, fingerprints, part, parts,
+                policy);
     }
 
     /** Part {@code part} of {@code parts} of one oversized row (the last part counts the row). */
     public BatchHeader asPart(int part, int parts) {
         return new BatchHeader(refreshId, table, kind, seq, part == parts - 1 ? 1 : 0, columns, sourceChecksum, payloadChecksum,
-                anonymized, skipAnonymizers, adminMatches, batchCount, tableChecksum, source, target, leakFingerprints, part, parts);
+                anonymized, skipAnonymizers, adminMatches, batchCount, tableChecksum, source, target, leakFingerprints, part, parts,
+                policy);
     }
 
     /** Whether this record is one part of an oversized row (a plain method, not a bean property on the wire). */

@@ -11,12 +11,14 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keyed fingerprints for the leak audit: the anonymizer fingerprints the source values of audited rules, the
- * importer looks for them in every text-like staged column, in SQL. A fingerprint is the first 8 bytes of
- * {@code sha256(key || normalised value)} where the key is derived from the policy secret and the refresh id, so
- * fingerprints are useless outside their refresh and never reveal a value. Normalising (trim spaces, tabs and line
- * breaks; ASCII lower case) is written so Java and PostgreSQL compute exactly the same bytes whatever the
- * database's locale. Values shorter than {@link #MIN_LENGTH} are not fingerprinted: they identify nobody and
- * would match unrelated short words.
+ * importer looks for them in every text-like staged column. A fingerprint is the first 8 bytes of
+ * {@code sha256(key || sha256(normalised value))} where the key is derived from the policy secret and the refresh id,
+ * so fingerprints are useless outside their refresh and never reveal a value. The inner, unkeyed digest is what the
+ * target database computes ({@link #sql}); the key is applied in the import service ({@link #ofDigest}), so the key
+ * never reaches the target, where a fingerprint could otherwise be tested against guessed values. Normalising (trim
+ * spaces, tabs and line breaks; ASCII lower case) is written so Java and PostgreSQL compute exactly the same bytes
+ * whatever the database's locale. Values shorter than {@link #MIN_LENGTH} are not fingerprinted: they identify nobody
+ * and would match unrelated short words.
  */
 public final class LeakFingerprints {
     public static final int MIN_LENGTH = 6;
@@ -75,19 +77,24 @@ public final class LeakFingerprints {
     }
 
     public static long of(byte[] key, String normalized) {
+        return ofDigest(key, SHA256.get().digest(normalized.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The fingerprint of a value whose unkeyed digest ({@link #sql}) the target computed. */
+    public static long ofDigest(byte[] key, byte[] digest) {
         MessageDigest d = SHA256.get();
         d.update(key);
-        byte[] h = d.digest(normalized.getBytes(StandardCharsets.UTF_8));
+        byte[] h = d.digest(digest);
         return ByteBuffer.wrap(h, 0, 8).getLong();
     }
 
     /**
-     * The SQL expression that fingerprints the text expression {@code value} with the key bound as a bytea
-     * parameter {@code keyParam} (e.g. {@code ?}). Needs PostgreSQL 11 or newer ({@code sha256}).
+     * The SQL expression of the unkeyed digest of the text expression {@code value}: {@code sha256} of its normalised
+     * UTF-8 bytes. Needs PostgreSQL 11 or newer ({@code sha256}).
      */
-    public static String sql(String value, String keyParam) {
-        return "substring(sha256(" + keyParam + "::bytea || convert_to(translate(btrim(" + value
-                + ", E' \\t\\r\\n'), '" + UPPER + "', '" + UPPER.toLowerCase() + "'), 'UTF8')) from 1 for 8)";
+    public static String sql(String value) {
+        return "sha256(convert_to(translate(btrim(" + value + ", E' \\t\\r\\n'), '" + UPPER + "', '"
+                + UPPER.toLowerCase() + "'), 'UTF8'))";
     }
 
     /** Fingerprints as they travel in a batch header: base64 of the 8-byte big-endian values. */

@@ -18,6 +18,14 @@ public final class SignedIntake {
 
         record Refused<T>(String reason, String messageType) implements Received<T> {
         }
+
+        /**
+         * Validly signed, but this event id was already acted on: a redelivery after a restart, or a replay of a captured
+         * record. Either way it is not acted on again; it is no attack on its own (the signature holds), so it is
+         * skipped quietly rather than reported.
+         */
+        record Duplicate<T>(String eventId) implements Received<T> {
+        }
     }
 
     private final MessageSignatures signatures;
@@ -54,7 +62,7 @@ public final class SignedIntake {
             return new Received.Refused<>("the message's refreshId differs from its record key", declared);
         }
         if (replays != null && message.eventId() != null && replays.seen(message.eventId())) {
-            return new Received.Refused<>("replayed message: event " + message.eventId() + " was already acted on", declared);
+            return new Received.Duplicate<>(message.eventId());
         }
         return new Received.Accepted<>(message);
     }

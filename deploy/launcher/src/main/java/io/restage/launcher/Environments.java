@@ -57,9 +57,19 @@ public final class Environments {
      * One environment on the embedded stack: database name, bucket (null for none), hostname, import allowed, and
      * the named policy for data read from it (null: the default policy).
      */
-    public record Env(String name, String database, String bucket, String hostname, boolean allowImport, String policy) {
+    public record Env(String name, String database, String bucket, String hostname, boolean allowImport, String policy,
+                      String user) {
+        public Env(String name, String database, String bucket, String hostname, boolean allowImport, String policy) {
+            this(name, database, bucket, hostname, allowImport, policy, null);
+        }
+
         public Env(String name, String database, String bucket, String hostname, boolean allowImport) {
-            this(name, database, bucket, hostname, allowImport, null);
+            this(name, database, bucket, hostname, allowImport, null, null);
+        }
+
+        /** Sources are read as a role that can only read (restage refuses one that can write); targets need more. */
+        String databaseUser() {
+            return user != null ? user : allowImport ? "postgres" : StackProcess.READER;
         }
     }
 
@@ -108,7 +118,7 @@ public final class Environments {
             }
             y.append("    database:\n");
             y.append("      url: ").append(stack.jdbcUrl(e.database())).append('\n');
-            y.append("      user: postgres\n");
+            y.append("      user: ").append(e.databaseUser()).append('\n');
             y.append("      password: ${env:RESTAGE_DEMO_DB_PASSWORD:-}\n");
             if (e.bucket() != null) {
                 y.append("    bucket:\n");

@@ -31,6 +31,11 @@ public final class ServiceProcesses implements AutoCloseable {
     /** Made for this set of processes, never written to a file: the raw batches of this run die with it. */
     private final String batchKey = newKey();
 
+    /** For tests that check the key appears nowhere. */
+    String batchKey() {
+        return batchKey;
+    }
+
     private static String newKey() {
         byte[] k = new byte[32];
         new java.security.SecureRandom().nextBytes(k);

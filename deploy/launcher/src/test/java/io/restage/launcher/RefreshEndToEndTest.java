@@ -94,11 +94,11 @@ class RefreshEndToEndTest {
         Path root = ServiceProcesses.findRepoRoot();
         Path work = Files.createTempDirectory("restage-e2e-");
         stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
-                "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice", "prod_missing_media",
+                "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice", "prod_missing_media", "prod_writable",
                 "pagila_prod", "pagila_staging", "pagila_old", "shapes_prod", "shapes_staging", "shapes_lo", "staging_drift"),
                 List.of(), Duration.ofMinutes(3));
         for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin",
-                "prod_contact", "prod_invoice", "staging_invoice", "staging_drift", "prod_missing_media")) {
+                "prod_contact", "prod_invoice", "staging_invoice", "staging_drift", "prod_missing_media", "prod_writable")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 DemoData.createSchema(c);
                 boolean stale = db.startsWith("staging");
@@ -184,6 +184,8 @@ class RefreshEndToEndTest {
                 new Environments.Env("no-admin", "prod_no_admin", "production-media", "no-admin.internal", false),
                 new Environments.Env("missing-media", "prod_missing_media", "no-such-bucket", "missing-media.internal", false),
                 new Environments.Env("contact-prod", "prod_contact", null, "contact.internal", false),
+                // a source configured with a user that can write: refused, whatever the transaction mode
+                new Environments.Env("writable-source", "prod_writable", null, "writable.internal", false, null, "postgres"),
                 new Environments.Env("invoice-prod", "prod_invoice", null, "invoice.prod.internal", false, "invoicing"),
                 new Environments.Env("invoice-staging", "staging_invoice", null, "invoice.staging.internal", true, "invoicing"),
                 new Environments.Env("shapes-prod", "shapes_prod", null, "shapes.prod.internal", false, "shapes"),
@@ -293,6 +295,15 @@ class RefreshEndToEndTest {
         JsonNode err = assertRefusedTouchingNothing(request("bad-types", "staging", "staging.prod-corp.internal", true), 422,
                 "policy-incomplete", "public.users.phone");
         assertTrue(err.get("message").asText().contains("bigint"), err.toString());
+    }
+
+    @Test
+    @Order(11)
+    void shouldRefuseASourceWhoseDatabaseUserCanWrite() throws Exception {
+        JsonNode err = assertRefusedTouchingNothing(request("writable-source", "staging", "staging.prod-corp.internal", false),
+                422, "source-writable", "can write");
+        assertTrue(err.get("message").asText().contains("superuser"), err.toString());
+        assertFalse(err.get("message").asText().contains("jdbc:"), "no URL in the answer: " + err);
     }
 
     @Test
@@ -714,6 +725,85 @@ class RefreshEndToEndTest {
         System.out.printf("e2e demo refresh: %d rows, %d objects in %.2f s (%.0f rows/s)%n", rows, bucket("staging-media").size(),
                 seconds, rows / seconds);
         assertNoProductionValueReadableOnTheBroker(r.get("id").asText(), Db.column(prod, "select email from users"));
+        assertNoSecretOrProductionValueAnywhere(secrets);
+    }
+
+    /**
+     * Every configured secret, every credential and token, the database user of the sources, the environments' database
+     * URLs and every source value of a ruled column: in no service log, no record of any topic (decompressed wherever
+     * possible), no API answer and no table of the orchestrator's database.
+     */
+    private void assertNoSecretOrProductionValueAnywhere(Set<String> productionValues) throws Exception {
+        io.restage.common.config.RestageConfig cfg = io.restage.common.config.RestageConfigLoader.load(configFile);
+        Map<String, String> secrets = new TreeMap<>();
+        secrets.put("security.message-key", cfg.security().messageKey().reveal());
+        secrets.put("security.batch-key (given to export and anonymizer only)", services.batchKey());
+        secrets.put("the operator's bearer token", operatorToken);
+        secrets.put("the Kafka password", stack.kafkaJaasConfig().replaceAll(".*password=\"([^\"]+)\".*", "$1"));
+        secrets.put("the source's database user", StackProcess.READER);
+        List<io.restage.common.config.PolicyConfig> policies = new ArrayList<>(cfg.policies().values());
+        policies.add(cfg.policy());
+        for (io.restage.common.config.PolicyConfig p : policies) {
+            secrets.put("a policy secret", p.secret().reveal());
+            if (p.stagingPassword().isPresent()) {
+                secrets.put("a staging password", p.stagingPassword().reveal());
+            }
+            if (p.admin() != null) {
+                secrets.put("an admin password", p.admin().password().reveal());
+                secrets.put("an admin match value", p.admin().matchValue().reveal());
+            }
+        }
+        for (io.restage.common.config.EnvironmentConfig e : cfg.environments().values()) {
+            secrets.put("the database URL of " + e.name(), e.database().url());
+            if (e.bucket() != null) {
+                secrets.put("the bucket secret of " + e.name(), e.bucket().secretKey().reveal());
+            }
+        }
+        Map<String, String> places = new TreeMap<>();
+        try (java.util.stream.Stream<Path> logs = Files.list(services.logDir())) {
+            for (Path log : logs.toList()) {
+                places.put("log " + log.getFileName(), Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+        try (io.restage.stack.testing.KafkaProbe kafka = new io.restage.stack.testing.KafkaProbe(stack)) {
+            for (String topic : List.of("refresh.requested", "refresh.commands", "refresh.events", "batches.exported",
+                    "batches.anonymized")) {
+                StringBuilder sb = new StringBuilder();
+                for (var rec : kafka.readAll(topic, Duration.ofSeconds(60))) {
+                    sb.append(rec.key()).append(' ').append(readableText(rec.value())).append('\n');
+                    rec.headers().forEach(h -> sb.append(h.key()).append('=').append(new String(h.value(),
+                            java.nio.charset.StandardCharsets.ISO_8859_1)).append('\n'));
+                }
+                places.put("topic " + topic, sb.toString());
+            }
+        }
+        StringBuilder api = new StringBuilder();
+        for (String path : List.of("/api/refreshes?limit=500", "/api/audit?limit=1000", "/api/environments", "/q/openapi?format=json")) {
+            api.append(get(path)).append('\n');
+        }
+        for (JsonNode x : get("/api/refreshes?limit=500")) {
+            api.append(get("/api/refreshes/" + x.get("id").asText())).append('\n');
+        }
+        api.append(post("/api/policies/check", "{\"source\":\"production\"}").body());
+        places.put("API answers", api.toString());
+        StringBuilder db = new StringBuilder();
+        for (String table : List.of("refresh", "outbox", "processed_event", "audit_log")) {
+            db.append(String.join("\n", Db.column(stack.jdbcUrl("restage"), "select t::text from " + table + " t")));
+        }
+        places.put("the orchestrator's database", db.toString());
+        List<String> found = new ArrayList<>();
+        for (Map.Entry<String, String> place : places.entrySet()) {
+            secrets.forEach((what, value) -> {
+                if (value != null && value.length() >= 6 && place.getValue().contains(value)) {
+                    found.add(what + " in " + place.getKey());
+                }
+            });
+            productionValues.stream().filter(v -> v != null && v.length() >= 6 && place.getValue().contains(v)).findFirst()
+                    .ifPresent(v -> found.add("a production value of a ruled column in " + place.getKey()));
+        }
+        assertEquals(List.of(), found);
+        System.out.printf("e2e secrets: %d secrets and %d production values looked for in %d places (%,d characters): none found%n",
+                secrets.size(), productionValues.size(), places.size(), places.values().stream().mapToLong(String::length).sum());
     }
 
     /**

@@ -37,6 +37,7 @@ public final class StackMain {
     public static final String SECRET_KEY = "restage-local-secret";
     /** The Kafka user restage's services and tests authenticate as (its password is made per start). */
     public static final String KAFKA_USER = "restage";
+    static final String READER = StackProcess.READER;
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]).toAbsolutePath();
@@ -66,6 +67,10 @@ public final class StackMain {
                 .start();
         running.add(pg);
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            // the role sources are read as: SELECT on everything, nothing else (restage refuses a source role that can write)
+            st.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = '" + READER + "') then"
+                    + " create role " + READER + " login; end if; end $$");
+            st.execute("grant pg_read_all_data to " + READER);
             for (String db : databases) {
                 ResultSet rs = st.executeQuery("select 1 from pg_database where datname = '" + db.replace("'", "''") + "'");
                 if (!rs.next()) {

@@ -18,6 +18,9 @@ import java.util.Properties;
  * launcher can depend on this class without the broker's, PostgreSQL's and S3Proxy's libraries.
  */
 public final class StackProcess implements AutoCloseable {
+    /** The read-only database role (pg_read_all_data, nothing else) the embedded sources are read as. */
+    public static final String READER = "restage_reader";
+
     private final Process process;
     private final Properties props;
     private final Path dir;

@@ -23,24 +23,27 @@ public final class TableBatcher {
     private final int maxBytes;
     private final int maxRows;
     private final ByteSink buffer;
+    /** The fingerprint of the policy the batches are made under (the anonymizer and importer check it). */
+    private final String policy;
     private final TableProgress progress;
     private final String key;
     private long rowsInBatch;
 
     /** A batcher for a whole table (one chunk). */
-    public TableBatcher(String refreshId, String source, String target, String table, List<Column> columns,
+    public TableBatcher(String refreshId, String source, String target, String policy, String table, List<Column> columns,
                         List<String> skipAnonymizers, BatchSender sender, int maxBytes, int maxRows) {
-        this(refreshId, source, target, table, columns, skipAnonymizers, sender, maxBytes, maxRows, new TableProgress(1), -1);
+        this(refreshId, source, target, policy, table, columns, skipAnonymizers, sender, maxBytes, maxRows, new TableProgress(1), -1);
     }
 
     /**
      * A batcher for chunk {@code chunk} of a table read in parallel; chunks get their own Kafka key, so they spread
      * over partitions and are anonymized and staged in parallel.
      */
-    public TableBatcher(String refreshId, String source, String target, String table, List<Column> columns,
+    public TableBatcher(String refreshId, String source, String target, String policy, String table, List<Column> columns,
                         List<String> skipAnonymizers, BatchSender sender, int maxBytes, int maxRows,
                         TableProgress progress, int chunk) {
         this.refreshId = refreshId;
+        this.policy = policy;
         this.source = source;
         this.target = target;
         this.table = table;
@@ -81,7 +84,7 @@ public final class TableBatcher {
         // chunks use other keys, so the marker may overtake their batches: the importer proves completeness by
         // counting batches and checksums, whatever order they arrive in
         BatchHeader end = BatchHeader.end(refreshId, table, progress.rows(), columns, progress.batches(),
-                progress.checksum(), skipAnonymizers).withRoute(source, target);
+                progress.checksum(), skipAnonymizers).withRoute(source, target).withPolicy(policy);
         sender.send(Topics.batchKey(refreshId, table), BatchCodec.encode(end, null, 0));
         return progress.rows();
     }
@@ -104,7 +107,7 @@ public final class TableBatcher {
             long rows = i == parts - 1 ? 1 : 0;
             progress.partSent(rows, checksum);
             BatchHeader header = BatchHeader.rows(refreshId, table, first + i, rows, columns, checksum, skipAnonymizers)
-                    .withRoute(source, target).asPart(i, parts);
+                    .withRoute(source, target).withPolicy(policy).asPart(i, parts);
             sender.send(key, BatchCodec.encode(header, row, off, len));
         }
     }
@@ -113,7 +116,7 @@ public final class TableBatcher {
         long checksum = Checksums.of(buffer.array(), 0, buffer.size());
         long seq = progress.batchSent(rowsInBatch, checksum);
         BatchHeader header = BatchHeader.rows(refreshId, table, seq, rowsInBatch, columns, checksum, skipAnonymizers)
-                .withRoute(source, target);
+                .withRoute(source, target).withPolicy(policy);
         sender.send(key, BatchCodec.encode(header, buffer.array(), buffer.size()));
         buffer.reset();
         rowsInBatch = 0;

@@ -36,9 +36,9 @@ public class RequestsConsumer {
         if (r instanceof SignedIntake.Received.Accepted<RefreshRequested> ok) {
             handler.onRequested(ok.message());
             intake.done(ok.message());
-        } else {
-            refused(record, "RefreshRequested", ((SignedIntake.Received.Refused<RefreshRequested>) r).reason());
-        }
+        } else if (r instanceof SignedIntake.Received.Refused<RefreshRequested> no) {
+            refused(record, "RefreshRequested", no.reason());
+        } // a duplicate (redelivery or replay) of a request already acted on: skipped
     }
 
     @Incoming("refresh-commands")
@@ -51,7 +51,10 @@ public class RequestsConsumer {
             }
             return; // other participants' commands are theirs to refuse
         }
-        Command c = ((SignedIntake.Received.Accepted<Command>) r).message();
+        if (!(r instanceof SignedIntake.Received.Accepted<Command> accepted)) {
+            return; // a duplicate (redelivery or replay) of a command already acted on: skipped
+        }
+        Command c = accepted.message();
         if (c instanceof Command.CancelExport cancel) {
             handler.onCancel(cancel.refreshId());
             intake.done(cancel);

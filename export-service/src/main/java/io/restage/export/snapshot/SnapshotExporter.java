@@ -99,7 +99,7 @@ public final class SnapshotExporter {
     }
 
     /** Names the refresh a batch belongs to: id, source and target environments, anonymizers skipped. */
-    public record Route(String refreshId, String source, String target, List<String> skipAnonymizers) {
+    public record Route(String refreshId, String source, String target, List<String> skipAnonymizers, String policy) {
     }
 
     public List<TableCount> export(Route route, Predicate<String> excluded, Validator validator, BatchSender sender,
@@ -175,7 +175,7 @@ public final class SnapshotExporter {
                     throw new CancelledException(refreshId);
                 }
                 SourceTable t = chunk.table();
-                TableBatcher batcher = new TableBatcher(refreshId, route.source(), route.target(), t.qualified(), t.columns(),
+                TableBatcher batcher = new TableBatcher(refreshId, route.source(), route.target(), route.policy(), t.qualified(), t.columns(),
                         route.skipAnonymizers(), sender, batchBytes, batchRows, chunk.progress(), chunk.index());
                 reader.copy(copySql(t, chunk.where()), batcher::add, cancelled, refreshId);
                 long rows = batcher.finish();

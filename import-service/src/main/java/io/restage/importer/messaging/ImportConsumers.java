@@ -50,9 +50,9 @@ public class ImportConsumers {
         if (r instanceof SignedIntake.Received.Accepted<RefreshRequested> ok) {
             handler.onRequested(ok.message(), this::publish);
             intake.done(ok.message());
-        } else {
-            refused(record, "RefreshRequested", ((SignedIntake.Received.Refused<RefreshRequested>) r).reason());
-        }
+        } else if (r instanceof SignedIntake.Received.Refused<RefreshRequested> no) {
+            refused(record, "RefreshRequested", no.reason());
+        } // a duplicate (redelivery or replay) of a request already acted on: skipped
     }
 
     /** Stages only clean batches the anonymizer signed: a batch written by anyone else is refused and reported. */
@@ -79,7 +79,10 @@ public class ImportConsumers {
             }
             return;
         }
-        Command c = ((SignedIntake.Received.Accepted<Command>) r).message();
+        if (!(r instanceof SignedIntake.Received.Accepted<Command> accepted)) {
+            return; // a duplicate (redelivery or replay) of a command already acted on: skipped
+        }
+        Command c = accepted.message();
         if (c instanceof Command.CommitImport || c instanceof Command.DiscardStaging || c instanceof Command.UndoImport) {
             handler.onCommand(c, this::publish);
             intake.done(c);
@@ -96,7 +99,8 @@ public class ImportConsumers {
             }
             return;
         }
-        if (((SignedIntake.Received.Accepted<Event>) r).message() instanceof ExportReply.ExportCompleted done) {
+        if (r instanceof SignedIntake.Received.Accepted<Event> accepted
+                && accepted.message() instanceof ExportReply.ExportCompleted done) {
             handler.onExportCompleted(done.refreshId(), done.tables().stream().map(t -> t.table()).toList(), this::publish);
         }
     }

@@ -8,6 +8,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.nio.charset.StandardCharsets;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +25,7 @@ import java.util.List;
  * <p>
  * Columns whose values a transformer wrote are not scanned (their content is generated, so a match could only be a
  * coincidence of fake and real), nor columns whose rule the request skipped (the operator accepted that risk).
- * Everything runs in SQL inside the target, with the refresh's fingerprint key as a parameter.
+ * The target computes unkeyed digests; the refresh's fingerprint key stays in the service (see {@link #run}).
  */
 public final class LeakAuditor {
     private static final String WORD_SPLIT = "E'[\\\\s,;:<>()\\\\[\\\\]{}\"''|]+'";
@@ -31,8 +35,19 @@ public final class LeakAuditor {
     private record Target(String sourceTable, String stageTable, String column, Shape shape) {
     }
 
-    public static LeakAudit run(Connection c, StagingArea area, List<StagingArea.StagedTable> staged, PolicyConfig policy,
-                                List<String> skip, byte[] key) throws SQLException {
+    /** Opens a second connection to the target, for writing probes while the first one reads. */
+    public interface Connector {
+        Connection open() throws SQLException;
+    }
+
+    /**
+     * Runs the audit. The target computes only unkeyed digests of the candidate values and words; the service applies
+     * the refresh's key to each ({@link LeakFingerprints#ofDigest}) and writes the resulting probes back over a second
+     * connection; the match of probes against the anonymizer's fingerprints is one join in the target. Memory stays
+     * bounded (the digests stream through a cursor), and the key never leaves the service.
+     */
+    public static LeakAudit run(Connection c, Connector second, StagingArea area, List<StagingArea.StagedTable> staged,
+                                PolicyConfig policy, List<String> skip, byte[] key) throws SQLException {
         long fingerprints;
         try (PreparedStatement ps = c.prepareStatement("select count(*) from " + area.schema() + "._leak_fp");
              ResultSet rs = ps.executeQuery()) {
@@ -43,44 +58,93 @@ public final class LeakAuditor {
         if (fingerprints == 0) {
             return new LeakAudit(0, targets.size(), 0, List.of());
         }
+        String probes = area.schema() + "._leak_probe";
+        try (Statement st = c.createStatement()) {
+            st.execute("create unlogged table if not exists " + probes + " (t int not null, fp bytea not null)");
+            st.execute("truncate " + probes);
+        }
         long scanned = 0;
+        boolean auto = c.getAutoCommit();
+        try (Connection w = second.open()) {
+            for (int i = 0; i < targets.size(); i++) {
+                scanned += probe(c, w, area, targets.get(i), i, key, probes);
+            }
+        } finally {
+            c.setAutoCommit(auto);
+        }
         List<String> hits = new ArrayList<>();
-        for (Target t : targets) {
-            String col = TargetCatalog.quote(t.column());
-            String from = area.schema() + "." + t.stageTable();
-            // qualified names and restage_ prefixed aliases: a staged column may be called v, w, e or j
-            String values = switch (t.shape()) {
-                case TEXT -> "select s." + col + "::text as v from " + from + " s where s." + col + " is not null";
-                case JSON -> "select restage_leaf.node #>> '{}' as v from " + from + " s, jsonb_path_query(s." + col
-                        + "::jsonb, 'strict $.**') as restage_leaf(node) where jsonb_typeof(restage_leaf.node) = 'string'";
-                case TEXT_ARRAY -> "select restage_elem.item::text as v from " + from + " s, unnest(s." + col
-                        + ") as restage_elem(item) where restage_elem.item is not null";
-            };
-            String sql = "with k as (select ?::bytea as key), vals as (" + values + "),"
-                    // distinct: a status column of four values or a word in every note is hashed once, not per row
-                    + " words as (select distinct w from (select v as w from vals"
-                    + "   union all select rtrim(x.w, '.!?') from vals, regexp_split_to_table(vals.v, " + WORD_SPLIT + ") as x(w)"
-                    // a word can only match a one-word audited value: an email, a number, a token (they hold @ or a
-                    // digit); names and addresses have several words and are matched as whole values
-                    + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH
-                    + "   and x.w ~ '[0-9@]') all_words)"
-                    + " select (select count(*) from vals),"
-                    // a join, so the planner hashes the fingerprints once instead of probing the index per word
-                    + " (select count(*) from (select " + LeakFingerprints.sql("words.w", "k.key") + " as h from words, k) x"
-                    + "   join " + area.schema() + "._leak_fp f on f.fp = x.h)";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setBytes(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    scanned += rs.getLong(1);
-                    long n = rs.getLong(2);
-                    if (n > 0) {
-                        hits.add(t.sourceTable() + "." + t.column() + ": " + n + " distinct value" + (n == 1 ? "" : "s"));
+        try (PreparedStatement ps = c.prepareStatement("select p.t, count(distinct p.fp) from " + probes + " p join "
+                + area.schema() + "._leak_fp f on f.fp = p.fp group by p.t order by p.t");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                Target t = targets.get(rs.getInt(1));
+                long n = rs.getLong(2);
+                hits.add(t.sourceTable() + "." + t.column() + ": " + n + " distinct value" + (n == 1 ? "" : "s"));
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("truncate " + probes);
+        }
+        return new LeakAudit(fingerprints, targets.size(), scanned, List.copyOf(hits));
+    }
+
+    /** Streams one column's distinct digests through a cursor, keys them here, and copies the probes in; returns values scanned. */
+    private static long probe(Connection c, Connection w, StagingArea area, Target t, int index, byte[] key, String probes)
+            throws SQLException {
+        String col = TargetCatalog.quote(t.column());
+        String from = area.schema() + "." + t.stageTable();
+        // qualified names and restage_ prefixed aliases: a staged column may be called v, w, e or j
+        String values = switch (t.shape()) {
+            case TEXT -> "select s." + col + "::text as v from " + from + " s where s." + col + " is not null";
+            case JSON -> "select restage_leaf.node #>> '{}' as v from " + from + " s, jsonb_path_query(s." + col
+                    + "::jsonb, 'strict $.**') as restage_leaf(node) where jsonb_typeof(restage_leaf.node) = 'string'";
+            case TEXT_ARRAY -> "select restage_elem.item::text as v from " + from + " s, unnest(s." + col
+                    + ") as restage_elem(item) where restage_elem.item is not null";
+        };
+        long scanned;
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from (" + values + ") vals");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            scanned = rs.getLong(1);
+        }
+        String sql = "with vals as (" + values + "),"
+                // distinct: a status column of four values or a word in every note is hashed once, not per row
+                + " words as (select distinct w from (select v as w from vals"
+                + "   union all select rtrim(x.w, '.!?') from vals, regexp_split_to_table(vals.v, " + WORD_SPLIT + ") as x(w)"
+                // a word can only match a one-word audited value: an email, a number, a token (they hold @ or a
+                // digit); names and addresses have several words and are matched as whole values
+                + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH
+                + "   and x.w ~ '[0-9@]') all_words)"
+                + " select distinct " + LeakFingerprints.sql("words.w") + " from words";
+        c.setAutoCommit(false); // a cursor: the digests stream, whatever the column's size
+        CopyIn copy = w.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + probes + " (t, fp) from stdin");
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setFetchSize(10_000);
+            StringBuilder buf = new StringBuilder(1 << 16);
+            String prefix = index + "\t\\\\x";
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long fp = LeakFingerprints.ofDigest(key, rs.getBytes(1));
+                    buf.append(prefix).append(String.format("%016x", fp)).append('\n');
+                    if (buf.length() > 60_000) {
+                        byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
+                        copy.writeToCopy(b, 0, b.length);
+                        buf.setLength(0);
                     }
                 }
             }
+            byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
+            copy.writeToCopy(b, 0, b.length);
+            copy.endCopy();
+        } catch (SQLException | RuntimeException e) {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+            throw e;
+        } finally {
+            c.commit();
         }
-        return new LeakAudit(fingerprints, targets.size(), scanned, List.copyOf(hits));
+        return scanned;
     }
 
     /** The staged columns to scan: text-like, JSON and text arrays, unless a transformer wrote them or was skipped. */

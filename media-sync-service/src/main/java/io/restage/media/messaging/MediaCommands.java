@@ -51,7 +51,10 @@ public class MediaCommands {
             }
             return;
         }
-        Command c = ((SignedIntake.Received.Accepted<Command>) r).message();
+        if (!(r instanceof SignedIntake.Received.Accepted<Command> accepted)) {
+            return; // a duplicate (redelivery or replay) of a command already acted on: skipped
+        }
+        Command c = accepted.message();
         if (c instanceof Command.CopyMedia || c instanceof Command.RevertMedia || c instanceof Command.PruneMedia) {
             sync.onCommand(c, this::publish);
             intake.done(c);

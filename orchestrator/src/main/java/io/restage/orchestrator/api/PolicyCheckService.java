@@ -45,6 +45,10 @@ public class PolicyCheckService {
         EnvironmentConfig tgt = config.environment(target);
         return vertx.executeBlocking(Uni.createFrom().item(() -> {
             try (Connection s = Connections.open(src, "restage-preflight"); Connection t = Connections.open(tgt, "restage-preflight")) {
+                String write = io.restage.common.security.SourceAccess.writeAccess(s);
+                if (write != null) {
+                    return new ApiError(422, "source-writable", io.restage.common.security.SourceAccess.refusal(source, write));
+                }
                 if (config.schemaVersionQuery() != null) {
                     String sv = version(s, source);
                     String tv = version(t, target);

@@ -46,7 +46,10 @@ public class EventsConsumer {
                     "refused", "orchestrator refused a " + refused.messageType() + " on " + record.topic() + ": "
                     + refused.reason()));
         }
-        Event event = ((SignedIntake.Received.Accepted<Event>) received).message();
+        if (!(received instanceof SignedIntake.Received.Accepted<Event> accepted)) {
+            return Uni.createFrom().voidItem(); // no replay record here: the saga's processed ids catch duplicates
+        }
+        Event event = accepted.message();
         if (event instanceof MessageRefused m) {
             LOG.warnf("%s refused a %s on %s for refresh %s: %s", m.service(), m.messageType(), m.topic(),
                     AuditLog.clean(m.refreshId()), m.reason());

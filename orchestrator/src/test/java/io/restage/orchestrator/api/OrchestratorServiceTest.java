@@ -274,6 +274,11 @@ class OrchestratorServiceTest {
             sawNonStaff |= a.get("identity").asText().equals("mallory@elsewhere.example") && a.get("status").asInt() == 403;
         }
         assertTrue(sawNonStaff, "a refusal records who was refused");
+        // reading needs a token too, and only staff read
+        assertEquals(401, getRaw("/api/audit", null).statusCode());
+        assertEquals(401, getRaw("/api/refreshes", "not-a-jwt").statusCode());
+        assertEquals(403, getRaw("/api/audit", token("mallory@elsewhere.example", Duration.ofHours(1), "viewer")).statusCode());
+        assertEquals(401, getRaw("/api/environments", null).statusCode());
         // the audit log is read-only through the API and append-only in the database
         assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(base + "api/audit")).header("Authorization", "Bearer " + operator())
                 .DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());

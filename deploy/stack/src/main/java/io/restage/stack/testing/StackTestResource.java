@@ -94,7 +94,7 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
                     environments:
                       production:
                         hostname: db.prod.example.com
-                        database: { url: "%s", user: postgres }
+                        database: { url: "%s", user: restage_reader }
                         bucket: { endpoint: "%s", access-key: "%s", secret-key: "%s", name: production-media }
                       staging:
                         hostname: staging.example.com
