@@ -128,12 +128,9 @@ class RefreshEndToEndTest {
         DemoData.loadBucket(s3, "production-media", DemoData.Size.PRODUCTION, "prod", 0);
         DemoData.loadBucket(s3, "staging-media", DemoData.Size.STAGING, "stale", 5);
 
-        Path pagila = Path.of(System.getenv().getOrDefault("RESTAGE_PAGILA_DIR",
-                root.resolve("../shared/fixtures/pagila").normalize().toString()));
-        if (!Files.isRegularFile(pagila.resolve("pagila-schema.sql"))) {
-            throw new IllegalStateException("the Pagila fixture is not at " + pagila + ": put shared/ beside the repository"
-                    + " or set RESTAGE_PAGILA_DIR to the folder with pagila-schema.sql and pagila-data.sql");
-        }
+        // Pagila (PostgreSQL licence, see fixtures/pagila/LICENSE.txt) ships with the tests: a clone alone runs them
+        Path pagila = System.getenv("RESTAGE_PAGILA_DIR") != null ? Path.of(System.getenv("RESTAGE_PAGILA_DIR"))
+                : fixture("pagila/pagila-schema.sql").getParent();
         for (String db : List.of("pagila_prod", "pagila_staging", "pagila_old")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 SqlScript.run(c, pagila.resolve("pagila-schema.sql"));
