@@ -248,4 +248,34 @@ class ImportServiceTest {
         }
         assertFalse(io.restage.common.policy.LeakFingerprints.sql("v").contains("?"), "the SQL takes no key");
     }
+
+    @Test
+    void shouldFailStagingWhenAFakeEqualsAProductionValueOfItsRuleNamingTheColumn() throws Exception {
+        // given: the email transformer wrote a value that is in fact a production address of the same rule (planted)
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        String file = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("restage.config-file", String.class);
+        String secret = io.restage.common.config.RestageConfigLoader.load(java.nio.file.Path.of(file)).policyFor("production")
+                .secret().reveal();
+        byte[] fpKey = io.restage.common.policy.LeakFingerprints.key(secret, id);
+        String fingerprints = io.restage.common.policy.LeakFingerprints.encode(new long[]{
+                io.restage.common.policy.LeakFingerprints.of(fpKey, "jane.doe@corp.example")}, 1);
+        byte[] rows = "1\tJane.Doe@corp.example\t2024-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        byte[] batch = BatchCodec.encode(BatchHeader.rows(id, "public.users", 0, 1, COLS, Checksums.of(rows), List.of())
+                .withPolicy(policyFp()).anonymized(Checksums.of(rows), 1, fingerprints), rows);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(),
+                    "production", "staging", List.of(), false, "test", null));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, batch);
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+                    Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+            kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
+                    id, Instant.now(), List.of(new TableCount("public.users", 1)), List.of()));
+            // then: the leak audit scans the transformer-written column too, and stops the refresh before the pivot
+            ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
+            assertTrue(failed.reason().contains("leak audit") && failed.reason().contains("public.users.email"), failed.reason());
+            assertFalse(failed.reason().toLowerCase().contains("jane"), "no value in the reason: " + failed.reason());
+        }
+        assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"), "the live table is untouched");
+    }
 }

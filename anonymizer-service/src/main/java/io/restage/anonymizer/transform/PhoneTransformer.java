@@ -4,18 +4,24 @@ import io.restage.common.policy.TransformerCatalog;
 import io.restage.common.policy.TransformerSpec;
 
 /**
- * {@code phone}: by default a deterministic fake number of the same format: every digit after the first
- * {@code keep-prefix} digits is replaced by a keyed digit, separators, spaces, {@code +} and parentheses stay
- * ({@code +49 30 1234567} with keep-prefix 2 becomes {@code +49 81 5519023}). {@code mode: blank} writes an empty
- * string, {@code mode: null} NULL. NULL stays NULL.
+ * {@code phone}: by default a deterministic fake number that cannot ring anyone: from the range the source number's
+ * country keeps for fiction, or under the unassigned country code +999 ({@link ReservedPhones}). The country is parsed
+ * from the number's international prefix; a number without one is read as a national number of {@code country}
+ * (default US). The source's separators and length are kept when the reserved number has as many digits.
+ * {@code mode: blank} writes an empty string, {@code mode: null} NULL. NULL stays NULL.
  */
 public final class PhoneTransformer extends FakeValueTransformer {
     private static final TransformerSpec SPEC = TransformerCatalog.spec("phone");
-    private final int keepPrefix;
+    private final String defaultCode;
 
-    public PhoneTransformer(String mode, String keepPrefix) {
+    public PhoneTransformer(String mode, String country) {
         super(mode);
-        this.keepPrefix = Params.intParam("phone", "keep-prefix", keepPrefix, 0, 0, 6);
+        String c = country == null ? "US" : country;
+        this.defaultCode = ReservedPhones.codeOf(c);
+        if (defaultCode == null && !c.equalsIgnoreCase("none")) {
+            throw new IllegalArgumentException("phone country '" + c + "' has no reserved range here: use one of "
+                    + ReservedPhones.SUPPORTED + ", or none (numbers without a country code get +999, never assigned)");
+        }
     }
 
     @Override
@@ -25,6 +31,6 @@ public final class PhoneTransformer extends FakeValueTransformer {
 
     @Override
     String fake(String value, TransformContext ctx) {
-        return Shapes.substitute(value, ctx, "phone", keepPrefix, false);
+        return ReservedPhones.fake(value, defaultCode, ReservedPhones.pick(ctx.hmac("phone", value)));
     }
 }

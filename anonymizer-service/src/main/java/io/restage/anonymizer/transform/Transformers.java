@@ -18,7 +18,7 @@ public final class Transformers {
                 case "person-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FULL, rule.params().get("locale"));
                 case "first-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FIRST, rule.params().get("locale"));
                 case "last-name" -> new PersonNameTransformer(PersonNameTransformer.Part.LAST, rule.params().get("locale"));
-                case "phone" -> new PhoneTransformer(rule.params().get("mode"), rule.params().get("keep-prefix"));
+                case "phone" -> new PhoneTransformer(rule.params().get("mode"), rule.params().get("country"));
                 case "street-address" -> new StreetAddressTransformer(rule.params().get("mode"), rule.params().get("locale"));
                 case "postal-code" -> new PostalCodeTransformer(rule.params().get("mode"));
                 case "city" -> new CityTransformer(rule.params().get("mode"), rule.params().get("locale"));

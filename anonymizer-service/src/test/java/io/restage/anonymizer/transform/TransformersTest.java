@@ -65,8 +65,16 @@ class TransformersTest {
                 c("person-name", Map.of("locale", "de"), "text", "Jürgen Weiß 🙂", v -> v.matches("[\\p{L}'.-]+( [\\p{L}'.-]+)+"), true, "varchar", "date"),
                 c("first-name", Map.of(), "text", "Gwendolyn", v -> v.matches("[\\p{L}'-]+( [\\p{L}'-]+)?"), true, "text", "date"),
                 c("last-name", Map.of("locale", "de"), "text", "Ashcombe", v -> v.matches("[\\p{L}' -]+"), true, "text", "date"),
-                c("phone", Map.of(), "text", "+49 (30) 123-4567", v -> v.matches("\\+\\d\\d \\(\\d\\d\\) \\d{3}-\\d{4}"), true, "text", "integer"),
-                c("phone", Map.of("keep-prefix", "2"), "text", "+49 30 1234567", v -> v.matches("\\+49 \\d\\d \\d{7}"), true, "text", "integer"),
+                // one row per reserved range: the country is parsed, the fake lies in the range kept for fiction
+                c("phone", Map.of(), "text", "+49 30 12345678", v -> v.matches("\\+49 30 23125\\d{3}"), true, "text", "integer"),
+                c("phone", Map.of(), "text", "+44 7911 123456", v -> v.matches("\\+44 7700 900\\d{3}"), true, "text", "integer"),
+                c("phone", Map.of(), "text", "+61 412 345 678", v -> v.matches("\\+61 491 570 (00[6-9]|0[1-9]\\d|1[0-4]\\d|15[0-6])"), true, "text", "integer"),
+                c("phone", Map.of(), "text", "+33 6 12 34 56 78", v -> v.matches("\\+33 1 99 00 \\d\\d \\d\\d"), true, "text", "integer"),
+                c("phone", Map.of(), "text", "+1 (415) 867-5309", v -> v.matches("\\+1 \\(415\\) 555-01\\d\\d"), true, "text", "integer"),
+                c("phone", Map.of(), "text", "271-555-9715", v -> v.matches("271-555-01\\d\\d"), true, "text", "integer"),
+                c("phone", Map.of("country", "GB"), "text", "07911 123456", v -> v.matches("07700 900\\d{3}"), true, "text", "integer"),
+                c("phone", Map.of("country", "DE"), "text", "030 1234567", v -> v.matches("0 ?30 ?23125\\d{3}|030 23125\\d{3}"), true, "text", "integer"),
+                c("phone", Map.of(), "text", "+55 11 91234-5678", v -> v.matches("\\+999 \\d{10}"), true, "text", "integer"),
                 c("phone", Map.of("mode", "blank"), "text", "+49 30 1234567", ""::equals, false, "text", "integer"),
                 c("street-address", Map.of(), "text", "1913 Hanoi Way", v -> v.matches(".*\\d.*") && v.length() > 5, true, "text", "integer"),
                 c("street-address", Map.of("locale", "de", "mode", "null"), "text", "Hauptstraße 1", v -> v == null, false, "text", "integer"),
@@ -249,12 +257,49 @@ class TransformersTest {
     }
 
     @Test
-    void phoneKeepsTheFormatOfEveryInput() {
+    void phoneKeepsTheLayoutWhereTheReservedNumberHasAsManyDigits() {
         Transformer t = Transformers.create(new RuleConfig("public.t", "c", "phone", Map.of(), "tables"), "text");
-        for (String in : List.of("+1 (555) 010-9999", "030/123 45 67", "0049-170-1234567", "☎ 12 34")) {
+        for (String in : List.of("+1 (415) 010-9999", "+44-7911-123-456", "0049-30-1234-5678", "+33 (0)6 12 34 56 78x")) {
             String out = t.apply(in, CTX);
-            assertEquals(in.replaceAll("\\d", "9"), out.replaceAll("\\d", "9"), in + " -> " + out);
+            if (in.replaceAll("\\D", "").length() == out.replaceAll("\\D", "").length()) {
+                assertEquals(in.replaceAll("\\d", "9"), out.replaceAll("\\d", "9"), in + " -> " + out);
+            }
         }
+        assertEquals("0049-30-2312-5" , t.apply("0049-30-1234-5678", CTX).substring(0, 14), "00 prefix kept, digits poured in");
+    }
+
+    @Test
+    void phoneFakesNeverRingAnyoneAndNeverEqualASourceNumber() {
+        Transformer t = Transformers.create(new RuleConfig("public.t", "c", "phone", Map.of(), "tables"), "text");
+        java.util.Set<String> sources = new java.util.HashSet<>();
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            // a small, real-looking range: fakes drawn freely from it would collide with real numbers
+            String in = switch (i % 6) {
+                case 0 -> "+1 " + (200 + r.nextInt(800)) + "-" + (200 + r.nextInt(800)) + "-" + String.format("%04d", r.nextInt(10000));
+                case 1 -> "+44 7" + (100 + r.nextInt(900)) + " " + String.format("%06d", r.nextInt(1_000_000));
+                case 2 -> "+61 4" + String.format("%02d %03d %03d", r.nextInt(100), r.nextInt(1000), r.nextInt(1000));
+                case 3 -> "+49 30 " + String.format("%08d", r.nextInt(100_000_000));
+                case 4 -> "+33 6 " + String.format("%02d %02d %02d %02d", r.nextInt(100), r.nextInt(100), r.nextInt(100), r.nextInt(100));
+                default -> "+55 11 9" + String.format("%08d", r.nextInt(100_000_000));
+            };
+            sources.add(in);
+        }
+        int checked = 0;
+        for (String in : sources) {
+            String out = t.apply(in, CTX);
+            assertTrue(reservedDigits(out), in + " -> " + out + " is not in a reserved range");
+            assertFalse(sources.contains(out), in + " -> " + out + " is a source number");
+            assertEquals(out, t.apply(in, CTX), "deterministic");
+            checked++;
+        }
+        assertTrue(checked > 150_000, checked + " distinct source numbers");
+    }
+
+    /** The digits (country code first) fall in one of the reserved blocks. */
+    private static boolean reservedDigits(String phone) {
+        String d = phone.replaceAll("\\D", "");
+        return d.matches("1\\d{3}55501\\d\\d|447700900\\d{3}|61491570\\d{3}|493023125\\d{3}|3319900\\d{4}|999\\d+");
     }
 
     @Test

@@ -349,7 +349,7 @@ public final class RestageConfigLoader {
                 } else {
                     throw error(cp, "must be a transformer name or {transformer: NAME, ...parameters}");
                 }
-                RuleConfig rule = new RuleConfig(table, c.getKey(), transformer, params, origin);
+                RuleConfig rule = new RuleConfig(table, column(c.getKey()), transformer, params, origin);
                 try {
                     TransformerCatalog.validate(rule);
                     if (rule.transformer().equals("json")) {
@@ -376,8 +376,8 @@ public final class RestageConfigLoader {
             t.getValue().fields().forEachRemaining(c -> {
                 JsonNode v = c.getValue();
                 RuleConfig rule = v.isNull()
-                        ? new RuleConfig(table, c.getKey(), "null", Map.of(), "integrations")
-                        : new RuleConfig(table, c.getKey(), "constant", Map.of("value", v.asText()), "integrations");
+                        ? new RuleConfig(table, column(c.getKey()), "null", Map.of(), "integrations")
+                        : new RuleConfig(table, column(c.getKey()), "constant", Map.of("value", v.asText()), "integrations");
                 add(out, rule);
             });
         });
@@ -405,12 +405,52 @@ public final class RestageConfigLoader {
                 || domain.equals("example") || domain.equals("localhost");
     }
 
-    /** {@code users} means {@code public.users}; names are otherwise kept as written. */
+    /**
+     * {@code users} means {@code public.users}. Names are matched as stored (case included): {@code Customer},
+     * {@code public.Customer}, or SQL-quoted {@code "Customer"} / {@code "public"."Customer"} all name the table stored as
+     * Customer (a quoted part may hold dots and doubled quotes).
+     */
     public static String qualify(String table) {
         if (table == null) {
             return null;
         }
-        return table.contains(".") ? table : "public." + table;
+        List<String> parts = identifierParts(table);
+        return parts.size() == 1 ? "public." + parts.get(0) : String.join(".", parts);
+    }
+
+    /** A column name as stored: {@code "Email"} is {@code Email}. */
+    public static String column(String name) {
+        List<String> parts = identifierParts(name);
+        return parts.size() == 1 ? parts.get(0) : name;
+    }
+
+    /** Splits {@code a."B.c".d} into its parts, unquoting quoted ones ({@code ""} inside quotes is one quote). */
+    static List<String> identifierParts(String name) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < name.length() && name.charAt(i + 1) == '"') {
+                    cur.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    cur.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == '.') {
+                parts.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(c);
+            }
+        }
+        parts.add(cur.toString());
+        return parts;
     }
 
     private String required(JsonNode node, String field, String path) {

@@ -43,14 +43,24 @@ public final class PolicyChecker {
     /** Substrings of a column name that make it look personal. */
     private static final List<String> NAME_PARTS = List.of("email", "e_mail", "mail", "name", "phone", "mobile",
             "address", "street", "zip", "postal", "postcode", "birth", "ssn", "social_security", "iban", "token",
-            "secret", "password", "passwd", "api_key", "apikey", "credit_card", "card_number", "passport", "tax_id");
-    /** Whole words (between underscores) that make it look personal. */
-    private static final Set<String> NAME_WORDS = Set.of("ip", "tel", "fax", "dob", "pwd", "msisdn", "salt", "otp");
+            "secret", "password", "passwd", "api_key", "apikey", "credit_card", "card_number", "passport", "tax_id",
+            // quasi-identifiers: each alone rarely names a person, together they single one out (a keep is an answer)
+            "company", "province", "gender", "job_title", "jobtitle", "maiden", "account_num",
+            "account_no", "customer_num", "customer_no");
+    /** Whole words (between underscores) that make it look personal (state, region, mi: quasi-identifiers). */
+    private static final Set<String> NAME_WORDS = Set.of("ip", "tel", "fax", "dob", "pwd", "msisdn", "salt", "otp",
+            "state", "region", "county", "district", "city", "hire", "sex", "mi", "middle");
+    /** Parts that stay personal on date and time columns (a birth or hire date, not a timestamp about the data). */
+    private static final Set<String> DATED = Set.of("birth", "hire");
 
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$");
     private static final Pattern EMAIL_INSIDE = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
     private static final Pattern PHONE = Pattern.compile(
-            "^(?:(?:\\+|00)\\d[\\d ().\\-/]{6,18}|\\(?0\\d{1,5}\\)?[ .\\-/]?\\d{2,}(?:[ .\\-/]\\d{2,}){0,3})$");
+            "^(?:(?:\\+|00)\\d[\\d ().\\-/]{6,18}|\\(?0\\d{1,5}\\)?[ .\\-/]?\\d{2,}(?:[ .\\-/]\\d{2,}){0,3}"
+            // North American national layouts: 271-555-9715, (271) 555-9715, 271.555.9715
+            + "|\\(?[2-9]\\d{2}\\)?[ .\\-]?[2-9]\\d{2}[ .\\-]\\d{4})$");
+    /** Dates that the national phone layouts would otherwise take for numbers: 05.03.2001, 05/03/2001, 2001-03-05. */
+    private static final Pattern DATE = Pattern.compile("^(?:\\d{1,2}[./-]\\d{1,2}[./-](?:\\d{2}|\\d{4})|\\d{4}[./-]\\d{1,2}[./-]\\d{1,2})$");
     private static final Pattern IBAN = Pattern.compile("^[A-Z]{2}\\d{2}[A-Z0-9]{11,30}$");
 
     record Col(String table, String column, String type, boolean notNull, boolean textLike, boolean json) {
@@ -72,15 +82,20 @@ public final class PolicyChecker {
             List<Col> cols = tables.get(r.table());
             if (cols == null) {
                 problems.add(new Problem(Kind.UNKNOWN_TABLE, r.table(), r.column(), "rule for " + r.id()
-                        + " names table " + r.table() + ", which source '" + sourceName + "' does not have: fix or remove the rule"));
+                        + " names table " + r.table() + ", which source '" + sourceName + "' does not have: "
+                        + didYouMean(tables, r.table(), r.column()) + "fix or remove the rule"));
             } else if (cols.stream().noneMatch(col -> col.column().equals(r.column()))) {
+                String near = cols.stream().map(Col::column).filter(name -> name.equalsIgnoreCase(r.column())).findFirst()
+                        .map(name -> "did you mean " + r.table() + "." + name + "? (names are matched as stored, case included) ")
+                        .orElse("");
                 problems.add(new Problem(Kind.UNKNOWN_COLUMN, r.table(), r.column(), "rule for " + r.id() + " names column "
-                        + r.column() + ", which " + r.table() + " does not have: fix or remove the rule"));
+                        + r.column() + ", which " + r.table() + " does not have: " + near + "fix or remove the rule"));
             }
         }
         AdminRewrite admin = policy.admin();
         if (admin != null) {
             List<Col> cols = tables.get(admin.table());
+            // (the admin rule's table and columns follow the same naming as rules)
             if (cols == null) {
                 problems.add(new Problem(Kind.UNKNOWN_TABLE, admin.table(), null, "policy.admin names table "
                         + admin.table() + ", which source '" + sourceName + "' does not have"));
@@ -152,6 +167,11 @@ public final class PolicyChecker {
     }
 
     /** The matched part of the name when it looks personal; null otherwise. Ids, flags and timestamps are not personal. */
+    /** Whether a sampled value looks like a phone number (public for the false-positive measurement). */
+    static boolean looksLikePhone(String s) {
+        return PHONE.matcher(s).matches() && digits(s) >= 7 && digits(s) <= 15 && !DATE.matcher(s).matches();
+    }
+
     static String looksPersonal(Col col) {
         String name = col.column().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
         String type = col.type();
@@ -165,14 +185,14 @@ public final class PolicyChecker {
         }
         for (String part : NAME_PARTS) {
             if (name.contains(part)) {
-                if (flagOrTime && !part.equals("birth")) {
+                if (flagOrTime && !DATED.contains(part)) {
                     return null; // email_verified, password_changed_at: about the data, not the data
                 }
                 return part;
             }
         }
         for (String word : name.split("_")) {
-            if (NAME_WORDS.contains(word) && !flagOrTime) {
+            if (NAME_WORDS.contains(word) && (!flagOrTime || DATED.contains(word))) {
                 return word;
             }
         }
@@ -225,7 +245,7 @@ public final class PolicyChecker {
                         emails[i]++;
                     } else if (isIban(s)) {
                         ibans[i]++;
-                    } else if (PHONE.matcher(s).matches() && digits(s) >= 7 && digits(s) <= 15) {
+                    } else if (looksLikePhone(s)) {
                         phones[i]++;
                     }
                 }
@@ -378,6 +398,22 @@ public final class PolicyChecker {
 
     private static String quote(String ident) {
         return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+
+    /**
+     * A hint for a rule whose table matches nothing as written: the source's table that matches case-insensitively
+     * (a rule written {@code customer} for {@code public.Customer}), with the column as stored when that matches too.
+     */
+    static String didYouMean(Map<String, List<Col>> tables, String table, String column) {
+        for (Map.Entry<String, List<Col>> t : tables.entrySet()) {
+            if (t.getKey().equalsIgnoreCase(table)) {
+                String col = t.getValue().stream().map(Col::column).filter(c -> c.equalsIgnoreCase(column)).findFirst()
+                        .orElse(column);
+                return "did you mean " + t.getKey() + "." + col + "? (names are matched as stored, case included; write"
+                        + " mixed-case names as stored, e.g. Customer: {Email: email}) ";
+            }
+        }
+        return "";
     }
 
     private PolicyChecker() {

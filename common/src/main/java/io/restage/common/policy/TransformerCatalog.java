@@ -38,8 +38,12 @@ public final class TransformerCatalog {
         add("person-name", "a deterministic realistic full name", Map.of("locale", "en (default), de, fr, ... (datafaker locales)"), text(), BREAKS, true);
         add("first-name", "a deterministic realistic first name", Map.of("locale", "en (default), de, ..."), text(), BREAKS, false);
         add("last-name", "a deterministic realistic last name", Map.of("locale", "en (default), de, ..."), text(), BREAKS, false);
-        add("phone", "a deterministic fake number with the same format (digits replaced, separators kept)",
-                Map.of("mode", MODE, "keep-prefix", "how many leading digits to keep, e.g. 2 for +49 (default 0)"), text(), BREAKS, true);
+        // BREAKS: the reserved ranges hold 100 (NANP, per area code) to 10,000 (FR) numbers, too few for a unique index
+        add("phone", "a deterministic number that cannot ring anyone: the source country's range kept for fiction"
+                        + " (US/CA 555-0100..0199, GB 07700 900xxx, AU 0491 570 006..156, DE 030 23125 xxx, FR 01 99 00 xx xx),"
+                        + " else +999 (never assigned); separators and length kept where the range allows",
+                Map.of("mode", MODE, "country", "country of numbers without +CC or 00CC: US (default), CA, GB, AU, DE, FR,"
+                        + " or none (+999)"), text(), BREAKS, true);
         add("street-address", "a deterministic fake street address", Map.of("mode", MODE, "locale", "en (default), de, ..."), text(), BREAKS, true);
         add("postal-code", "a deterministic fake postal code of the same format (digits for digits, letters for letters)",
                 Map.of("mode", MODE), text(), BREAKS, false);
@@ -107,6 +111,20 @@ public final class TransformerCatalog {
             return "null".equals(rule.params().get("mode")) ? NULLS : BREAKS;
         }
         return spec(rule.transformer()).uniqueness();
+    }
+
+    /**
+     * Transformers whose output could be a real person's contact or credential: the leak audit also scans the columns
+     * they wrote, so a fake that happens to equal a production value of the same audited rule fails the refresh. Names,
+     * cities and postal codes are not scanned: a fake name equal to a customer's reaches nobody, and an honest Pagila
+     * refresh (actor JENNIFER DAVIS, customer JENNIFER DAVIS) must pass. Phones are drawn from ranges kept for fiction,
+     * emails from reserved domains: a hit there means production itself holds such values.
+     */
+    public static final Set<String> SCANNED_WHEN_WRITTEN = Set.of("phone", "street-address", "token", "hash", "email");
+
+    /** Whether the leak audit scans a column this rule wrote (see {@link #SCANNED_WHEN_WRITTEN}). */
+    public static boolean scannedWhenWritten(RuleConfig rule) {
+        return SCANNED_WHEN_WRITTEN.contains(rule.transformer());
     }
 
     /** Whether the leak audit fingerprints this rule's source values (parameter {@code audit} overrides). */

@@ -135,4 +135,27 @@ class RestageConfigLoaderTest {
     void reservedDomainsAreTheOnlyOnesThatCannotDeliver(String email, boolean reserved) {
         assertEquals(reserved, RestageConfigLoader.isReservedDomain(email));
     }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            // as written in the policy            | table as stored
+            "Customer                               | public.Customer",
+            "public.Customer                        | public.Customer",
+            "'\"Customer\"'                         | public.Customer",
+            "'\"public\".\"Customer\"'              | public.Customer",
+            "'sales.\"Order Items\"'                | sales.Order Items",
+            "'\"odd\"\"name.x\"'                    | public.odd\"name.x",
+            "users                                  | public.users",
+    })
+    void shouldNameTablesAsStoredWhetherWrittenPlainQuotedOrQualified(String written, String stored) {
+        assertEquals(stored, RestageConfigLoader.qualify(written));
+    }
+
+    @Test
+    void shouldReadQuotedColumnNamesAsStored() {
+        String yaml = YAML.replace("users: { email: email, phone: null, note: { transformer: constant, value: \"x\" } }",
+                "'\"Customer\"': { '\"Email\"': email, Phone: phone }");
+        RestageConfig c = RestageConfigLoader.parse(yaml, "restage.yaml", Map.of("PROD_PW", "x")::get);
+        assertEquals(java.util.List.of("Email", "Phone"), c.policy().rulesFor("public.Customer").stream().map(RuleConfig::column).toList());
+    }
 }

@@ -30,7 +30,7 @@ public final class Environments {
                 users:
                   email: email          # u<hmac>@staging.invalid: unique, so the unique index survives
                   full_name: { transformer: person-name, locale: de }
-                  phone: { transformer: phone, keep-prefix: 2 }
+                  phone: phone          # +49 30 1234567 -> +49 30 23125xxx (a range kept for fiction)
                   address: { transformer: street-address, locale: de }
                   password_hash: password
                 messages:

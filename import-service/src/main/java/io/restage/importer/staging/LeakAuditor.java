@@ -4,6 +4,7 @@ import io.restage.common.config.PolicyConfig;
 import io.restage.common.config.RuleConfig;
 import io.restage.common.messages.ImportReply.LeakAudit;
 import io.restage.common.policy.LeakFingerprints;
+import io.restage.common.policy.TransformerCatalog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,8 +24,10 @@ import java.util.List;
  * production value of a ruled column would reach staging through some other column (a denormalised copy, a
  * column marked keep, a JSON document), so the refresh fails and names the column.
  * <p>
- * Columns whose values a transformer wrote are not scanned (their content is generated, so a match could only be a
- * coincidence of fake and real), nor columns whose rule the request skipped (the operator accepted that risk).
+ * Columns whose values a transformer wrote are scanned only for the transformers whose fake could be a real person's
+ * contact or credential ({@link TransformerCatalog#SCANNED_WHEN_WRITTEN}: phone, street, token, hash, email): a fake
+ * equal to a production value is then a leak too. Columns whose rule the request skipped are not scanned (the operator
+ * accepted that risk).
  * The target computes unkeyed digests; the refresh's fingerprint key stays in the service (see {@link #run}).
  */
 public final class LeakAuditor {
@@ -180,7 +183,9 @@ public final class LeakAuditor {
                         RuleConfig rule = policy.rulesFor(st.sourceTable()).stream()
                                 .filter(r -> r.column().equals(column)).findFirst().orElse(null);
                         boolean skipped = rule != null && (skip.contains(rule.id()) || skip.contains(rule.transformer()));
-                        boolean generated = rule != null && !rule.transformer().equals("keep") && !rule.transformer().equals("json");
+                        // columns a transformer wrote are scanned only where a fake could be a real person's contact
+                        boolean generated = rule != null && !rule.transformer().equals("keep") && !rule.transformer().equals("json")
+                                && !TransformerCatalog.scannedWhenWritten(rule);
                         if (!skipped && !generated) {
                             out.add(new Target(st.sourceTable(), st.stageTable(), column, Shape.valueOf(shape)));
                         }
