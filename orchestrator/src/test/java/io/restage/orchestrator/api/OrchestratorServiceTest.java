@@ -63,7 +63,10 @@ class OrchestratorServiceTest {
 
     private HttpResponse<String> post(String path, String body, String token, String contentType) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path.substring(1)))
-                .POST(HttpRequest.BodyPublishers.ofString(body));
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                // an oversized body is refused from its Content-Length: wait for that answer instead of writing into a
+                // connection the server is closing (which would surface as a reset instead of the 413)
+                .expectContinue(body.length() > 64 * 1024);
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
