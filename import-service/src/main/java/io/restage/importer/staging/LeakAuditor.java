@@ -62,33 +62,46 @@ public final class LeakAuditor {
             return new LeakAudit(0, targets.size(), 0, List.of());
         }
         String probes = area.schema() + "._leak_probe";
-        try (Statement st = c.createStatement()) {
-            st.execute("create unlogged table if not exists " + probes + " (t int not null, fp bytea not null)");
-            st.execute("truncate " + probes);
+        // two consumers may finish their last tables at once and both prove the refresh: one audit at a time per
+        // refresh, or they would share (and truncate) each other's probes
+        try (PreparedStatement lock = c.prepareStatement("select pg_advisory_lock(hashtext(?))")) {
+            lock.setString(1, probes);
+            lock.execute();
         }
-        long scanned = 0;
-        boolean auto = c.getAutoCommit();
-        try (Connection w = second.open()) {
-            for (int i = 0; i < targets.size(); i++) {
-                scanned += probe(c, w, area, targets.get(i), i, key, probes);
+        try {
+            try (Statement st = c.createStatement()) {
+                st.execute("create unlogged table if not exists " + probes + " (t int not null, fp bytea not null)");
+                st.execute("truncate " + probes);
             }
+            long scanned = 0;
+            boolean auto = c.getAutoCommit();
+            try (Connection w = second.open()) {
+                for (int i = 0; i < targets.size(); i++) {
+                    scanned += probe(c, w, area, targets.get(i), i, key, probes);
+                }
+            } finally {
+                c.setAutoCommit(auto);
+            }
+            List<String> hits = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("select p.t, count(distinct p.fp) from " + probes + " p join "
+                    + area.schema() + "._leak_fp f on f.fp = p.fp group by p.t order by p.t");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Target t = targets.get(rs.getInt(1));
+                    long n = rs.getLong(2);
+                    hits.add(t.sourceTable() + "." + t.column() + ": " + n + " distinct value" + (n == 1 ? "" : "s"));
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("truncate " + probes);
+            }
+            return new LeakAudit(fingerprints, targets.size(), scanned, List.copyOf(hits));
         } finally {
-            c.setAutoCommit(auto);
-        }
-        List<String> hits = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select p.t, count(distinct p.fp) from " + probes + " p join "
-                + area.schema() + "._leak_fp f on f.fp = p.fp group by p.t order by p.t");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                Target t = targets.get(rs.getInt(1));
-                long n = rs.getLong(2);
-                hits.add(t.sourceTable() + "." + t.column() + ": " + n + " distinct value" + (n == 1 ? "" : "s"));
+            try (PreparedStatement unlock = c.prepareStatement("select pg_advisory_unlock(hashtext(?))")) {
+                unlock.setString(1, probes);
+                unlock.execute();
             }
         }
-        try (Statement st = c.createStatement()) {
-            st.execute("truncate " + probes);
-        }
-        return new LeakAudit(fingerprints, targets.size(), scanned, List.copyOf(hits));
     }
 
     /** Streams one column's distinct digests through a cursor, keys them here, and copies the probes in; returns values scanned. */

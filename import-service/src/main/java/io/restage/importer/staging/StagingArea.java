@@ -91,6 +91,8 @@ public final class StagingArea {
                     + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))");
             // keyed fingerprints of audited source values (8 bytes each), for the leak audit before the pivot
             st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bytea primary key)");
+            // the leak audit's keyed probes of staged values (written by the import service, never the key)
+            st.execute("create unlogged table if not exists " + schema + "._leak_probe (t int not null, fp bytea not null)");
         }
     }
 
