@@ -83,9 +83,9 @@ public class ImportHandler {
 
     public void onBatch(byte[] record, Consumer<Event> publish) throws Exception {
         BatchHeader peek = BatchCodec.header(record);
-        if (peek.target() != null && TargetRules.refusal(config, peek.source(), peek.target()) != null) {
-            LOG.warnf("refresh %s: batch of %s refused: %s", peek.refreshId(), peek.table(),
-                    TargetRules.refusal(config, peek.source(), peek.target()));
+        String refusal = peek.target() == null ? null : TargetRules.refusal(config, peek.source(), peek.target());
+        if (refusal != null) {
+            LOG.warnf("refresh %s: batch of %s refused: %s", peek.refreshId(), peek.table(), refusal);
             return;
         }
         if (peek.target() != null) {

@@ -74,10 +74,6 @@ public final class SignedIntake {
         }
     }
 
-    public MessageSignatures signatures() {
-        return signatures;
-    }
-
     /** The {@code type} the message claims, for logs (an identifier, or "unknown"). */
     static String declaredType(String value) {
         if (value == null) {
