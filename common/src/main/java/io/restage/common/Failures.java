@@ -40,23 +40,42 @@ public final class Failures {
                 .replaceAll("(literal|input): \"(?:[^\"]|\"\")*\"", "$1: <value withheld>");
     }
 
-    /** I/O and connection problems are worth retrying; everything else is a business failure. */
-    public static boolean isRetriable(Throwable t) {
+    /** Whether trying again can help. */
+    public enum Kind { TRANSIENT, PERMANENT }
+
+    /**
+     * SQLSTATEs that say "try again" rather than "this is wrong": connection exceptions (class 08), serialization
+     * failure and deadlock (40001, 40P01), a lock not granted within {@code lock_timeout} (55P03), a server shutting
+     * down, crashed or starting up (57P01, 57P02, 57P03: a failover), too many connections (53300) and a cancelled
+     * statement (57014, what {@code statement_timeout} raises).
+     */
+    private static final java.util.Set<String> TRANSIENT_SQLSTATES = java.util.Set.of(
+            "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300", "57014");
+
+    /**
+     * The one failure classifier: typed by exception class and SQLSTATE, never by message text. Transient: I/O and
+     * timeouts, the SQLSTATEs above, and Kafka's retriable errors (broker unavailable, not leader, timeout).
+     * Everything else is permanent: a business failure becomes a failure event at once.
+     */
+    public static Kind classify(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof java.io.IOException || c instanceof java.net.ConnectException
-                    || c instanceof java.util.concurrent.TimeoutException) {
-                return true;
+            if (c instanceof java.io.IOException || c instanceof java.util.concurrent.TimeoutException
+                    || c instanceof org.apache.kafka.common.errors.RetriableException) {
+                return Kind.TRANSIENT;
             }
             if (c instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("40001")
-                    || sql.getSQLState().equals("40P01") || sql.getSQLState().equals("57P01"))) {
-                return true;
+                    && (sql.getSQLState().startsWith("08") || TRANSIENT_SQLSTATES.contains(sql.getSQLState()))) {
+                return Kind.TRANSIENT;
             }
             if (c.getCause() == c) {
                 break;
             }
         }
-        return false;
+        return Kind.PERMANENT;
+    }
+
+    public static boolean isRetriable(Throwable t) {
+        return classify(t) == Kind.TRANSIENT;
     }
 
     private Failures() {

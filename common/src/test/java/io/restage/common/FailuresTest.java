@@ -31,10 +31,26 @@ class FailuresTest {
         assertEquals("ERROR: relation \"public.users\" does not exist (SQLSTATE 42P01)", d);
     }
 
+    @ParameterizedTest(name = "SQLSTATE {0} is {1}")
+    @CsvSource({
+            "08001, TRANSIENT", "08006, TRANSIENT", "40001, TRANSIENT", "40P01, TRANSIENT", "55P03, TRANSIENT",
+            "57P01, TRANSIENT", "57P02, TRANSIENT", "57P03, TRANSIENT", "53300, TRANSIENT", "57014, TRANSIENT",
+            "42601, PERMANENT", "23505, PERMANENT", "42P01, PERMANENT", "22P02, PERMANENT", "28P01, PERMANENT",
+    })
+    void shouldClassifyBySqlState(String state, Failures.Kind kind) {
+        assertEquals(kind, Failures.classify(new SQLException("x", state)));
+        assertEquals(kind, Failures.classify(new RuntimeException("wrapped", new SQLException("x", state))));
+    }
+
     @Test
-    void shouldClassifyConnectionProblemsAsRetriable() {
-        assertTrue(Failures.isRetriable(new SQLException("connection refused", "08001")));
-        assertTrue(Failures.isRetriable(new RuntimeException(new IOException("reset"))));
-        assertFalse(Failures.isRetriable(new SQLException("syntax", "42601")));
+    void shouldClassifyIoTimeoutsAndKafkaRetriableErrorsAsTransient() {
+        assertEquals(Failures.Kind.TRANSIENT, Failures.classify(new RuntimeException(new IOException("reset"))));
+        assertEquals(Failures.Kind.TRANSIENT, Failures.classify(new java.util.concurrent.TimeoutException()));
+        assertEquals(Failures.Kind.TRANSIENT, Failures.classify(
+                new org.apache.kafka.common.errors.NotLeaderOrFollowerException("moved")));
+        assertEquals(Failures.Kind.PERMANENT, Failures.classify(
+                new org.apache.kafka.common.errors.AuthorizationException("denied")));
+        assertEquals(Failures.Kind.PERMANENT, Failures.classify(new IllegalStateException("bug")));
+        assertEquals(Failures.Kind.PERMANENT, Failures.classify(new SQLException("no state")));
     }
 }

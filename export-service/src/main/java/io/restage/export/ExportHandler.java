@@ -20,6 +20,7 @@ import io.restage.export.messaging.KafkaClientConfig;
 import io.restage.common.Topics;
 import io.restage.common.messages.Command;
 import io.restage.common.security.DataKeys;
+import io.restage.common.progress.Heartbeats;
 import java.util.Map;
 import io.restage.export.snapshot.SnapshotExporter;
 import io.restage.export.state.ExportLedger;
@@ -48,6 +49,7 @@ public class ExportHandler {
     private final ExportSettings settings;
     private final KafkaClientConfig kafka;
     private final DataKeys dataKeys;
+    private final Heartbeats beats;
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "export-job");
@@ -56,13 +58,14 @@ public class ExportHandler {
     });
 
     public ExportHandler(RestageConfig config, ExportLedger ledger, EventPublisher events, ExportSettings settings,
-                         KafkaClientConfig kafka, DataKeys dataKeys) {
+                         KafkaClientConfig kafka, DataKeys dataKeys, Heartbeats beats) {
         this.config = config;
         this.ledger = ledger;
         this.events = events;
         this.settings = settings;
         this.kafka = kafka;
         this.dataKeys = dataKeys;
+        this.beats = beats;
     }
 
     private BatchTopics batchTopics() {
@@ -149,7 +152,9 @@ public class ExportHandler {
     void run(RefreshRequested r) {
         String id = r.refreshId();
         long start = System.nanoTime();
-        try (KafkaBatchSender sender = new KafkaBatchSender(kafka.properties(), "restage-export-" + id, dataKeys.create(id))) {
+        // the policy check and the export beat for as long as they run (a big table is one long statement)
+        try (Heartbeats.Work validating = beats.begin(id, "VALIDATE"); Heartbeats.Work exporting = beats.begin(id, "EXPORT");
+             KafkaBatchSender sender = new KafkaBatchSender(kafka.properties(), "restage-export-" + id, dataKeys.create(id))) {
             EnvironmentConfig source = config.environment(r.source());
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
                     settings.parallelism(), settings.batchBytes(), settings.batchRows(), settings.splitBytes());

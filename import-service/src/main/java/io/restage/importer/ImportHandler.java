@@ -2,6 +2,7 @@ package io.restage.importer;
 
 import io.restage.common.Failures;
 import io.restage.common.Retry;
+import io.restage.common.progress.Heartbeats;
 import io.restage.common.Topics;
 import io.restage.common.messages.MessageRefused;
 import io.restage.common.security.TargetRules;
@@ -54,10 +55,17 @@ public class ImportHandler {
     private final ImportLedger ledger;
     private final Committer committer = new Committer();
     private final Map<String, String> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Heartbeats beats;
 
-    public ImportHandler(RestageConfig config, ImportLedger ledger) {
+    private final ImportSettings settings;
+    private final Retry targetRetry;
+
+    public ImportHandler(RestageConfig config, ImportLedger ledger, Heartbeats beats, ImportSettings settings) {
         this.config = config;
         this.ledger = ledger;
+        this.beats = beats;
+        this.settings = settings;
+        this.targetRetry = new Retry(settings.attempts(), settings.firstRetryDelay(), Duration.ofSeconds(30));
     }
 
     public void onRequested(RefreshRequested r, Consumer<Event> publish) throws SQLException {
@@ -100,6 +108,7 @@ public class ImportHandler {
         if (entry.get().status() != Status.STAGING) {
             return; // discarded, failed or done: late batches change nothing
         }
+        beats.touch(peek.refreshId(), "STAGE", -1, -1, "batches", peek.table());
         String own = fingerprints.computeIfAbsent(entry.get().source(), src -> PolicyFingerprint.of(config.policyFor(src)));
         if (!own.equals(peek.policy())) {
             fail(peek.refreshId(), "batch " + peek.seq() + " of " + peek.table() + " refused: "
@@ -115,7 +124,7 @@ public class ImportHandler {
         String problem;
         try {
             // Retrying is safe: the batch ledger row is written in the same transaction as the rows.
-            problem = Retry.retriable(() -> stage(entry.get().target(), area, batch), 5, Duration.ofMillis(500));
+            problem = Retry.DATABASE.run(() -> stage(entry.get().target(), area, batch));
         } catch (Exception e) {
             fail(peek.refreshId(), "staging " + peek.table() + " in '" + entry.get().target() + "' failed: " + Failures.describe(e), publish);
             return;
@@ -164,7 +173,7 @@ public class ImportHandler {
      * would never come.
      */
     void checkComplete(String refreshId, Consumer<Event> publish) throws SQLException {
-        try {
+        try (Heartbeats.Work proving = beats.begin(refreshId, "STAGE")) {
             proveComplete(refreshId, publish);
         } catch (Exception e) {
             fail(refreshId, "cannot prove the staged data complete and clean: " + Failures.describe(e), publish);
@@ -285,12 +294,16 @@ public class ImportHandler {
             }
             return;
         }
-        if (command instanceof Command.CommitImport commit) {
-            commit(commit, publish);
-        } else if (command instanceof Command.DiscardStaging discard) {
-            discard(discard, publish);
-        } else if (command instanceof Command.UndoImport undo) {
-            undo(undo, publish);
+        // the discard is STAGE's compensation; the orchestrator counts any beat during an undo as the undo's
+        String step = command instanceof Command.CommitImport ? "COMMIT" : command instanceof Command.UndoImport ? "UNDO" : "STAGE";
+        try (Heartbeats.Work work = beats.begin(command.refreshId(), step)) {
+            if (command instanceof Command.CommitImport commit) {
+                commit(commit, publish);
+            } else if (command instanceof Command.DiscardStaging discard) {
+                discard(discard, publish);
+            } else if (command instanceof Command.UndoImport undo) {
+                undo(undo, publish);
+            }
         }
     }
 
@@ -330,71 +343,100 @@ public class ImportHandler {
             return;
         }
         StagingArea area = new StagingArea(cmd.refreshId());
-        int attempts = 0;
-        while (true) {
-            try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
-                Committer.Outcome o = committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded,
-                        config.environment(cmd.target()).keepGenerations());
-                ledger.set(cmd.refreshId(), Status.COMMITTED);
-                LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
-                publish.accept(new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported()));
-                return;
-            } catch (Exception e) {
-                if (Failures.isRetriable(e) && ++attempts < 5) {
-                    LOG.warnf("refresh %s: commit attempt %d failed (%s), retrying", cmd.refreshId(), attempts, Failures.describe(e));
-                    continue;
+        Committer.Outcome o;
+        try {
+            o = targetRetry.run(() -> {
+                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                    return committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded,
+                            config.environment(cmd.target()).keepGenerations(), settings.lockTimeout());
                 }
+            }, (attempt, wait, e) -> LOG.warnf("refresh %s: commit attempt %d failed (%s), retrying in %d ms", cmd.refreshId(),
+                    attempt, Failures.describe(e), wait.toMillis()));
+        } catch (Exception e) {
+            // whatever failed (the transaction, the connection after COMMIT was sent), the target's audit row says
+            // whether the commit happened: it is written in the same transaction as the data
+            List<io.restage.common.messages.TableCount> committed = committedInTarget(cmd);
+            if (committed == null) {
                 String reason = "commit into '" + cmd.target() + "' rolled back, the target keeps its previous data: "
                         + Failures.describe(e);
                 LOG.errorf("refresh %s: %s", cmd.refreshId(), reason);
                 publish.accept(new ImportReply.CommitFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
                 return;
             }
+            LOG.warnf("refresh %s: the commit reported %s, but the target's audit row shows it committed", cmd.refreshId(),
+                    Failures.describe(e));
+            o = new Committer.Outcome(committed, true);
+        }
+        try {
+            ledger.set(cmd.refreshId(), Status.COMMITTED);
+        } catch (SQLException e) {
+            // the target is the fact; a redelivered command finds the audit row and repeats this answer
+            LOG.warnf("refresh %s: committed, but the ledger could not record it: %s", cmd.refreshId(), Failures.describe(e));
+        }
+        LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
+        publish.accept(new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported()));
+    }
+
+    /**
+     * The rows the refresh committed into its target, read from the target, or null if it did not commit. If the
+     * target cannot be read either, the outcome is unknown: nothing is reported (a guess could make the saga revert
+     * media under committed data) and the saga's commit deadline says so; a redelivered command answers again.
+     */
+    private List<io.restage.common.messages.TableCount> committedInTarget(Command.CommitImport cmd) {
+        try {
+            return Retry.DATABASE.run(() -> {
+                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                    return Committer.committed(c, cmd.refreshId());
+                }
+            });
+        } catch (Exception unknown) {
+            LOG.errorf("refresh %s: cannot tell whether the commit into '%s' happened (%s): no answer sent", cmd.refreshId(),
+                    cmd.target(), Failures.describe(unknown));
+            throw new IllegalStateException("outcome of the commit of refresh " + cmd.refreshId() + " unknown", unknown);
         }
     }
 
     /** Puts back the target's data from before the refresh (one transaction); refused if it is not the latest commit. */
     void undo(Command.UndoImport cmd, Consumer<Event> publish) {
-        int attempts = 0;
-        while (true) {
-            try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
-                Generations.Undone u = Generations.undo(c, cmd.refreshId(), cmd.target(), cmd.requestedBy());
-                LOG.infof("refresh %s: %s in '%s'", cmd.refreshId(), u.alreadyDone() ? "already undone" : "undone", cmd.target());
-                publish.accept(new ImportReply.ImportUndone(Message.newId(), cmd.refreshId(), Instant.now(), u.restored()));
-                return;
-            } catch (Generations.UndoRefused e) {
-                LOG.warnf("refresh %s: undo refused: %s", cmd.refreshId(), e.getMessage());
-                publish.accept(new ImportReply.UndoFailed(Message.newId(), cmd.refreshId(), Instant.now(), e.getMessage()));
-                return;
-            } catch (Exception e) {
-                if (Failures.isRetriable(e) && ++attempts < 5) {
-                    continue;
+        try {
+            Generations.Undone u = targetRetry.run(() -> {
+                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import");
+                     java.sql.Statement st = c.createStatement()) {
+                    st.execute("set lock_timeout = " + Math.max(1, settings.lockTimeout().toMillis()));
+                    return Generations.undo(c, cmd.refreshId(), cmd.target(), cmd.requestedBy());
                 }
-                String reason = "undo in '" + cmd.target() + "' rolled back, the target keeps the refreshed data: "
-                        + Failures.describe(e);
-                LOG.errorf("refresh %s: %s", cmd.refreshId(), reason);
-                publish.accept(new ImportReply.UndoFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
-                return;
-            }
+            }, (attempt, wait, e) -> LOG.warnf("refresh %s: undo attempt %d failed (%s), retrying in %d ms", cmd.refreshId(),
+                    attempt, Failures.describe(e), wait.toMillis()));
+            LOG.infof("refresh %s: %s in '%s'", cmd.refreshId(), u.alreadyDone() ? "already undone" : "undone", cmd.target());
+            publish.accept(new ImportReply.ImportUndone(Message.newId(), cmd.refreshId(), Instant.now(), u.restored()));
+        } catch (Generations.UndoRefused e) {
+            LOG.warnf("refresh %s: undo refused: %s", cmd.refreshId(), e.getMessage());
+            publish.accept(new ImportReply.UndoFailed(Message.newId(), cmd.refreshId(), Instant.now(), e.getMessage()));
+        } catch (Exception e) {
+            String reason = "undo in '" + cmd.target() + "' rolled back, the target keeps the refreshed data: "
+                    + Failures.describe(e);
+            LOG.errorf("refresh %s: %s", cmd.refreshId(), reason);
+            publish.accept(new ImportReply.UndoFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
         }
     }
 
     void discard(Command.DiscardStaging cmd, Consumer<Event> publish) throws SQLException {
-        Optional<Entry> entry = ledger.find(cmd.refreshId());
-        if (entry.isPresent() && entry.get().status() == Status.COMMITTED) {
-            LOG.warnf("refresh %s: discard refused, the refresh is already committed", cmd.refreshId());
+        // every compensation answers: a committed refresh says why nothing was discarded; an unknown one is recorded
+        // as discarded first, so batches of it that arrive later are dropped instead of staged (no orphan schema)
+        if (!ledger.discard(cmd.refreshId(), cmd.target())) {
+            String reason = "refresh " + cmd.refreshId() + " is already committed into '" + cmd.target() + "': its staging"
+                    + " is gone and the target holds its data (undo the refresh to put the previous data back)";
+            LOG.warnf("refresh %s: discard refused: %s", cmd.refreshId(), reason);
+            publish.accept(new ImportReply.StagingDiscardFailed(Message.newId(), cmd.refreshId(), Instant.now(), reason));
             return;
         }
-        if (entry.isPresent()) {
-            ledger.set(cmd.refreshId(), Status.DISCARDED);
-        }
         try {
-            Retry.retriable(() -> {
+            Retry.DATABASE.run(() -> {
                 try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
                     new StagingArea(cmd.refreshId()).drop(c);
                 }
                 return null;
-            }, 5, Duration.ofMillis(500));
+            });
         } catch (Exception e) {
             String reason = "cannot drop the staged data of refresh " + cmd.refreshId() + " in '" + cmd.target() + "': "
                     + Failures.describe(e) + "; live tables are untouched, drop schema " + StagingArea.schemaFor(cmd.refreshId())

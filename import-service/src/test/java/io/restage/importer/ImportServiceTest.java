@@ -32,6 +32,8 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 @QuarkusTest
 @QuarkusTestResource(StackTestResource.class)
@@ -145,26 +147,127 @@ class ImportServiceTest {
         assertEquals("", query("select nspname from pg_namespace where nspname like 'restage_stage_%'"));
     }
 
-    @Test
-    void shouldFailStagingWhenRowsAreMissingAndDiscardEverythingStaged() throws Exception {
+    /** What an end marker can disagree with: the checksum, the row count, the batch numbering. */
+    enum Loss { CHECKSUM, ROW_COUNT, BATCH_SEQUENCE }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Loss.class)
+    void shouldFailStagingWhenRowsAreMissingAndDiscardEverythingStaged(Loss loss) throws Exception {
         String id = UUID.randomUUID().toString();
         String key = Topics.batchKey(id, "public.users");
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        byte[] b1 = "2\tu2@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
-            // the end marker claims two batches: one was lost
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
-                    Checksums.of(b0) + 1, List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+            BatchHeader end = switch (loss) {
+                // the rows are all there, but one of them is not the one exported
+                case CHECKSUM -> BatchHeader.end(id, "public.users", 1, COLS, 1, Checksums.of(b0) + 1, List.of());
+                // the export counted a second row that never arrived in any batch
+                case ROW_COUNT -> BatchHeader.end(id, "public.users", 2, COLS, 1, Checksums.of(b0), List.of());
+                // batch 1 of 0..1 was lost and a batch numbered 2 arrived instead
+                case BATCH_SEQUENCE -> BatchHeader.end(id, "public.users", 2, COLS, 2, Checksums.of(b0) + Checksums.of(b1), List.of());
+            };
+            if (loss == Loss.BATCH_SEQUENCE) {
+                kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 2, b1, 0));
+            }
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(end.withPolicy(policyFp())
+                    .anonymized(0, 0, null), null, 0));
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
-            assertTrue(failed.reason().contains("checksum"), failed.reason());
+            String expected = switch (loss) {
+                case CHECKSUM -> "checksum";
+                case ROW_COUNT -> "1 rows staged but the export counted 2";
+                case BATCH_SEQUENCE -> "batches staged but the export sent 2";
+            };
+            assertTrue(failed.reason().contains(expected), failed.reason());
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
                     id, Instant.now(), "staging"));
             awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
         }
         assertEquals("", query("select nspname from pg_namespace where nspname like 'restage_stage_%'"));
         assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"));
+    }
+
+    @Test
+    void shouldAnswerADiscardOfAnUnknownRefreshAndStageNothingOfItThatArrivesLater() throws Exception {
+        String id = UUID.randomUUID().toString();
+        byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            // the compensation overtakes the refresh it compensates (cancel right after the start)
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
+            awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), Topics.batchKey(id, "public.users"), clean(id, 0, b0, 1));
+            // the importer has read and handled the late request and batch
+            kafka.awaitConsumed("restage-import-batches-anonymized", Topics.BATCHES_ANONYMIZED.name(), Duration.ofSeconds(60));
+        }
+        assertEquals("", query("select nspname from pg_namespace where nspname = 'restage_stage_" + id.replace("-", "") + "'"),
+                "no orphan staging schema for a discarded refresh");
+    }
+
+    @Test
+    void shouldLeaveEverySequenceExactlyAsItWasWhenTheTransactionRollsBack() throws Exception {
+        sql("drop table if exists seq_probe", "create table seq_probe (id bigserial primary key, n int)",
+                "insert into seq_probe (n) select g from generate_series(1, 40) g", "select setval('seq_probe_id_seq', 45)");
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("staging"), "postgres", "")) {
+            c.setAutoCommit(false);
+            io.restage.importer.commit.SequencesAccess.restartPastMax(c, "seq_probe_id_seq", "(select max(id) from seq_probe)");
+            c.rollback();
+        }
+        assertEquals("46;", query("select nextval('seq_probe_id_seq')"), "a rolled-back restart leaves the position as it was");
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("staging"), "postgres", "")) {
+            c.setAutoCommit(false);
+            io.restage.importer.commit.SequencesAccess.restartPastMax(c, "seq_probe_id_seq", "(select max(id) from seq_probe)");
+            c.commit();
+        }
+        assertEquals("41;", query("select nextval('seq_probe_id_seq')"), "a committed restart sets it just past the max");
+    }
+
+    @Test
+    void shouldNeverQueueTheTargetsQueriesBehindAWaitingCommitLongerThanItsLockTimeout() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        String url = StackTestResource.stack().jdbcUrl("staging");
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack());
+             Connection blocker = DriverManager.getConnection(url, "postgres", "");
+             Connection reader = DriverManager.getConnection(url, "postgres", "")) {
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+                    Checksums.of(b0), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+            kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
+                    id, Instant.now(), List.of(new TableCount("public.users", 1)), List.of()));
+            awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
+            // given: a session of the target's own reading users, holding ACCESS SHARE through the commit
+            blocker.setAutoCommit(false);
+            try (Statement st = blocker.createStatement()) {
+                st.executeQuery("select count(*) from users").close();
+            }
+            // when: the commit starts and queues for ACCESS EXCLUSIVE behind it
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CommitImport(UUID.randomUUID().toString(), id,
+                    Instant.now(), "production", "staging", "tester", List.of(), List.of()));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !query("select 1 from pg_locks l"
+                    + " join pg_stat_activity a on a.pid = l.pid where not l.granted and a.application_name like 'restage-import%'").isEmpty());
+            // then: another session of the target still reads users, waiting at most the commit's lock timeout (2 s)
+            // each time the commit queues, far below this statement timeout; without a lock timeout it would wait for
+            // the blocker, that is, forever
+            try (Statement st = reader.createStatement()) {
+                st.execute("set statement_timeout = '20s'");
+                try (ResultSet rs = st.executeQuery("select count(*) from users")) {
+                    rs.next();
+                    assertEquals(2, rs.getLong(1), "the target still holds its previous data while the commit waits");
+                }
+            }
+            // and: once the blocker ends, a retry of the commit goes through
+            blocker.rollback();
+            awaitEvent(kafka, id, ImportReply.ImportCommitted.class);
+        }
+        assertEquals("admin@staging.invalid;", query("select email from users order by id"));
     }
 
     @Test

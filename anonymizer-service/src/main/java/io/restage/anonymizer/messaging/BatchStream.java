@@ -6,6 +6,7 @@ import io.restage.common.messages.MessageRefused;
 import io.restage.common.messages.Event;
 import io.restage.common.Topics;
 import io.restage.common.kafka.SignedRecords;
+import io.restage.common.progress.Heartbeats;
 import io.restage.common.security.MessageSignatures;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -29,20 +30,22 @@ public class BatchStream {
     private static final Logger LOG = Logger.getLogger(BatchStream.class);
     private final AnonymizerHandler handler;
 
-    @Channel("refresh-events")
-    MutinyEmitter<String> events;
-
     @Channel("batches-anonymized")
     MutinyEmitter<byte[]> clean;
 
     private final MessageSignatures signatures;
 
     private final RawBatches raw;
+    private final EventPublisher events;
+    private final Heartbeats beats;
 
-    public BatchStream(AnonymizerHandler handler, MessageSignatures signatures, RawBatches raw) {
+    public BatchStream(AnonymizerHandler handler, MessageSignatures signatures, RawBatches raw, EventPublisher events,
+                       Heartbeats beats) {
         this.handler = handler;
         this.signatures = signatures;
         this.raw = raw;
+        this.events = events;
+        this.beats = beats;
     }
 
     @Incoming("batches-exported")
@@ -57,6 +60,8 @@ public class BatchStream {
             return;
         }
         byte[] record = ((RawBatches.Opened.Record) opened).record();
+        io.restage.common.batch.BatchHeader h = io.restage.common.batch.BatchCodec.header(record);
+        beats.touch(h.refreshId(), "ANONYMIZE", -1, -1, "batches", h.table());
         AnonymizerHandler.Output out;
         try {
             out = handler.handle(record);
@@ -80,8 +85,6 @@ public class BatchStream {
     }
 
     private void publish(Event event) {
-        SignedRecords.Outgoing out = SignedRecords.sign(signatures, Topics.REFRESH_EVENTS.name(), event);
-        events.sendMessageAndAwait(Message.of(out.value()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(out.key()).withHeaders(out.headers()).build()));
+        events.publish(event);
     }
 }

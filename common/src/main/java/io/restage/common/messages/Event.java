@@ -33,8 +33,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = MediaReply.MediaPruned.class, name = "MediaPruned"),
         @JsonSubTypes.Type(value = MediaReply.MediaPruneFailed.class, name = "MediaPruneFailed"),
         @JsonSubTypes.Type(value = MessageRefused.class, name = "MessageRefused"),
+        @JsonSubTypes.Type(value = StepProgress.class, name = "StepProgress"),
 })
-public sealed interface Event extends Message permits ExportReply, AnonymizerReply, ImportReply, MediaReply, MessageRefused {
+public sealed interface Event extends Message permits ExportReply, AnonymizerReply, ImportReply, MediaReply, MessageRefused, StepProgress {
 
     /** A failure reply. {@code retriable} failures are retried by the sender before being reported. */
     interface Failure {

@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
 
 /**
  * The pivot: one transaction that empties the refreshed tables, moves the staged rows in, resets sequences past
- * the maximum, writes restage's audit row and drops the staging schema. Either all of it commits or the target
- * keeps its old data.
+ * the maximum (transactionally, see {@link Sequences}), writes restage's audit row and drops the staging schema. Either
+ * all of it commits or the target keeps its old data, sequences included.
  * <p>
  * {@code session_replication_role = replica} keeps the target's triggers (including foreign-key checks and ON
  * DELETE CASCADE) from firing during the load: rows arrive exactly as exported (a {@code last_update} trigger
@@ -38,10 +38,15 @@ public final class Committer {
     public record Outcome(List<TableCount> imported, boolean alreadyDone) {
     }
 
-    public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations)
-            throws SQLException {
+    public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations,
+                          java.time.Duration lockTimeout) throws SQLException {
         c.setAutoCommit(false);
         try {
+            try (Statement st = c.createStatement()) {
+                // every lock the commit waits for (the target lock, each table's) is waited for at most this long, so the
+                // target's own sessions never queue behind it for longer; the caller retries with back-off
+                st.execute("set local lock_timeout = " + Math.max(1, lockTimeout.toMillis()));
+            }
             Generations.ensureTables(c);
             Generations.lockTarget(c, cmd.target());
             List<TableCount> previous = previousCommit(c, cmd.refreshId());
@@ -190,13 +195,7 @@ public final class Committer {
      * value of every column that uses it, so the next insert in staging cannot collide with a copied id.
      */
     private static void resetSequences(Connection c, List<String> tables) throws SQLException {
-        java.util.Map<String, List<String>> maxima = touchedSequences(c, tables);
-        try (Statement st = c.createStatement()) {
-            for (java.util.Map.Entry<String, List<String>> e : maxima.entrySet()) {
-                String max = e.getValue().size() == 1 ? e.getValue().get(0) : "greatest(" + String.join(", ", e.getValue()) + ")";
-                st.execute("select setval('" + e.getKey().replace("'", "''") + "', coalesce(" + max + ", 0) + 1, false)");
-            }
-        }
+        Sequences.restartPastMax(c, touchedSequences(c, tables));
     }
 
     /** The sequences the tables draw from, each with the max() expressions of every column that uses it. */
@@ -240,6 +239,20 @@ public final class Committer {
             }
         }
         return maxima;
+    }
+
+    /**
+     * The fact, read from the target itself: the rows this refresh committed, from its audit row (written in the same
+     * transaction as the data), or null if it never committed there.
+     */
+    public static List<TableCount> committed(Connection c, String refreshId) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select to_regclass('" + AUDIT_TABLE + "') is null")) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+                return null; // no commit ever reached this target
+            }
+        }
+        return previousCommit(c, refreshId);
     }
 
     private static List<TableCount> previousCommit(Connection c, String refreshId) throws SQLException {

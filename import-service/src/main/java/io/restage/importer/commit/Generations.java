@@ -198,9 +198,7 @@ public final class Generations {
                 }
                 restored.add(new TableCount(t[0], n));
             }
-            try (Statement st = c.createStatement()) {
-                st.execute("select setval(name::regclass, last_value, is_called) from " + schema + "._sequences");
-            }
+            Sequences.restore(c, schema + "._sequences");
             try (PreparedStatement ps = c.prepareStatement("update " + Committer.AUDIT_TABLE + " set result = 'UNDONE',"
                     + " undone_at = now(), undone_by = ? where refresh_id = ?")) {
                 ps.setString(1, requestedBy);

@@ -34,13 +34,13 @@ public class ImportConsumers {
     private final SignedIntake intake;
     private final MessageSignatures signatures;
 
-    @Channel("refresh-events")
-    MutinyEmitter<String> events;
+    private final EventPublisher events;
 
-    public ImportConsumers(ImportHandler handler, SignedIntake intake, MessageSignatures signatures) {
+    public ImportConsumers(ImportHandler handler, SignedIntake intake, MessageSignatures signatures, EventPublisher events) {
         this.handler = handler;
         this.intake = intake;
         this.signatures = signatures;
+        this.events = events;
     }
 
     @Incoming("refresh-requested")
@@ -111,8 +111,6 @@ public class ImportConsumers {
     }
 
     private void publish(Event event) {
-        SignedRecords.Outgoing out = SignedRecords.sign(signatures, Topics.REFRESH_EVENTS.name(), event);
-        events.sendMessageAndAwait(Message.of(out.value()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(out.key()).withHeaders(out.headers()).build()));
+        events.publish(event);
     }
 }

@@ -41,6 +41,17 @@ public class ImportLedger {
                 refreshId, source, target);
     }
 
+    /**
+     * Marks the refresh discarded, also one never seen (a tombstone: a batch or request arriving later finds it
+     * discarded and stages nothing). False if it is committed, which a discard cannot change.
+     */
+    public boolean discard(String refreshId, String target) throws SQLException {
+        update("insert into import_refresh (refresh_id, source, target, status) values (?, '', ?, 'DISCARDED')"
+                + " on conflict (refresh_id) do update set status = 'DISCARDED', updated_at = now()"
+                + " where import_refresh.status <> 'COMMITTED'", refreshId, target);
+        return find(refreshId).map(e -> e.status() == Status.DISCARDED).orElse(false);
+    }
+
     public Optional<Entry> find(String refreshId) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "select r.source, r.target, r.status, m.tables from import_refresh r"

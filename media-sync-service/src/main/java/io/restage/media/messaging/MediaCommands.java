@@ -31,13 +31,13 @@ public class MediaCommands {
     private final SignedIntake intake;
     private final MessageSignatures signatures;
 
-    @Channel("refresh-events")
-    MutinyEmitter<String> events;
+    private final EventPublisher events;
 
-    public MediaCommands(MediaSync sync, SignedIntake intake, MessageSignatures signatures) {
+    public MediaCommands(MediaSync sync, SignedIntake intake, MessageSignatures signatures, EventPublisher events) {
         this.sync = sync;
         this.intake = intake;
         this.signatures = signatures;
+        this.events = events;
     }
 
     @Incoming("refresh-commands")
@@ -62,8 +62,6 @@ public class MediaCommands {
     }
 
     private void publish(Event event) {
-        SignedRecords.Outgoing out = SignedRecords.sign(signatures, Topics.REFRESH_EVENTS.name(), event);
-        events.sendMessageAndAwait(Message.of(out.value()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(out.key()).withHeaders(out.headers()).build()));
+        events.publish(event);
     }
 }

@@ -10,6 +10,7 @@ import io.restage.common.messages.Command;
 import io.restage.common.messages.Event;
 import io.restage.common.messages.MediaReply;
 import io.restage.common.messages.Message;
+import io.restage.common.progress.Heartbeats;
 import io.restage.media.state.MediaJournal;
 import io.restage.media.state.MediaJournal.Action;
 import io.restage.media.state.MediaJournal.Entry;
@@ -41,10 +42,12 @@ public class MediaSync {
     private final RestageConfig config;
     private final MediaJournal journal;
     private final Buckets buckets = new Buckets();
+    private final Heartbeats beats;
 
-    public MediaSync(RestageConfig config, MediaJournal journal) {
+    public MediaSync(RestageConfig config, MediaJournal journal, Heartbeats beats) {
         this.config = config;
         this.journal = journal;
+        this.beats = beats;
     }
 
     public void onCommand(Command command, Consumer<Event> publish) throws Exception {
@@ -61,12 +64,16 @@ public class MediaSync {
                     : new MediaReply.MediaPruneFailed(Message.newId(), id, Instant.now(), "prune refused: " + refusal));
             return;
         }
-        if (command instanceof Command.CopyMedia c) {
-            copy(c, publish);
-        } else if (command instanceof Command.RevertMedia r) {
-            revert(r, publish);
-        } else if (command instanceof Command.PruneMedia p) {
-            prune(p, publish);
+        // the copy and its revert are step MEDIA_COPY (its action and its compensation), the prune MEDIA_PRUNE
+        String step = command instanceof Command.PruneMedia ? "MEDIA_PRUNE" : "MEDIA_COPY";
+        try (Heartbeats.Work work = beats.begin(command.refreshId(), step)) {
+            if (command instanceof Command.CopyMedia c) {
+                copy(c, publish, work);
+            } else if (command instanceof Command.RevertMedia r) {
+                revert(r, publish);
+            } else if (command instanceof Command.PruneMedia p) {
+                prune(p, publish);
+            }
         }
     }
 
@@ -112,7 +119,7 @@ public class MediaSync {
         return RESTAGE_PREFIX + refreshId + "/backup/" + key;
     }
 
-    void copy(Command.CopyMedia cmd, Consumer<Event> publish) throws Exception {
+    void copy(Command.CopyMedia cmd, Consumer<Event> publish, Heartbeats.Work work) throws Exception {
         String id = cmd.refreshId();
         Optional<Status> status = journal.status(id);
         if (status.isPresent() && status.get() != Status.COPYING && status.get() != Status.FAILED) {
@@ -134,7 +141,9 @@ public class MediaSync {
             buckets.requireBucket(to);
             Map<String, Buckets.ObjectInfo> source = buckets.list(from, null);
             Map<String, Buckets.ObjectInfo> target = buckets.list(to, null);
+            long seen = 0;
             for (Map.Entry<String, Buckets.ObjectInfo> e : source.entrySet()) {
+                work.progress(seen++, source.size(), "objects", null);
                 String key = e.getKey();
                 Buckets.ObjectInfo existing = target.get(key);
                 if (existing != null && existing.equals(e.getValue())) {
@@ -169,7 +178,11 @@ public class MediaSync {
         String id = cmd.refreshId();
         Optional<Status> status = journal.status(id);
         if (status.isPresent() && status.get() == Status.PRUNED) {
-            LOG.warnf("refresh %s: revert refused, the media was already pruned after the commit", id);
+            // every compensation answers: this one cannot be done, and says why
+            String reason = "media of refresh " + id + " was already pruned after its commit: the target's bucket holds the"
+                    + " refreshed media and there is nothing to revert to";
+            LOG.warnf("refresh %s: revert refused: %s", id, reason);
+            publish.accept(new MediaReply.MediaRevertFailed(Message.newId(), id, Instant.now(), reason));
             return;
         }
         try {

@@ -229,6 +229,58 @@ public class RefreshResource {
         });
     }
 
+    @POST
+    @Path("{id}/abort")
+    @RolesAllowed(AccessPolicy.OPERATOR)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Force-fail a stuck refresh or undo (operator)", description = "Body: {confirmTarget: the"
+            + " target's hostname, reason: why (up to 500 characters)}. For a refresh whose participant does not answer:"
+            + " running steps are stopped, every due compensation is sent at once without waiting for answers, the refresh"
+            + " ends and its target is released. Works after the pivot too: an unconfirmed commit ends the refresh in"
+            + " COMPENSATION_FAILED with its outcome unknown until the import service answers; an abort during the media"
+            + " prune ends it SUCCEEDED with a note. Late answers are still recorded. 202 with the refresh; 400; 404;"
+            + " 409 not-abortable (it has ended); 422 confirmation-mismatch.")
+    public Uni<Response> abort(@PathParam("id") String id, String body) {
+        Caller who = Caller.of(identity);
+        ApiError malformed = jsonObject(body, Map.of("confirmTarget", true, "reason", true));
+        if (malformed != null || !REFRESH_ID.matcher(id).matches()) {
+            return refuseFor(who, "abort", null, null, id, malformed != null ? malformed : unknownRefresh(id));
+        }
+        JsonNode json = readQuietly(body);
+        String confirm = text(json, "confirmTarget");
+        String raw = text(json, "reason");
+        if (raw.length() > 500) {
+            return refuseFor(who, "abort", null, null, id, new ApiError(400, "malformed-request",
+                    "field 'reason' is " + raw.length() + " characters long: say why in at most 500"));
+        }
+        String reason = AuditLog.clean(raw);
+        return RefreshStore.tx(() -> store.find(id)).chain(found -> {
+            if (found == null) {
+                return refuseFor(who, "abort", null, null, id, unknownRefresh(id));
+            }
+            if (!access.mayActOn(found.target, who.email(), who.groups())) {
+                return refuseFor(who, "abort", found.source, found.target, id, targetForbidden(who, found.target));
+            }
+            EnvironmentConfig target = config.find(found.target).orElse(null);
+            if (target == null || !target.hostname().equals(confirm)) {
+                return refuseFor(who, "abort", found.source, found.target, id, new ApiError(422, "confirmation-mismatch",
+                        "confirmTarget does not match the hostname of target '" + found.target + "': type the target's"
+                                + " hostname exactly to confirm the abort"));
+            }
+            return saga.abort(id, who.identity(), reason).chain(outcome -> {
+                if (outcome.ignored()) {
+                    return refuseFor(who, "abort", found.source, found.target, id, new ApiError(409, "not-abortable",
+                            "refresh " + id + " cannot be aborted: " + outcome.ignoredBecause()));
+                }
+                LOG.infof("refresh %s: aborted by %s", id, who.identity());
+                return audit.record(new AuditLog.Line(who.identity(), "abort", found.source, found.target, id, null, 202,
+                                "accepted", reason))
+                        .chain(() -> RefreshStore.tx(() -> store.find(id)))
+                        .map(e -> Response.accepted(RefreshStore.fromJson(e.state)).build());
+            });
+        });
+    }
+
     private Uni<Response> refuseFor(Caller who, String action, String source, String target, String refreshId, ApiError e) {
         return refuse(who, action, source, target, null, e, refreshId);
     }
@@ -249,7 +301,7 @@ public class RefreshResource {
     }
 
     private static ApiError targetForbidden(Caller who, String target) {
-        return new ApiError(403, "target-not-allowed", who.identity() + " may not start, cancel or undo refreshes of '"
+        return new ApiError(403, "target-not-allowed", who.identity() + " may not start, cancel, abort or undo refreshes of '"
                 + target + "': security.targets." + target + " lists who may");
     }
 
@@ -275,7 +327,7 @@ public class RefreshResource {
             JsonNode v = json.get(f.getKey());
             if (f.getValue() && (v == null || !v.isTextual() || v.asText().isBlank())) {
                 return new ApiError(400, "malformed-request", "field '" + f.getKey() + "' is required and must be a non-empty"
-                        + " string (the target's hostname)");
+                        + " string" + ("confirmTarget".equals(f.getKey()) ? " (the target's hostname)" : ""));
             }
         }
         return null;

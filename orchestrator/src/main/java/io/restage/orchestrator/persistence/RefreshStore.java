@@ -55,6 +55,11 @@ public class RefreshStore {
         return RefreshEntity.count("target = ?1 and status in ('RUNNING', 'COMPENSATING', 'UNDOING')", target);
     }
 
+    /** Refreshes (and undos) that hold their target: the ones whose deadlines the saga watches. */
+    public Uni<List<RefreshEntity>> active() {
+        return RefreshEntity.list("status in ('RUNNING', 'COMPENSATING', 'UNDOING')");
+    }
+
     public Uni<List<RefreshEntity>> retriesDue(Instant now) {
         return RefreshEntity.list("status = 'RUNNING' and retryAt is not null and retryAt <= ?1", now);
     }

@@ -47,6 +47,8 @@ public class Refresh {
     public ShredState shredded;
     public int retryAttempts;
     public Instant retryAt;
+    /** What the report should tell beyond the status: late confirmations, an abort, a step that ended unconfirmed. */
+    public List<String> notes = new ArrayList<>();
 
     /** Crypto-shredding after the end: when, whether a key was destroyed, how many consumed batch records went. */
     public static class ShredState {
@@ -62,6 +64,24 @@ public class Refresh {
         public String error;
         /** Null until the step is undone: COMPENSATING, COMPENSATED or COMPENSATION_FAILED. */
         public StepStatus compensation;
+        public Instant compensationStartedAt;
+        /** The last reply or heartbeat of the step's participant. */
+        public Instant lastHeardAt;
+        /** The latest heartbeat's count, or null. */
+        public Progress progress;
+        /**
+         * The step (or its compensation) ended without an answer (deadline or abort): its outcome is unknown until the
+         * participant answers, and a late answer is still recorded.
+         */
+        public boolean unconfirmed;
+    }
+
+    /** What the participant last said it had done: {@code done} of {@code total} {@code unit}, busy with {@code detail}. */
+    public static class Progress {
+        public long done;
+        public long total;
+        public String unit;
+        public String detail;
     }
 
     public static class TableStats {
@@ -77,6 +97,9 @@ public class Refresh {
         public Instant requestedAt;
         public Instant endedAt;
         public String error;
+        public Instant lastHeardAt;
+        /** Ended without an answer: a late ImportUndone is still recorded. */
+        public boolean unconfirmed;
         public Map<String, Long> restored = new TreeMap<>();
     }
 

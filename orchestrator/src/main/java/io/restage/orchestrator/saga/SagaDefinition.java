@@ -14,7 +14,8 @@ import java.util.function.BiFunction;
  * <p>
  * VALIDATE, EXPORT, ANONYMIZE and STAGE run as one streaming pipeline started by {@code refresh.requested}: the export
  * service first checks the policy inside its snapshot (VALIDATE) and exports only if it passes; the rest complete in
- * any order and the saga moves on when all are done. {@code abort} stops a running step before compensating.
+ * any order and the saga moves on when all are done. {@code abort} stops a running step before compensating. This is
+ * the only place that knows the order of the steps: the transitions ask it what comes next.
  */
 public final class SagaDefinition {
 
@@ -22,23 +23,47 @@ public final class SagaDefinition {
     public interface Builder extends BiFunction<Refresh, Instant, Message> {
     }
 
-    public record StepDef(Step step, Builder action, Builder abort, Builder compensation, boolean awaitsCompensationReply,
-                          boolean pivot, boolean retryUntilDone, boolean mediaOnly) {
+    /**
+     * One step: who performs it, how it starts, how it is stopped while running, and how it is undone.
+     *
+     * @param service      the participant that performs the step and must be heard from within the step's deadline
+     * @param pipeline     started together with the others on {@code refresh.requested}, done in any order
+     * @param action       the command that starts the step (null: it starts by itself, from the request)
+     * @param abort        the command that stops it while it runs
+     * @param compensation the command that undoes it once it ran (null: nothing to undo)
+     * @param awaitsCompensationReply the next compensation waits for this one's answer
+     * @param retryUntilDone after the pivot: a failure is retried with back-off, never compensated
+     * @param mediaOnly    skipped when the refresh does not copy media
+     */
+    public record StepDef(Step step, String service, boolean pipeline, Builder action, Builder abort, Builder compensation,
+                          boolean awaitsCompensationReply, boolean retryUntilDone, boolean mediaOnly) {
     }
 
+    /** The pivot: before it every step is undone on failure, after it the rest is retried until done. */
+    public static final Step PIVOT = Step.COMMIT;
+
     public static final List<StepDef> STEPS = List.of(
-            //      step              action                                          abort (while running)           compensation                                           awaits reply  pivot  retry  media only
-            new StepDef(Step.VALIDATE, SagaDefinition::refreshRequested, null, null, false, false, false, false),
-            new StepDef(Step.EXPORT, null, SagaDefinition::cancelExport, null, false, false, false, false),
-            new StepDef(Step.ANONYMIZE, null, null, null, false, false, false, false),
-            new StepDef(Step.STAGE, null, null, SagaDefinition::discardStaging, true, false, false, false),
-            new StepDef(Step.MEDIA_COPY, SagaDefinition::copyMedia, null, SagaDefinition::revertMedia, true, false, false, true),
-            new StepDef(Step.COMMIT, SagaDefinition::commitImport, null, null, false, true, false, false),
-            new StepDef(Step.MEDIA_PRUNE, SagaDefinition::pruneMedia, null, null, false, false, true, true),
-            new StepDef(Step.FINISH, null, null, null, false, false, false, false));
+            //          step            service               pipeline action                          abort                          compensation                     awaits  retry  media
+            new StepDef(Step.VALIDATE, "export-service", true, SagaDefinition::refreshRequested, null, null, false, false, false),
+            new StepDef(Step.EXPORT, "export-service", true, null, SagaDefinition::cancelExport, null, false, false, false),
+            new StepDef(Step.ANONYMIZE, "anonymizer-service", true, null, null, null, false, false, false),
+            new StepDef(Step.STAGE, "import-service", true, null, null, SagaDefinition::discardStaging, true, false, false),
+            new StepDef(Step.MEDIA_COPY, "media-sync-service", false, SagaDefinition::copyMedia, null, SagaDefinition::revertMedia, true, false, true),
+            new StepDef(Step.COMMIT, "import-service", false, SagaDefinition::commitImport, null, null, false, false, false),
+            new StepDef(Step.MEDIA_PRUNE, "media-sync-service", false, SagaDefinition::pruneMedia, null, null, false, true, true),
+            new StepDef(Step.FINISH, null, false, null, null, null, false, false, false));
 
     public static StepDef of(Step step) {
-        return STEPS.get(step.ordinal());
+        return STEPS.stream().filter(d -> d.step() == step).findFirst().orElseThrow();
+    }
+
+    public static boolean beforePivot(Step step) {
+        return STEPS.indexOf(of(step)) < STEPS.indexOf(of(PIVOT));
+    }
+
+    /** The steps after {@code step}, in order. */
+    public static List<StepDef> after(Step step) {
+        return STEPS.subList(STEPS.indexOf(of(step)) + 1, STEPS.size());
     }
 
     static Message refreshRequested(Refresh r, Instant now) {

@@ -31,10 +31,12 @@ public class SagaService {
 
     private final RefreshStore store;
     private final OutboxRelay relay;
+    private final Deadlines deadlines;
 
-    public SagaService(RefreshStore store, OutboxRelay relay) {
+    public SagaService(RefreshStore store, OutboxRelay relay, DeadlineSettings deadlines) {
         this.store = store;
         this.relay = relay;
+        this.deadlines = deadlines.deadlines();
     }
 
     public Uni<Refresh> start(Refresh r) {
@@ -84,6 +86,11 @@ public class SagaService {
         return apply(event.refreshId(), event.eventId(), event).replaceWithVoid();
     }
 
+    /** An operator's force-fail of a stuck refresh (or undo); the outcome says whether it was refused and why. */
+    public Uni<Transitions.Outcome> abort(String refreshId, String requestedBy, String reason) {
+        return apply(refreshId, null, new AbortRequested(requestedBy, reason));
+    }
+
     /** An operator's cancel; the outcome says whether it was refused and why. */
     public Uni<Transitions.Outcome> cancel(String refreshId, String requestedBy) {
         return apply(refreshId, null, new CancelRequested(requestedBy));
@@ -106,6 +113,9 @@ public class SagaService {
                     RefreshStatus before = r.status;
                     Transitions.Outcome o = Transitions.apply(r, event, Instant.now());
                     if (o.ignored()) {
+                        if (o.routine()) {
+                            return Uni.createFrom().item(o);
+                        }
                         LOG.infof("refresh %s: %s ignored: %s", refreshId, event.getClass().getSimpleName(), o.ignoredBecause());
                         return Uni.createFrom().item(o);
                     }
@@ -121,7 +131,10 @@ public class SagaService {
                 .call(relay::flush);
     }
 
-    /** Post-pivot retries that are due, and any outbox entries a crash left behind. */
+    /**
+     * Post-pivot retries that are due, steps silent past their deadline, and any outbox entries a crash left behind.
+     * Every orchestrator instance ticks; optimistic locking lets one of them apply each change.
+     */
     @Scheduled(every = "${restage.orchestrator.tick:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> tick() {
         return RefreshStore.tx(() -> store.retriesDue(Instant.now()))
@@ -129,6 +142,14 @@ public class SagaService {
                     Uni<Void> chain = Uni.createFrom().voidItem();
                     for (RefreshEntity e : due) {
                         chain = chain.chain(() -> apply(e.id, null, new RetryDue())).replaceWithVoid();
+                    }
+                    return chain;
+                })
+                .chain(() -> RefreshStore.tx(store::active))
+                .chain(active -> {
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (RefreshEntity e : active) {
+                        chain = chain.chain(() -> apply(e.id, null, new DeadlineCheck(deadlines))).replaceWithVoid();
                     }
                     return chain;
                 })

@@ -23,6 +23,7 @@ import io.restage.common.messages.MediaReply.MediaPruned;
 import io.restage.common.messages.MediaReply.MediaReverted;
 import io.restage.common.messages.MediaReply.MediaRevertFailed;
 import io.restage.common.messages.Message;
+import io.restage.common.messages.StepProgress;
 import io.restage.common.messages.TableCount;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +37,11 @@ import java.util.List;
 public final class Transitions {
 
     /** The effect of one event: messages to send (after the new state is stored), or why it was ignored. */
-    public record Outcome(List<Message> send, String ignoredBecause) {
+    public record Outcome(List<Message> send, String ignoredBecause, boolean routine) {
+        public Outcome(List<Message> send, String ignoredBecause) {
+            this(send, ignoredBecause, false);
+        }
+
         public boolean ignored() {
             return ignoredBecause != null;
         }
@@ -60,7 +65,7 @@ public final class Transitions {
             //   in state      on event                     then
             row(RUNNING, PolicyValidated.class, Transitions::policyValidated),
             row(RUNNING, PolicyRejected.class, Transitions::policyRejected),
-            row(RUNNING, ExportStarted.class, (r, e, c) -> r.exportedTables = List.copyOf(e.tables())),
+            row(RUNNING, ExportStarted.class, Transitions::exportStarted),
             row(RUNNING, ExportCompleted.class, Transitions::exportCompleted),
             row(RUNNING, TableAnonymized.class, Transitions::tableAnonymized),
             row(RUNNING, StagingCompleted.class, Transitions::stagingCompleted),
@@ -75,15 +80,38 @@ public final class Transitions {
             row(RUNNING, MediaCopyFailed.class, (r, e, c) -> c.fail(Step.MEDIA_COPY, e.reason())),
             row(RUNNING, CommitFailed.class, (r, e, c) -> c.fail(Step.COMMIT, e.reason())),
             row(RUNNING, CancelRequested.class, Transitions::cancel),
+            row(RUNNING, StepProgress.class, Transitions::heard),
+            row(RUNNING, DeadlineCheck.class, Transitions::deadlines),
+            row(RUNNING, AbortRequested.class, Transitions::abort),
             row(COMPENSATING, StagingDiscarded.class, (r, e, c) -> c.compensated(Step.STAGE)),
             row(COMPENSATING, StagingDiscardFailed.class, (r, e, c) -> c.compensationFailed(Step.STAGE, e.reason())),
             row(COMPENSATING, MediaReverted.class, Transitions::mediaReverted),
             row(COMPENSATING, MediaRevertFailed.class, (r, e, c) -> c.compensationFailed(Step.MEDIA_COPY, e.reason())),
             row(COMPENSATING, CancelRequested.class, (r, e, c) -> r.cancelRequested = true),
+            row(COMPENSATING, StepProgress.class, Transitions::heard),
+            row(COMPENSATING, DeadlineCheck.class, Transitions::deadlines),
+            row(COMPENSATING, AbortRequested.class, Transitions::abort),
+            //   answers that come after the saga gave up waiting (deadline, abort): recorded, they move the saga on
+            row(RefreshStatus.COMPENSATION_FAILED, StagingDiscarded.class, (r, e, c) -> c.lateCompensated(Step.STAGE)),
+            row(RefreshStatus.FAILED, StagingDiscarded.class, (r, e, c) -> c.lateCompensated(Step.STAGE)),
+            row(RefreshStatus.CANCELLED, StagingDiscarded.class, (r, e, c) -> c.lateCompensated(Step.STAGE)),
+            row(RefreshStatus.COMPENSATION_FAILED, MediaReverted.class, (r, e, c) -> c.lateCompensated(Step.MEDIA_COPY)),
+            row(RefreshStatus.FAILED, MediaReverted.class, (r, e, c) -> c.lateCompensated(Step.MEDIA_COPY)),
+            row(RefreshStatus.CANCELLED, MediaReverted.class, (r, e, c) -> c.lateCompensated(Step.MEDIA_COPY)),
+            row(RefreshStatus.FAILED, StagingDiscardFailed.class, (r, e, c) -> c.lateCompensationFailed(Step.STAGE, e.reason())),
+            row(RefreshStatus.CANCELLED, StagingDiscardFailed.class, (r, e, c) -> c.lateCompensationFailed(Step.STAGE, e.reason())),
+            row(RefreshStatus.FAILED, MediaRevertFailed.class, (r, e, c) -> c.lateCompensationFailed(Step.MEDIA_COPY, e.reason())),
+            row(RefreshStatus.CANCELLED, MediaRevertFailed.class, (r, e, c) -> c.lateCompensationFailed(Step.MEDIA_COPY, e.reason())),
+            row(RefreshStatus.COMPENSATION_FAILED, ImportCommitted.class, Transitions::lateCommitted),
+            row(RefreshStatus.COMPENSATION_FAILED, CommitFailed.class, Transitions::lateCommitFailed),
             //   undo, after the saga
             row(SUCCEEDED, UndoRequested.class, Transitions::undoRequested),
             row(UNDOING, ImportUndone.class, Transitions::undone),
             row(UNDOING, UndoFailed.class, Transitions::undoFailed),
+            row(UNDOING, StepProgress.class, (r, e, c) -> r.undo.lastHeardAt = c.now),
+            row(UNDOING, DeadlineCheck.class, Transitions::undoDeadline),
+            row(UNDOING, AbortRequested.class, (r, e, c) -> c.undoUnconfirmed("aborted by " + e.requestedBy() + ": " + e.reason())),
+            row(SUCCEEDED, ImportUndone.class, Transitions::lateUndone),
             row(UNDONE, UndoRequested.class, (r, e, c) -> c.ignore("refresh " + r.id + " is already undone; an undo cannot be"
                     + " undone: start a new refresh to bring this data back")),
             row(UNDOING, UndoRequested.class, (r, e, c) -> c.ignore("an undo of refresh " + r.id + " is already running")),
@@ -93,6 +121,11 @@ public final class Transitions {
             row(RefreshStatus.CANCELLED, UndoRequested.class, (r, e, c) -> c.ignore(NOTHING_TO_UNDO)),
             row(RefreshStatus.COMPENSATION_FAILED, UndoRequested.class, (r, e, c) -> c.ignore("its compensation failed:"
                     + " an operator must look at the target first")),
+            row(SUCCEEDED, AbortRequested.class, (r, e, c) -> c.ignore("the refresh has ended (" + r.status + "): nothing to abort")),
+            row(RefreshStatus.FAILED, AbortRequested.class, (r, e, c) -> c.ignore("the refresh has ended (" + r.status + "): nothing to abort")),
+            row(RefreshStatus.CANCELLED, AbortRequested.class, (r, e, c) -> c.ignore("the refresh has ended (" + r.status + "): nothing to abort")),
+            row(RefreshStatus.COMPENSATION_FAILED, AbortRequested.class, (r, e, c) -> c.ignore("the refresh has ended (" + r.status + "): nothing to abort")),
+            row(UNDONE, AbortRequested.class, (r, e, c) -> c.ignore("the refresh has ended (" + r.status + "): nothing to abort")),
             //   after the end: the export reports the refresh's data key destroyed
             row(SUCCEEDED, RefreshDataShredded.class, Transitions::shredded),
             row(RefreshStatus.FAILED, RefreshDataShredded.class, Transitions::shredded),
@@ -104,13 +137,12 @@ public final class Transitions {
     /** The first messages of a new refresh: the pipeline steps start together on {@code refresh.requested}. */
     public static List<Message> begin(Refresh r, Instant now) {
         Ctx c = new Ctx(r, now);
-        c.start(Step.VALIDATE);
-        c.startPassive(Step.EXPORT);
-        c.startPassive(Step.ANONYMIZE);
-        c.startPassive(Step.STAGE);
-        if (!r.media) {
-            c.skip(Step.MEDIA_COPY);
-            c.skip(Step.MEDIA_PRUNE);
+        for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+            if (d.mediaOnly() && !r.media) {
+                c.skip(d.step());
+            } else if (d.pipeline()) {
+                c.start(d.step());
+            }
         }
         r.updatedAt = now;
         return c.out;
@@ -123,13 +155,14 @@ public final class Transitions {
                 Ctx c = new Ctx(r, now);
                 row.then().apply(r, event, c);
                 if (c.ignored != null) {
-                    return new Outcome(List.of(), c.ignored);
+                    return new Outcome(List.of(), c.ignored, c.quiet);
                 }
                 r.updatedAt = now;
                 return new Outcome(c.out, null);
             }
         }
-        return new Outcome(List.of(), event.getClass().getSimpleName() + " has no transition in state " + r.status);
+        return new Outcome(List.of(), event.getClass().getSimpleName() + " has no transition in state " + r.status,
+                event instanceof StepProgress || event instanceof DeadlineCheck);
     }
 
     private static <E> Row<E> row(RefreshStatus when, Class<E> on, Action<E> then) {
@@ -192,6 +225,7 @@ public final class Transitions {
         if (!c.expectRunning(Step.EXPORT)) {
             return;
         }
+        r.step(Step.EXPORT).lastHeardAt = c.now;
         r.exportedTables = e.tables().stream().map(TableCount::table).toList();
         r.excludedTables = new ArrayList<>(e.excludedTables());
         e.tables().forEach(t -> r.table(t.table()).exported = t.rows());
@@ -204,6 +238,7 @@ public final class Transitions {
         if (!c.expectRunning(Step.ANONYMIZE)) {
             return;
         }
+        r.step(Step.ANONYMIZE).lastHeardAt = c.now;
         r.table(e.table()).anonymized = e.rows();
         e.ran().stream().filter(x -> !r.anonymizersRan.contains(x)).forEach(r.anonymizersRan::add);
         e.skipped().stream().filter(x -> !r.anonymizersSkipped.contains(x)).forEach(r.anonymizersSkipped::add);
@@ -242,7 +277,7 @@ public final class Transitions {
         r.mediaStats.overwritten = e.overwritten();
         r.mediaStats.bytes = e.bytes();
         c.done(Step.MEDIA_COPY);
-        c.start(Step.COMMIT);
+        c.startAfter(Step.MEDIA_COPY);
     }
 
     private static void importCommitted(Refresh r, ImportCommitted e, Ctx c) {
@@ -251,11 +286,7 @@ public final class Transitions {
         }
         e.imported().forEach(t -> r.table(t.table()).imported = t.rows());
         c.done(Step.COMMIT);
-        if (r.media) {
-            c.start(Step.MEDIA_PRUNE);
-        } else {
-            c.finish();
-        }
+        c.startAfter(Step.COMMIT);
     }
 
     private static void mediaPruned(Refresh r, MediaPruned e, Ctx c) {
@@ -264,7 +295,209 @@ public final class Transitions {
         }
         r.mediaStats.pruned = e.deleted();
         c.done(Step.MEDIA_PRUNE);
-        c.finish();
+        c.startAfter(Step.MEDIA_PRUNE);
+    }
+
+    private static void exportStarted(Refresh r, ExportStarted e, Ctx c) {
+        r.exportedTables = List.copyOf(e.tables());
+        r.step(Step.EXPORT).lastHeardAt = c.now;
+    }
+
+    /** A heartbeat: the step's participant is alive; its count feeds the dashboard. Beats of other steps change nothing. */
+    private static void heard(Refresh r, StepProgress e, Ctx c) {
+        Step s;
+        try {
+            s = Step.valueOf(e.step());
+        } catch (IllegalArgumentException unknown) {
+            c.quiet("heartbeat for an unknown step " + e.step());
+            return;
+        }
+        Refresh.StepState st = r.step(s);
+        boolean compensating = st.compensation == StepStatus.COMPENSATING;
+        if (st.status != StepStatus.RUNNING && !compensating) {
+            c.quiet("heartbeat for step " + s + " which is " + st.status);
+            return;
+        }
+        st.lastHeardAt = c.now;
+        if (!compensating && e.done() >= 0) {
+            Refresh.Progress p = new Refresh.Progress();
+            p.done = e.done();
+            p.total = e.total();
+            p.unit = e.unit();
+            p.detail = e.detail();
+            st.progress = p;
+        }
+    }
+
+    /**
+     * Gives up on what has been silent past its deadline. Before the pivot a silent step fails and the saga
+     * compensates; a silent compensation fails (an operator must look); a silent commit ends the refresh with its
+     * outcome unknown until the import service answers (a late answer is still recorded); a silent media prune ends
+     * the refresh with a note, the data being committed.
+     */
+    private static void deadlines(Refresh r, DeadlineCheck e, Ctx c) {
+        Deadlines d = e.deadlines();
+        if (r.status == COMPENSATING) {
+            for (SagaDefinition.StepDef def : SagaDefinition.STEPS) {
+                Refresh.StepState st = r.step(def.step());
+                if (st.compensation == StepStatus.COMPENSATING
+                        && c.silentSince(latest(st.compensationStartedAt, st.lastHeardAt), d.compensation())) {
+                    List<String> unconfirmed = c.compensateWithoutWaiting();
+                    r.status = RefreshStatus.COMPENSATION_FAILED;
+                    r.error = r.error + "; then no answer from " + def.service() + " for the compensation of " + def.step()
+                            + " within " + Deadlines.human(d.compensation()) + " (compensation of " + String.join(", ", unconfirmed)
+                            + " sent, not confirmed: operator action needed until it is)";
+                    r.finishedAt = c.now;
+                    c.ended();
+                    return;
+                }
+            }
+            c.quiet("nothing overdue");
+            return;
+        }
+        for (SagaDefinition.StepDef def : SagaDefinition.STEPS) {
+            Refresh.StepState st = r.step(def.step());
+            if (st.status != StepStatus.RUNNING || def.service() == null) {
+                continue;
+            }
+            Instant heard = latest(st.startedAt, st.lastHeardAt);
+            if (def.pipeline()) {
+                // a pipeline step waits for the steps before it: their activity is progress for it too
+                for (SagaDefinition.StepDef up : SagaDefinition.STEPS.subList(0, SagaDefinition.STEPS.indexOf(def))) {
+                    Refresh.StepState u = r.step(up.step());
+                    heard = latest(heard, latest(u.lastHeardAt, u.endedAt));
+                }
+            }
+            if (!c.silentSince(heard, d.of(def.step()))) {
+                continue;
+            }
+            String reason = "no answer from " + def.service() + " for " + def.step() + " within " + Deadlines.human(d.of(def.step()));
+            if (SagaDefinition.beforePivot(def.step())) {
+                if (def.step() == Step.VALIDATE || def.step() == Step.EXPORT) {
+                    c.failExportService(reason);
+                } else {
+                    c.fail(def.step(), reason);
+                }
+            } else if (def.step() == SagaDefinition.PIVOT) {
+                c.commitUnconfirmed(reason);
+            } else {
+                st.status = StepStatus.FAILED;
+                st.endedAt = c.now;
+                st.error = reason;
+                st.unconfirmed = true;
+                r.notes.add(def.step() + " did not finish: " + reason + "; the target holds the new data (committed)");
+                c.finish();
+            }
+            return;
+        }
+        c.quiet("nothing overdue");
+    }
+
+    private static void undoDeadline(Refresh r, DeadlineCheck e, Ctx c) {
+        if (!c.silentSince(latest(r.undo.requestedAt, r.undo.lastHeardAt), e.deadlines().undo())) {
+            c.quiet("nothing overdue");
+            return;
+        }
+        c.undoUnconfirmed("no answer from import-service for the undo within " + Deadlines.human(e.deadlines().undo()));
+    }
+
+    /**
+     * Force-fail: stop running steps, send every compensation that is due at once without waiting for answers (a
+     * participant that never answers cannot hold the target), end the refresh and release the target. What could not
+     * be compensated is said in the error; late answers are still recorded.
+     */
+    private static void abort(Refresh r, AbortRequested e, Ctx c) {
+        String why = "aborted by " + e.requestedBy() + (e.reason() == null || e.reason().isBlank() ? "" : ": " + e.reason());
+        Refresh.StepState commit = r.step(SagaDefinition.PIVOT);
+        if (commit.status == StepStatus.RUNNING) {
+            c.commitUnconfirmed(why + " during " + SagaDefinition.PIVOT);
+            return;
+        }
+        if (commit.status == StepStatus.DONE) {
+            for (SagaDefinition.StepDef d : SagaDefinition.after(SagaDefinition.PIVOT)) {
+                Refresh.StepState st = r.step(d.step());
+                if (st.status == StepStatus.RUNNING && d.service() != null) {
+                    st.status = StepStatus.FAILED;
+                    st.endedAt = c.now;
+                    st.error = why;
+                    st.unconfirmed = true;
+                    r.notes.add(d.step() + " " + why + "; the target holds the new data (committed)");
+                }
+            }
+            r.retryAt = null;
+            c.finish();
+            return;
+        }
+        if (r.status == RUNNING) {
+            r.error = why;
+            for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+                if (d.abort() != null && r.statusOf(d.step()) == StepStatus.RUNNING) {
+                    c.out.add(d.abort().apply(r, c.now));
+                }
+            }
+        } else {
+            r.error = r.error + "; then " + why;
+        }
+        List<String> unconfirmed = c.compensateWithoutWaiting();
+        for (Refresh.StepState st : r.steps.values()) {
+            if (st.status == StepStatus.RUNNING) {
+                st.status = StepStatus.FAILED;
+                st.endedAt = c.now;
+                st.error = why;
+            }
+        }
+        if (!unconfirmed.isEmpty()) {
+            r.notes.add("compensation of " + String.join(", ", unconfirmed) + " sent without waiting (abort): not confirmed yet");
+        }
+        r.status = RefreshStatus.FAILED;
+        r.finishedAt = c.now;
+        c.ended();
+    }
+
+    /** A commit that the saga stopped waiting for turned out to have happened: the refresh succeeded after all. */
+    private static void lateCommitted(Refresh r, ImportCommitted e, Ctx c) {
+        Refresh.StepState st = r.step(SagaDefinition.PIVOT);
+        if (!st.unconfirmed) {
+            c.ignore("the commit of refresh " + r.id + " was not awaited");
+            return;
+        }
+        e.imported().forEach(t -> r.table(t.table()).imported = t.rows());
+        st.status = StepStatus.DONE;
+        st.unconfirmed = false;
+        st.error = null;
+        st.endedAt = c.now;
+        r.notes.add("the import service confirmed the commit late: the target holds the new data"
+                + (r.media ? "; media prune did not run (the target bucket may keep objects the source no longer has)" : ""));
+        r.error = null;
+        r.status = SUCCEEDED;
+    }
+
+    /** A commit that the saga stopped waiting for turned out to have rolled back: the target holds its previous data. */
+    private static void lateCommitFailed(Refresh r, CommitFailed e, Ctx c) {
+        Refresh.StepState st = r.step(SagaDefinition.PIVOT);
+        if (!st.unconfirmed) {
+            c.ignore("the commit of refresh " + r.id + " was not awaited");
+            return;
+        }
+        st.unconfirmed = false;
+        st.error = e.reason();
+        r.notes.add("the import service reported late that the commit rolled back: the target keeps its previous data;"
+                + " staging and copied media were not compensated (discard staging schema and revert media by hand)");
+    }
+
+    private static void lateUndone(Refresh r, ImportUndone e, Ctx c) {
+        if (r.undo == null || !r.undo.unconfirmed) {
+            c.ignore("no undo of refresh " + r.id + " was awaited");
+            return;
+        }
+        r.notes.add("the import service confirmed the undo late");
+        r.undo.unconfirmed = false;
+        r.undo.error = null;
+        undone(r, e, c);
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : (a.isAfter(b) ? a : b);
     }
 
     private static void retryDue(Refresh r, RetryDue e, Ctx c) {
@@ -307,8 +540,121 @@ public final class Transitions {
             this.now = now;
         }
 
+        boolean quiet;
+
         void ignore(String why) {
             ignored = why;
+        }
+
+        /** Ignored as a matter of routine (a heartbeat of a finished step, nothing overdue): not worth a log line. */
+        void quiet(String why) {
+            ignored = why;
+            quiet = true;
+        }
+
+        boolean silentSince(Instant heard, Duration deadline) {
+            return heard != null && heard.plus(deadline).isBefore(now);
+        }
+
+        /** Starts the step after {@code s} that is not skipped; after the last one the refresh has succeeded. */
+        void startAfter(Step s) {
+            for (SagaDefinition.StepDef d : SagaDefinition.after(s)) {
+                if (d.step() == Step.FINISH) {
+                    finish();
+                    return;
+                }
+                if (r.statusOf(d.step()) != StepStatus.SKIPPED) {
+                    start(d.step());
+                    return;
+                }
+            }
+        }
+
+        /**
+         * The commit ended without an answer: whether it happened is unknown until the import service answers (the
+         * target holds either all its previous data or all the new, never a mix). Nothing is compensated (reverting
+         * media under committed data would mix them); the target is released and an operator decides.
+         */
+        void commitUnconfirmed(String reason) {
+            Refresh.StepState st = r.step(SagaDefinition.PIVOT);
+            st.status = StepStatus.FAILED;
+            st.endedAt = now;
+            st.error = reason;
+            st.unconfirmed = true;
+            r.status = RefreshStatus.COMPENSATION_FAILED;
+            r.error = reason + "; whether the commit happened is unknown until the import service answers (the target"
+                    + " holds either its previous data or the new, never a mix; its restage audit table says which):"
+                    + " staging and copied media were not compensated (operator action needed)";
+            r.finishedAt = now;
+            ended();
+        }
+
+        void undoUnconfirmed(String reason) {
+            r.undo.status = StepStatus.FAILED;
+            r.undo.endedAt = now;
+            r.undo.unconfirmed = true;
+            r.undo.error = reason + "; whether the undo happened is unknown until the import service answers (the"
+                    + " target holds either the refreshed data or its previous data, never a mix)";
+            r.status = RefreshStatus.SUCCEEDED;
+        }
+
+        /**
+         * Sends every compensation that is due and not sent yet, all at once, and marks every outstanding one
+         * unconfirmed (a late answer still counts). Returns the steps whose compensation is outstanding.
+         */
+        List<String> compensateWithoutWaiting() {
+            List<String> outstanding = new ArrayList<>();
+            for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+                Refresh.StepState st = r.step(d.step());
+                if (!SagaDefinition.beforePivot(d.step()) || d.compensation() == null) {
+                    continue;
+                }
+                boolean ran = st.status == StepStatus.DONE || st.status == StepStatus.RUNNING || st.status == StepStatus.FAILED;
+                if (st.compensation == null && ran) {
+                    out.add(d.compensation().apply(r, now));
+                    st.compensation = StepStatus.COMPENSATING;
+                    st.compensationStartedAt = now;
+                }
+                if (st.compensation == StepStatus.COMPENSATING) {
+                    st.unconfirmed = true;
+                    outstanding.add(d.step().name());
+                }
+            }
+            return outstanding;
+        }
+
+        /** A compensation that ended unanswered (deadline, abort) was confirmed after all. */
+        void lateCompensated(Step s) {
+            Refresh.StepState st = r.step(s);
+            if (!st.unconfirmed) {
+                ignore("compensation reply for step " + s + " whose compensation is " + st.compensation);
+                return;
+            }
+            st.unconfirmed = false;
+            st.compensation = StepStatus.COMPENSATED;
+            if (st.status == StepStatus.COMPENSATION_FAILED) {
+                st.status = StepStatus.COMPENSATED;
+            }
+            st.error = st.status == StepStatus.FAILED ? st.error : null;
+            r.notes.add("compensation of " + s + " confirmed late");
+            boolean allDone = r.steps.values().stream().noneMatch(x -> x.compensation == StepStatus.COMPENSATION_FAILED
+                    || x.compensation == StepStatus.COMPENSATING);
+            if (allDone && r.status == RefreshStatus.COMPENSATION_FAILED && !r.step(SagaDefinition.PIVOT).unconfirmed) {
+                r.status = r.cancelRequested ? RefreshStatus.CANCELLED : RefreshStatus.FAILED;
+            }
+        }
+
+        void lateCompensationFailed(Step s, String reason) {
+            Refresh.StepState st = r.step(s);
+            if (!st.unconfirmed) {
+                ignore("compensation reply for step " + s + " whose compensation is " + st.compensation);
+                return;
+            }
+            st.unconfirmed = false;
+            st.compensation = StepStatus.COMPENSATION_FAILED;
+            st.error = reason;
+            r.status = RefreshStatus.COMPENSATION_FAILED;
+            r.error = r.error + "; then compensation of " + s + " failed: " + reason + " (operator action needed)";
         }
 
         boolean expectRunning(Step s) {
@@ -344,17 +690,20 @@ public final class Transitions {
             st.error = null;
         }
 
-        /** When export, anonymization and staging are all done, the next step starts. */
+        /** When every pipeline step is done, the step after the pipeline starts (once). */
         void afterPipeline() {
-            if (r.statusOf(Step.VALIDATE) == StepStatus.DONE
-                    && r.statusOf(Step.EXPORT) == StepStatus.DONE && r.statusOf(Step.ANONYMIZE) == StepStatus.DONE
-                    && r.statusOf(Step.STAGE) == StepStatus.DONE && r.statusOf(Step.COMMIT) == StepStatus.PENDING
-                    && r.statusOf(Step.MEDIA_COPY) != StepStatus.RUNNING) {
-                if (r.media) {
-                    start(Step.MEDIA_COPY);
-                } else {
-                    start(Step.COMMIT);
+            SagaDefinition.StepDef lastOfPipeline = null;
+            for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+                if (d.pipeline()) {
+                    if (r.statusOf(d.step()) != StepStatus.DONE) {
+                        return;
+                    }
+                    lastOfPipeline = d;
                 }
+            }
+            if (lastOfPipeline != null && SagaDefinition.after(lastOfPipeline.step()).stream()
+                    .allMatch(d -> r.statusOf(d.step()) == StepStatus.PENDING || r.statusOf(d.step()) == StepStatus.SKIPPED)) {
+                startAfter(lastOfPipeline.step());
             }
         }
 
@@ -458,7 +807,7 @@ public final class Transitions {
             java.util.Collections.reverse(reversed);
             for (SagaDefinition.StepDef d : reversed) {
                 Refresh.StepState st = r.step(d.step());
-                if (!d.step().beforePivot()) {
+                if (!SagaDefinition.beforePivot(d.step())) {
                     continue; // the commit never happened (it failed and rolled back, or never started)
                 }
                 if (st.compensation == StepStatus.COMPENSATING) {
@@ -477,6 +826,7 @@ public final class Transitions {
                     continue;
                 }
                 st.compensation = StepStatus.COMPENSATING;
+                st.compensationStartedAt = now;
                 out.add(d.compensation().apply(r, now));
                 if (d.awaitsCompensationReply()) {
                     return;

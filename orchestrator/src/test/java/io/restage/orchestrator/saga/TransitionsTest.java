@@ -1,6 +1,7 @@
 package io.restage.orchestrator.saga;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +12,9 @@ import io.restage.common.messages.ImportReply;
 import io.restage.common.messages.MediaReply;
 import io.restage.common.messages.Message;
 import io.restage.common.messages.RefreshRequested;
+import io.restage.common.messages.StepProgress;
 import io.restage.common.messages.TableCount;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -275,10 +278,180 @@ class TransitionsTest {
         on(r, new MediaReply.MediaPruneFailed("e7", ID, T, "timeout"));
         assertEquals(RefreshStatus.RUNNING, r.status, "after the pivot failures are retried, never compensated");
         int before = sent.size();
-        assertTrue(Transitions.apply(r, new RetryDue(), T).ignored(), "not due yet");
-        Transitions.Outcome o = Transitions.apply(r, new RetryDue(), r.retryAt);
-        assertInstanceOf(Command.PruneMedia.class, o.send().get(0));
-        assertEquals(before, sent.size());
+        assertTrue(on(r, new RetryDue()).ignored(), "not due yet");
+        assertEquals(before, sent.size(), "nothing is sent before the retry is due");
+        Transitions.Outcome o = onAt(r, new RetryDue(), r.retryAt);
+        assertEquals(1, o.send().size());
+        Command.PruneMedia again = (Command.PruneMedia) last();
+        assertEquals(ID, again.refreshId());
+        assertEquals("staging", again.target());
+        on(r, new MediaReply.MediaPruned("e8", ID, T, 2));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+        assertEquals(StepStatus.DONE, r.statusOf(Step.MEDIA_PRUNE));
+        assertEquals(2, r.mediaStats.pruned);
+    }
+
+    // ---- deadlines, heartbeats, abort, late answers ----
+
+    private static final Deadlines MINUTE = Deadlines.uniform(Duration.ofMinutes(1));
+
+    private Transitions.Outcome onAt(Refresh r, Object event, Instant at) {
+        Transitions.Outcome o = Transitions.apply(r, event, at);
+        sent.addAll(o.send());
+        return o;
+    }
+
+    private static StepProgress beat(String step, long done) {
+        return new StepProgress(Message.newId(), ID, T, "import-service", step, done, -1, "rows", "public.users");
+    }
+
+    @Test
+    void shouldFailASilentStepAtItsDeadlineAndCompensate() {
+        // given: the pipeline runs, but the import service never says a word
+        Refresh r = begin(false);
+        on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
+        onAt(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()), T.plusSeconds(10));
+        onAt(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of()), T.plusSeconds(20));
+        // when: less than a minute after the anonymizer's last word nothing is overdue
+        Transitions.Outcome early = onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(79));
+        assertTrue(early.ignored() && early.routine(), early.toString());
+        assertEquals(RefreshStatus.RUNNING, r.status);
+        // then: past it, STAGE fails with who did not answer, and staging is discarded
+        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(81));
+        assertEquals(RefreshStatus.COMPENSATING, r.status);
+        assertEquals(StepStatus.FAILED, r.statusOf(Step.STAGE));
+        assertEquals("no answer from import-service for STAGE within 1 min", r.error);
+        assertInstanceOf(Command.DiscardStaging.class, last());
+    }
+
+    @Test
+    void shouldNotFailAStepThatKeepsBeatingHoweverLongItRuns() {
+        Refresh r = begin(false);
+        runPipeline(r);
+        assertInstanceOf(Command.CommitImport.class, last());
+        for (int minute = 1; minute <= 30; minute++) {
+            Instant at = T.plusSeconds(60L * minute - 10);
+            onAt(r, beat("COMMIT", minute), at);
+            assertTrue(onAt(r, new DeadlineCheck(MINUTE), at.plusSeconds(5)).ignored());
+        }
+        assertEquals(RefreshStatus.RUNNING, r.status, "a long commit that beats is slow, not dead");
+        assertEquals(30, r.step(Step.COMMIT).progress.done, "the latest count is kept for the dashboard");
+        assertTrue(on(r, beat("STAGE", 5)).routine(), "a beat for a finished step changes nothing");
+    }
+
+    @Test
+    void shouldEndASilentCommitUnconfirmedWithoutCompensatingAndRecordTheLateAnswer() {
+        Refresh r = begin(true);
+        runPipeline(r);
+        on(r, new MediaReply.MediaCopied("e5", ID, T, 1, 0, 0, 1));
+        int before = sent.size();
+        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(61));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status, "the target is released; an operator decides");
+        assertTrue(r.error.contains("whether the commit happened is unknown"), r.error);
+        assertTrue(sent.subList(before, sent.size()).stream().noneMatch(m -> m instanceof Command.RevertMedia
+                || m instanceof Command.DiscardStaging), "nothing is reverted under data that may be committed");
+        // the import service comes back and says the commit happened
+        on(r, new ImportReply.ImportCommitted("late", ID, T, List.of(new TableCount("public.users", 3))));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+        assertEquals(StepStatus.DONE, r.statusOf(Step.COMMIT));
+        assertEquals(3L, r.table("public.users").imported);
+        assertTrue(r.notes.stream().anyMatch(n -> n.contains("confirmed the commit late")), r.notes.toString());
+    }
+
+    @Test
+    void shouldFailASilentCompensationThenSendTheRestAndAcceptTheirLateAnswers() {
+        // given: the commit failed, the media revert is sent and the media service never answers
+        Refresh r = begin(true);
+        runPipeline(r);
+        on(r, new MediaReply.MediaCopied("e5", ID, T, 1, 0, 0, 1));
+        on(r, new ImportReply.CommitFailed("e6", ID, T, "check constraint violated"));
+        assertInstanceOf(Command.RevertMedia.class, last());
+        // when: the compensation's deadline passes
+        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(61));
+        // then: the refresh ends (target released), the staging discard is sent anyway, both await late answers
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status);
+        assertTrue(r.error.contains("no answer from media-sync-service for the compensation of MEDIA_COPY within 1 min"), r.error);
+        assertInstanceOf(Command.DiscardStaging.class, sent.stream().filter(m -> !(m instanceof Command.ShredRefreshData))
+                .reduce((a, b) -> b).orElseThrow());
+        assertShredOnce();
+        on(r, new ImportReply.StagingDiscarded("e7", ID, T));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status, "the media revert is still unconfirmed");
+        on(r, new MediaReply.MediaReverted("e8", ID, T, 1, 0));
+        assertEquals(RefreshStatus.FAILED, r.status, "every compensation confirmed: the target is as it was");
+        assertEquals(StepStatus.COMPENSATED, r.step(Step.MEDIA_COPY).compensation);
+        assertEquals(StepStatus.COMPENSATED, r.step(Step.STAGE).compensation);
+    }
+
+    @Test
+    void shouldAbortAStuckRefreshSendingEveryCompensationAtOnceAndReleaseTheTarget() {
+        Refresh r = begin(true);
+        runPipeline(r);
+        assertInstanceOf(Command.CopyMedia.class, last());
+        int before = sent.size();
+        on(r, new AbortRequested("alice", "media service is down for maintenance"));
+        List<Message> out = sent.subList(before, sent.size());
+        assertEquals(RefreshStatus.FAILED, r.status);
+        assertFalse(r.status.active(), "the target is released at once");
+        assertEquals("aborted by alice: media service is down for maintenance", r.error);
+        assertTrue(out.stream().anyMatch(m -> m instanceof Command.RevertMedia), out.toString());
+        assertTrue(out.stream().anyMatch(m -> m instanceof Command.DiscardStaging), out.toString());
+        assertEquals(1, out.stream().filter(m -> m instanceof Command.ShredRefreshData).count());
+        assertEquals(StepStatus.FAILED, r.statusOf(Step.MEDIA_COPY));
+        on(r, new ImportReply.StagingDiscarded("e7", ID, T));
+        on(r, new MediaReply.MediaReverted("e8", ID, T, 0, 0));
+        assertEquals(StepStatus.COMPENSATED, r.step(Step.STAGE).compensation);
+        assertEquals(StepStatus.COMPENSATED, r.step(Step.MEDIA_COPY).compensation);
+        assertTrue(on(r, new AbortRequested("alice", "again")).ignored(), "an ended refresh cannot be aborted");
+    }
+
+    @Test
+    void shouldAbortAfterThePivotAndSayWhatCouldNotBeCompensated() {
+        // during the commit: its outcome is unknown
+        Refresh r = begin(false);
+        runPipeline(r);
+        on(r, new AbortRequested("alice", "importer OOM-killed"));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status);
+        assertTrue(r.error.startsWith("aborted by alice: importer OOM-killed during COMMIT"), r.error);
+        assertTrue(r.error.contains("not compensated"), r.error);
+        on(r, new ImportReply.CommitFailed("late", ID, T, "rolled back"));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status);
+        assertTrue(r.notes.stream().anyMatch(n -> n.contains("keeps its previous data")), r.notes.toString());
+        // during the media prune: the data is committed, the refresh succeeded with a note
+        sent.clear();
+        Refresh p = begin(true);
+        runPipeline(p);
+        on(p, new MediaReply.MediaCopied("e5", ID, T, 1, 0, 0, 1));
+        on(p, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        on(p, new AbortRequested("alice", "bucket slow"));
+        assertEquals(RefreshStatus.SUCCEEDED, p.status);
+        assertEquals(StepStatus.FAILED, p.statusOf(Step.MEDIA_PRUNE));
+        assertTrue(p.notes.get(0).contains("MEDIA_PRUNE aborted by alice"), p.notes.toString());
+        assertShredOnce();
+    }
+
+    @Test
+    void shouldEndASilentUndoAndRecordItsLateConfirmation() {
+        Refresh r = begin(false);
+        runPipeline(r);
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        on(r, new UndoRequested("alice"));
+        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(61));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+        assertTrue(r.undo.error.contains("no answer from import-service for the undo"), r.undo.error);
+        on(r, new ImportReply.ImportUndone("late", ID, T, List.of(new TableCount("public.users", 2))));
+        assertEquals(RefreshStatus.UNDONE, r.status);
+    }
+
+    @Test
+    void shouldDeclareTheStepOrderOnlyInTheDefinition() {
+        assertEquals(List.of(Step.VALIDATE, Step.EXPORT, Step.ANONYMIZE, Step.STAGE),
+                SagaDefinition.STEPS.stream().filter(SagaDefinition.StepDef::pipeline).map(SagaDefinition.StepDef::step).toList());
+        assertTrue(SagaDefinition.beforePivot(Step.MEDIA_COPY));
+        assertFalse(SagaDefinition.beforePivot(Step.COMMIT));
+        for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+            assertEquals(d.step() != Step.FINISH, d.service() != null, d.step() + " names who answers for it");
+        }
     }
 
     private Message last() {

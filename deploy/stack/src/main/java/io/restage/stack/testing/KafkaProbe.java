@@ -77,6 +77,41 @@ public final class KafkaProbe implements AutoCloseable {
         sendSigned(topic, message, StackTestResource.MESSAGE_KEY);
     }
 
+    /**
+     * Waits until consumer group {@code group} has committed, on every partition of {@code topic}, an offset at the end
+     * of the log as it is now: everything written so far was read and handled. Fails at the deadline.
+     */
+    public void awaitConsumed(String group, String topic, Duration timeout) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(client)) {
+            List<org.apache.kafka.common.TopicPartition> parts = admin.describeTopics(List.of(topic)).allTopicNames().get()
+                    .get(topic).partitions().stream().map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            parts.forEach(p -> latest.put(p, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((p, r) -> ends.put(p, r.offset()));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                boolean all = ends.entrySet().stream().allMatch(e -> e.getValue() == 0
+                        || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue()));
+                if (all) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("group " + group + " did not read " + topic + " to " + ends + " within " + timeout
+                            + " (committed: " + committed + ")");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // poll the committed offsets again
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot read the offsets of " + topic, e);
+        }
+    }
+
     /** Reads {@code topic} from the beginning until {@code done} holds for what was read, or fails at the deadline. */
     public List<ConsumerRecord<String, byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<String, byte[]>>> done,
                                                           Duration timeout) {

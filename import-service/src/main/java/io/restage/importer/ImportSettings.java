@@ -1,0 +1,25 @@
+package io.restage.importer;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Tuning of the import service ({@code restage.import.*}). */
+@ConfigMapping(prefix = "restage.import")
+public interface ImportSettings {
+
+    /**
+     * The longest the commit or an undo waits for one lock on the target (lock_timeout). Past it the attempt rolls back
+     * and is retried with back-off, so the target's own sessions never queue behind restage for longer than this.
+     */
+    @WithDefault("2s")
+    Duration lockTimeout();
+
+    /** Tries of the commit or an undo when a transient failure (lock timeout, lost connection, failover) stops one. */
+    @WithDefault("8")
+    int attempts();
+
+    /** The longest wait before the second try; later waits double, up to 30 s, with jitter. */
+    @WithDefault("1s")
+    Duration firstRetryDelay();
+}
