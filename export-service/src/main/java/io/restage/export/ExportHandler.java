@@ -26,6 +26,7 @@ import io.restage.export.snapshot.SnapshotExporter;
 import io.restage.export.state.ExportLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -51,6 +52,14 @@ public class ExportHandler {
     private final DataKeys dataKeys;
     private final Heartbeats beats;
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    /** The exports this instance runs, and its identity in the shared ledger. */
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
+    private final String instance = java.util.UUID.randomUUID().toString();
+    private final java.util.concurrent.ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "export-leases");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "export-job");
         t.setDaemon(true);
@@ -107,17 +116,31 @@ public class ExportHandler {
         events.publish(new ExportReply.RefreshDataShredded(Message.newId(), id, Instant.now(), destroyed, deleted));
     }
 
-    /** Exports that were cut off by a restart cannot resume (their snapshot died with the connection): fail them. */
-    void onStart(@Observes StartupEvent ev) throws Exception {
-        for (String id : ledger.interrupted()) {
-            LOG.warnf("refresh %s: the export was interrupted by a restart of the export service", id);
-            events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
-                    "the export service restarted during the export and its snapshot is gone: start a new refresh"));
-            ledger.finish(id, "FAILED");
+    /**
+     * Every third of the lease: renews this instance's running exports (and picks up cancels recorded by any instance),
+     * then fails the exports whose instance died (their lease expired: the snapshot died with the connection). A
+     * starting instance never fails another's running export.
+     */
+    void onStart(@Observes StartupEvent ev) {
+        long every = Math.max(1000, settings.lease().toMillis() / 3);
+        leases.scheduleWithFixedDelay(this::renewAndSweep, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    void renewAndSweep() {
+        try {
+            cancelled.addAll(ledger.renew(instance, running, settings.lease()));
+            for (String id : ledger.takeExpired()) {
+                LOG.warnf("refresh %s: the export service instance that ran the export stopped (its lease expired)", id);
+                events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
+                        "the export service instance that ran the export stopped and its snapshot is gone: start a new refresh"));
+            }
+        } catch (Exception e) {
+            LOG.warnf("export leases not renewed now: %s (retried in a moment)", Failures.describe(e));
         }
     }
 
     void onStop(@Observes ShutdownEvent ev) {
+        leases.shutdownNow();
         jobs.shutdownNow();
     }
 
@@ -130,7 +153,7 @@ public class ExportHandler {
                     + RefreshRequested.RISK_ACKNOWLEDGEMENT;
         }
         if (refusal != null) {
-            if (ledger.claim(request.refreshId())) {
+            if (ledger.claim(request.refreshId(), instance, settings.lease())) {
                 LOG.warnf("refresh %s: refused: %s", request.refreshId(), refusal);
                 ledger.finish(request.refreshId(), "FAILED");
                 events.publish(new ExportReply.PolicyRejected(Message.newId(), request.refreshId(), Instant.now(),
@@ -138,15 +161,18 @@ public class ExportHandler {
             }
             return;
         }
-        if (!ledger.claim(request.refreshId())) {
+        if (!ledger.claim(request.refreshId(), instance, settings.lease())) {
             LOG.infof("refresh %s: request already handled, ignoring the duplicate", request.refreshId());
             return;
         }
+        running.add(request.refreshId());
         jobs.submit(() -> run(request));
     }
 
-    public void onCancel(String refreshId) {
+    /** Recorded in the shared ledger, so whichever instance runs the export stops it at its next renewal. */
+    public void onCancel(String refreshId) throws SQLException {
         cancelled.add(refreshId);
+        ledger.requestCancel(refreshId);
     }
 
     void run(RefreshRequested r) {
@@ -185,6 +211,7 @@ public class ExportHandler {
             finish(id, "FAILED");
             events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(), reason));
         } finally {
+            running.remove(id);
             cancelled.remove(id);
         }
     }

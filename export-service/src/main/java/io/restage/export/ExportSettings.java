@@ -44,4 +44,11 @@ public interface ExportSettings {
     /** The consumer group that reads clean batches (the importer's). */
     @WithDefault("restage-import-batches-anonymized")
     String importerGroup();
+
+    /**
+     * How long an instance holds a running export without renewing it (it renews every third of this). An export whose
+     * lease expired is failed by any instance: its own instance died and its snapshot with it.
+     */
+    @WithDefault("30s")
+    java.time.Duration lease();
 }

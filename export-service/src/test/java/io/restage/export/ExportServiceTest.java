@@ -133,6 +133,41 @@ class ExportServiceTest {
     }
 
     @Test
+    void shouldFailAnExportWhoseInstanceDiedOnceItsLeaseExpiredAndNeverAnotherInstancesLiveExport() throws Exception {
+        // given: two exports in the shared ledger held by other instances: one died (lease expired), one is alive
+        String dead = UUID.randomUUID().toString();
+        String alive = UUID.randomUUID().toString();
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("restage"), "postgres", "");
+             Statement st = c.createStatement()) {
+            st.execute("insert into export_refresh (refresh_id, status, owner, lease_until) values"
+                    + " ('" + dead + "', 'RUNNING', 'instance-that-died', now() - interval '1 minute'),"
+                    + " ('" + alive + "', 'RUNNING', 'instance-still-working', now() + interval '1 hour')");
+        }
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            // when: this instance sweeps (every third of its lease)
+            List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> dead.equals(r.key()) && KafkaProbe.text(r).contains("ExportFailed")),
+                    Duration.ofSeconds(60));
+            // then: the dead one fails with the reason, in the same sweep that left the live one alone
+            ExportReply.ExportFailed failed = (ExportReply.ExportFailed) events.stream().filter(r -> dead.equals(r.key()))
+                    .map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class)).filter(e -> e instanceof ExportReply.ExportFailed)
+                    .findFirst().orElseThrow();
+            assertTrue(failed.reason().contains("stopped and its snapshot is gone"), failed.reason());
+            assertTrue(events.stream().noneMatch(r -> alive.equals(r.key())), "another instance's live export is not touched");
+        }
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("restage"), "postgres", "");
+             Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select refresh_id || '=' || status from export_refresh where refresh_id in ('"
+                     + dead + "', '" + alive + "') order by status")) {
+            List<String> rows = new java.util.ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+            assertEquals(List.of(dead + "=FAILED", alive + "=RUNNING"), rows);
+        }
+    }
+
+    @Test
     void shouldRefuseToExportWhenANewColumnLooksPersonalAndHasNoRule() throws Exception {
         String id = UUID.randomUUID().toString();
         try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("production"), "postgres", "");

@@ -9,7 +9,6 @@ import io.restage.common.security.TargetRules;
 import io.restage.common.batch.Batch;
 import io.restage.common.batch.BatchCodec;
 import io.restage.common.batch.BatchHeader;
-import io.restage.common.config.AdminRewrite;
 import io.restage.common.config.Connections;
 import io.restage.common.config.PolicyConfig;
 import io.restage.common.config.RestageConfig;
@@ -22,7 +21,9 @@ import io.restage.importer.commit.Committer;
 import io.restage.importer.commit.Generations;
 import io.restage.common.policy.LeakFingerprints;
 import io.restage.common.policy.PolicyFingerprint;
-import io.restage.importer.staging.LeakAuditor;
+import io.restage.importer.staging.SchemaDiff;
+import io.restage.importer.staging.StagingProof;
+import io.restage.importer.staging.TableProof;
 import io.restage.importer.staging.StagingArea;
 import io.restage.importer.staging.TargetCatalog;
 import io.restage.importer.staging.TargetCatalog.TargetColumn;
@@ -34,11 +35,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -81,11 +80,11 @@ public class ImportHandler {
         checkComplete(r.refreshId(), publish); // in case everything else arrived first
     }
 
-    /** ExportCompleted announces which tables make the refresh complete. */
-    public void onExportCompleted(String refreshId, List<String> tables, Consumer<Event> publish) throws SQLException {
-        ledger.exported(refreshId, tables); // recorded even if the request has not been read yet
-        if (ledger.find(refreshId).isPresent()) {
-            checkComplete(refreshId, publish);
+    /** The orchestrator relays which tables make the refresh complete (StageTables, sent when the export ended). */
+    void onStageTables(Command.StageTables cmd, Consumer<Event> publish) throws SQLException {
+        ledger.exported(cmd.refreshId(), cmd.tables()); // recorded even if the request has not been read yet
+        if (ledger.find(cmd.refreshId()).isPresent()) {
+            checkComplete(cmd.refreshId(), publish);
         }
     }
 
@@ -121,16 +120,16 @@ public class ImportHandler {
             return;
         }
         StagingArea area = new StagingArea(peek.refreshId());
-        String problem;
+        TableProof proof;
         try {
             // Retrying is safe: the batch ledger row is written in the same transaction as the rows.
-            problem = Retry.DATABASE.run(() -> stage(entry.get().target(), area, batch));
+            proof = Retry.DATABASE.run(() -> stage(entry.get().target(), area, batch));
         } catch (Exception e) {
             fail(peek.refreshId(), "staging " + peek.table() + " in '" + entry.get().target() + "' failed: " + Failures.describe(e), publish);
             return;
         }
-        if (problem != null && !problem.equals("pending")) {
-            fail(peek.refreshId(), problem, publish);
+        if (proof instanceof TableProof.Problem p) {
+            fail(peek.refreshId(), p.reason(), publish);
             return;
         }
         if (ledger.find(peek.refreshId()).map(x -> x.status() == Status.DISCARDED).orElse(false)) {
@@ -140,13 +139,13 @@ public class ImportHandler {
             }
             return;
         }
-        if (problem == null) {
+        if (proof instanceof TableProof.Proven) {
             checkComplete(peek.refreshId(), publish); // this table is complete: maybe the whole refresh is
         }
     }
 
-    /** Stages one batch (or records an end marker) in one transaction; returns the table's completeness problem, if any. */
-    private String stage(String targetName, StagingArea area, Batch batch) throws Exception {
+    /** Stages one batch (or records an end marker) in one transaction; returns what the table's end marker says now. */
+    private TableProof stage(String targetName, StagingArea area, Batch batch) throws Exception {
         try (Connection c = Connections.open(config.environment(targetName), "restage-import")) {
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
             area.ensure(c);
@@ -163,7 +162,7 @@ public class ImportHandler {
                 throw e;
             }
             // a table read in chunks may see its end marker before its last batches: whichever arrives last completes it
-            return area.ended(c, batch.header().table()) ? area.verify(c, batch.header().table()) : "pending";
+            return area.ended(c, batch.header().table()) ? area.verify(c, batch.header().table()) : new TableProof.Pending();
         }
     }
 
@@ -186,6 +185,7 @@ public class ImportHandler {
             return;
         }
         StagingArea area = new StagingArea(refreshId);
+        PolicyConfig policy = config.policyFor(e.source());
         try (Connection c = Connections.open(config.environment(e.target()), "restage-import")) {
             if (!e.exportedTables().isEmpty() && !area.exists(c)) {
                 return;
@@ -193,89 +193,18 @@ public class ImportHandler {
             if (e.exportedTables().isEmpty()) {
                 area.ensure(c);
             }
-            for (String table : e.exportedTables()) {
-                String problem = area.verify(c, table);
-                if ("pending".equals(problem)) {
-                    return;
-                }
-                if (problem != null) {
-                    fail(refreshId, problem, publish);
-                    return;
-                }
-            }
-            PolicyConfig policy = config.policyFor(e.source());
-            AdminRewrite admin = policy.admin();
-            if (admin != null && e.exportedTables().contains(admin.table())) {
-                long matches = area.adminMatches(c, admin.table());
-                if (matches != 1) {
-                    fail(refreshId, matches == 0
-                            ? "no row of " + admin.table() + " matched the admin rule (column " + admin.matchColumn()
-                              + "): the admin row must exist in the source; fix policy.admin.match-value"
-                            : matches + " rows of " + admin.table() + " matched the admin rule (column " + admin.matchColumn()
-                              + "): it must match exactly one row", publish);
-                    return;
-                }
-            }
-            Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
-            List<StagingArea.StagedTable> staged = area.tables(c);
-            List<String> converted = new ArrayList<>();
-            for (StagingArea.StagedTable t : staged) {
-                String problem = t.stageTable() == null ? null : area.proveConversions(c, t);
-                if (problem != null) {
-                    fail(refreshId, problem, publish);
-                    return;
-                }
-                t.conversions().forEach(conv -> converted.add(t.sourceTable() + "." + conv.column() + ": "
-                        + conv.sourceType() + " -> " + conv.targetType()));
-            }
-            List<String> skipped = new ArrayList<>();
-            List<String> dropped = new ArrayList<>();
-            List<String> defaulted = new ArrayList<>();
-            for (StagingArea.StagedTable t : staged) {
-                List<TargetColumn> tcols = target.get(t.sourceTable());
-                if (t.stageTable() == null || tcols == null) {
-                    skipped.add(t.sourceTable());
-                    continue;
-                }
-                for (String col : t.columns()) {
-                    if (tcols.stream().noneMatch(tc -> tc.name().equals(col) && !tc.generated())) {
-                        dropped.add(t.sourceTable() + "." + col);
-                    }
-                }
-                for (TargetColumn tc : tcols) {
-                    if (!tc.generated() && !t.columns().contains(tc.name())) {
-                        if (tc.notNull() && !tc.hasDefault()) {
-                            fail(refreshId, "column " + t.sourceTable() + "." + tc.name() + " exists only in the target, is NOT NULL"
-                                    + " and has no default: add a default in the target or the column in the source", publish);
-                            return;
-                        }
-                        defaulted.add(t.sourceTable() + "." + tc.name());
-                    }
-                }
-            }
-            Set<String> exported = Set.copyOf(e.exportedTables());
-            List<String> missing = target.keySet().stream()
-                    .filter(t -> !exported.contains(t) && !policy.isExcluded(t)).sorted().toList();
-            List<String> skip = staged.stream().flatMap(t -> t.skipAnonymizers().stream()).distinct().toList();
-            long start = System.nanoTime();
-            ImportReply.LeakAudit audit = LeakAuditor.run(c, () -> Connections.open(config.environment(e.target()),
-                    "restage-import"), area, staged, policy, skip, LeakFingerprints.key(policy.secret().reveal(), refreshId));
-            LOG.infof("refresh %s: leak audit: %d fingerprints, %d columns, %d values scanned, %d columns with matches in %d ms",
-                    refreshId, audit.fingerprints(), audit.scannedColumns(), audit.scannedValues(), audit.hits().size(),
-                    (System.nanoTime() - start) / 1_000_000);
-            if (!audit.hits().isEmpty()) {
-                fail(refreshId, "leak audit: production values of ruled columns were found in the staged data of "
-                        + String.join(", ", audit.hits()) + " (" + audit.fingerprints() + " fingerprints, "
-                        + audit.scannedValues() + " values scanned): rule these columns or remove the copies;"
-                        + " the target was not touched", publish);
-                return;
-            }
-            if (ledger.transition(refreshId, Status.STAGING, Status.STAGED)) {
-                LOG.infof("refresh %s: staging complete in '%s' (%d tables)", refreshId, e.target(), staged.size());
+            StagingProof.Outcome outcome = StagingProof.prove(c, () -> Connections.open(config.environment(e.target()),
+                    "restage-import"), area, e.exportedTables(), policy, LeakFingerprints.key(policy.secret().reveal(), refreshId));
+            if (outcome instanceof StagingProof.Refused refused) {
+                fail(refreshId, refused.reason(), publish);
+            } else if (outcome instanceof StagingProof.Complete done && ledger.transition(refreshId, Status.STAGING, Status.STAGED)) {
+                LOG.infof("refresh %s: staging complete in '%s' (%d tables)", refreshId, e.target(), done.staged().size());
+                SchemaDiff.Differences d = done.differences();
                 publish.accept(new ImportReply.StagingCompleted(Message.newId(), refreshId, Instant.now(),
-                        StagingArea.counts(staged.stream().filter(t -> t.stageTable() != null).toList()),
-                        skipped, missing, dropped, defaulted, converted, audit));
-            }
+                        StagingArea.counts(done.staged().stream().filter(t -> t.stageTable() != null).toList()),
+                        d.skippedTables(), d.missingTables(), d.droppedColumns(), d.defaultedColumns(), done.convertedColumns(),
+                        done.leakAudit()));
+            } // pending: a later batch or StageTables tries again
         }
     }
 
@@ -297,7 +226,9 @@ public class ImportHandler {
         // the discard is STAGE's compensation; the orchestrator counts any beat during an undo as the undo's
         String step = command instanceof Command.CommitImport ? "COMMIT" : command instanceof Command.UndoImport ? "UNDO" : "STAGE";
         try (Heartbeats.Work work = beats.begin(command.refreshId(), step)) {
-            if (command instanceof Command.CommitImport commit) {
+            if (command instanceof Command.StageTables tables) {
+                onStageTables(tables, publish);
+            } else if (command instanceof Command.CommitImport commit) {
                 commit(commit, publish);
             } else if (command instanceof Command.DiscardStaging discard) {
                 discard(discard, publish);
@@ -313,6 +244,7 @@ public class ImportHandler {
      */
     String commandRefusal(Command command) throws SQLException {
         String target = command instanceof Command.CommitImport c ? c.target()
+                : command instanceof Command.StageTables t ? t.target()
                 : command instanceof Command.DiscardStaging d ? d.target()
                 : command instanceof Command.UndoImport u ? u.target() : null;
         if (target == null) {

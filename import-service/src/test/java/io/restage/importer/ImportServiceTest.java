@@ -121,8 +121,8 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
                     Checksums.of(b0) + Checksums.of(b1), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
-            kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
-                    id, Instant.now(), List.of(new TableCount("public.users", 3)), List.of()));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging", List.of("public.users")));
 
             ImportReply.StagingCompleted staged = (ImportReply.StagingCompleted) awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
             assertEquals(List.of(new TableCount("public.users", 3)), staged.staged());
@@ -178,7 +178,7 @@ class ImportServiceTest {
             String expected = switch (loss) {
                 case CHECKSUM -> "checksum";
                 case ROW_COUNT -> "1 rows staged but the export counted 2";
-                case BATCH_SEQUENCE -> "batches staged but the export sent 2";
+                case BATCH_SEQUENCE -> "2 batches staged (numbered up to 2) but the export sent 2 (numbered 0 to 1)";
             };
             assertTrue(failed.reason().contains(expected), failed.reason());
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
@@ -240,8 +240,8 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
                     Checksums.of(b0), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
-            kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
-                    id, Instant.now(), List.of(new TableCount("public.users", 1)), List.of()));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging", List.of("public.users")));
             awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
             // given: a session of the target's own reading users, holding ACCESS SHARE through the commit
             blocker.setAutoCommit(false);
@@ -372,8 +372,8 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, batch);
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
                     Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
-            kafka.sendSigned(Topics.REFRESH_EVENTS.name(), new ExportReply.ExportCompleted(UUID.randomUUID().toString(),
-                    id, Instant.now(), List.of(new TableCount("public.users", 1)), List.of()));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging", List.of("public.users")));
             // then: the leak audit scans the transformer-written column too, and stops the refresh before the pivot
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("leak audit") && failed.reason().contains("public.users.email"), failed.reason());

@@ -15,6 +15,7 @@ import java.util.List;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Command.CancelExport.class, name = "CancelExport"),
         @JsonSubTypes.Type(value = Command.DiscardStaging.class, name = "DiscardStaging"),
+        @JsonSubTypes.Type(value = Command.StageTables.class, name = "StageTables"),
         @JsonSubTypes.Type(value = Command.CommitImport.class, name = "CommitImport"),
         @JsonSubTypes.Type(value = Command.CopyMedia.class, name = "CopyMedia"),
         @JsonSubTypes.Type(value = Command.RevertMedia.class, name = "RevertMedia"),
@@ -26,6 +27,15 @@ public sealed interface Command extends Message {
 
     /** Stop reading the source for this refresh; batches already sent are discarded by the importer. */
     record CancelExport(String eventId, String refreshId, Instant occurredAt) implements Command {
+    }
+
+    /**
+     * The export has read every table: these are the refresh's tables (the export's list, relayed by the orchestrator so
+     * that participants hear only from it). Staging is complete once each of them is proven; the import service then
+     * reports StagingCompleted. Sending it twice has the effect of sending it once.
+     */
+    record StageTables(String eventId, String refreshId, Instant occurredAt, String target, List<String> tables)
+            implements Command {
     }
 
     /** Compensation of staging: drop everything staged for the refresh in the target. Never touches live tables. */

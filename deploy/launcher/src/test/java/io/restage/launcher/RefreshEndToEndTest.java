@@ -197,7 +197,11 @@ class RefreshEndToEndTest {
         // split every table of 256 KiB or more into page ranges: the chunked export runs in every refresh below
         configFile = config;
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)
-                .withEnv("RESTAGE_EXPORT_SPLIT_BYTES", "262144");
+                .withEnv("RESTAGE_EXPORT_SPLIT_BYTES", "262144")
+                // participants beat every 2 s; a silent importer fails its step after 30 s (the deadline tests below)
+                .withEnv("RESTAGE_HEARTBEAT_INTERVAL", "2s")
+                .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_STAGE", "30s")
+                .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_COMPENSATION", "30s");
         signingKey = services.withLocalSigningKey(work.resolve("keys"));
         operatorToken = token(OPERATOR, "operator");
         services.startAll(Duration.ofMinutes(3));
@@ -876,12 +880,24 @@ class RefreshEndToEndTest {
     @Test
     @Order(10)
     void shouldFinishTheRefreshWhenOrchestratorAndImporterCrashMidway() throws Exception {
+        String prod = stack.jdbcUrl("production");
+        String stg = stack.jdbcUrl("staging");
+        // given: a target that differs from the source (an earlier refresh made them equal)
+        Db.exec(stg, "delete from messages where id % 5 = 0", "update users set role = 'member' where role <> 'admin'");
+        List<String> users = List.of("id", "organization_id", "role", "deleted_at", "updated_at");
+        assertNotEquals(Db.projection(prod, "users", users), Db.projection(stg, "users", users));
         HttpResponse<String> r = post("/api/refreshes", request("production", "staging", "staging.prod-corp.internal", true));
         assertEquals(202, r.statusCode(), r.body());
         String id = Json.MAPPER.readTree(r.body()).get("id").asText();
-        // when: both die the hard way while the refresh is in flight
+        // when: both die the hard way once the export has read everything, while the refresh is in flight
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !"RUNNING".equals(get("/api/refreshes/" + id).get("steps").get("VALIDATE").get("status").asText()));
+        JsonNode atKill = get("/api/refreshes/" + id);
         services.kill("import-service");
         services.kill("orchestrator");
+        System.out.printf("e2e crash: killed the importer and the orchestrator with EXPORT %s, ANONYMIZE %s, STAGE %s%n",
+                atKill.get("steps").get("EXPORT").get("status").asText(), atKill.get("steps").get("ANONYMIZE").get("status").asText(),
+                atKill.get("steps").get("STAGE").get("status").asText());
         services.start("import-service");
         services.start("orchestrator");
         services.awaitReady("import-service", Duration.ofMinutes(2));
@@ -891,12 +907,71 @@ class RefreshEndToEndTest {
                 .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
         JsonNode done = get("/api/refreshes/" + id);
         assertEquals("SUCCEEDED", done.get("status").asText(), done.toPrettyString());
-        String prod = stack.jdbcUrl("production");
-        String stg = stack.jdbcUrl("staging");
         for (String t : List.of("organizations", "users", "messages", "attachments", "partner_integrations")) {
             assertEquals(Db.column(prod, "select id::text from " + t + " order by id"), Db.column(stg, "select id::text from " + t + " order by id"), t);
         }
+        assertEquals(Db.projection(prod, "users", users), Db.projection(stg, "users", users), "unruled columns equal the source's");
+        assertEquals(Db.projection(prod, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")), Db.projection(stg, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")));
         assertEquals(id, Db.one(stg, "select refresh_id from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
+    }
+
+    // ---- a participant that never answers: deadlines, abort, late answers ----
+
+    @Test
+    @Order(21)
+    void shouldFailAStepWhoseParticipantNeverAnswersReleaseTheTargetAndRecordTheLateCompensation() throws Exception {
+        String stg = stack.jdbcUrl("staging");
+        Map<String, String> before = Db.fingerprint(stg);
+        String id;
+        String aborted;
+        services.kill("import-service");
+        try {
+            // when: a refresh runs while the import service is down and nobody restarts it
+            HttpResponse<String> r = post("/api/refreshes", request("production", "staging", "staging.prod-corp.internal", false));
+            assertEquals(202, r.statusCode(), r.body());
+            id = Json.MAPPER.readTree(r.body()).get("id").asText();
+            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
+            // then: STAGE fails at its deadline, its compensation at its own, and the refresh ends saying who was silent
+            JsonNode failed = get("/api/refreshes/" + id);
+            assertEquals("COMPENSATION_FAILED", failed.get("status").asText(), failed.toPrettyString());
+            String error = failed.get("error").asText();
+            assertTrue(error.startsWith("no answer from import-service for STAGE within 30 s"), error);
+            assertTrue(error.contains("no answer from import-service for the compensation of STAGE within 30 s"), error);
+            assertEquals("DONE", failed.get("steps").get("EXPORT").get("status").asText(), "the other participants finished");
+            // and: the target is free again: a new refresh is accepted (not 409 target-busy) ...
+            HttpResponse<String> second = post("/api/refreshes", request("production", "staging", "staging.prod-corp.internal", false));
+            assertEquals(202, second.statusCode(), second.body());
+            aborted = Json.MAPPER.readTree(second.body()).get("id").asText();
+            // ... and an operator who knows the importer is down need not wait for its deadline: abort, typed and audited
+            HttpResponse<String> wrong = post("/api/refreshes/" + aborted + "/abort", "{\"confirmTarget\":\"staging\",\"reason\":\"importer down\"}");
+            assertEquals(422, wrong.statusCode(), wrong.body());
+            HttpResponse<String> abort = post("/api/refreshes/" + aborted + "/abort",
+                    "{\"confirmTarget\":\"staging.prod-corp.internal\",\"reason\":\"importer down for maintenance\"}");
+            assertEquals(202, abort.statusCode(), abort.body());
+            JsonNode a = Json.MAPPER.readTree(abort.body());
+            assertEquals("FAILED", a.get("status").asText(), a.toPrettyString());
+            assertEquals("aborted by " + OPERATOR + ": importer down for maintenance", a.get("error").asText());
+            assertEquals(409, post("/api/refreshes/" + aborted + "/abort", "{\"confirmTarget\":\"staging.prod-corp.internal\","
+                    + "\"reason\":\"again\"}").statusCode(), "an ended refresh cannot be aborted");
+            assertTrue(get("/api/audit").toString().contains("importer down for maintenance"), "the abort is in the audit log");
+        } finally {
+            services.start("import-service");
+            services.awaitReady("import-service", Duration.ofMinutes(2));
+        }
+        // when: the import service comes back, it reads the discards it missed and answers them late
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).until(() ->
+                "COMPENSATED".equals(get("/api/refreshes/" + id).get("steps").get("STAGE").get("compensation").asText())
+                        && "COMPENSATED".equals(get("/api/refreshes/" + aborted).get("steps").get("STAGE").get("compensation").asText()));
+        // then: both refreshes record it, the first one is FAILED (compensated) after all, and the target is exactly as before
+        JsonNode late = get("/api/refreshes/" + id);
+        assertEquals("FAILED", late.get("status").asText(), late.toPrettyString());
+        assertTrue(late.get("notes").toString().contains("compensation of STAGE confirmed late"), late.toPrettyString());
+        Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
+                .until(() -> before.equals(Db.fingerprint(stg)));
+        // and: the target takes the next refresh
+        JsonNode ok = refresh(request("production", "staging", "staging.prod-corp.internal", false));
+        assertEquals("SUCCEEDED", ok.get("status").asText(), ok.toPrettyString());
     }
 
     // ---- Pagila: partitions, triggers, enums, domains, arrays, bytea, tsvector ----

@@ -22,14 +22,15 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Reads {@code refresh.requested}, {@code batches.anonymized}, {@code refresh.commands} (CommitImport,
- * DiscardStaging, UndoImport) and {@code refresh.events} (ExportCompleted); writes signed {@code refresh.events}.
+ * Reads {@code refresh.requested}, {@code batches.anonymized} and {@code refresh.commands} (StageTables, CommitImport,
+ * DiscardStaging, UndoImport): it hears only from the orchestrator, never another participant's replies. Writes signed
+ * {@code refresh.events}.
  * Control messages are acted on only when signed; a refused one is logged and reported.
  */
 @ApplicationScoped
 public class ImportConsumers {
     private static final Logger LOG = Logger.getLogger(ImportConsumers.class);
-    private static final Set<String> MY_COMMANDS = Set.of("CommitImport", "DiscardStaging", "UndoImport");
+    private static final Set<String> MY_COMMANDS = Set.of("StageTables", "CommitImport", "DiscardStaging", "UndoImport");
     private final ImportHandler handler;
     private final SignedIntake intake;
     private final MessageSignatures signatures;
@@ -83,25 +84,10 @@ public class ImportConsumers {
             return; // a duplicate (redelivery or replay) of a command already acted on: skipped
         }
         Command c = accepted.message();
-        if (c instanceof Command.CommitImport || c instanceof Command.DiscardStaging || c instanceof Command.UndoImport) {
+        if (c instanceof Command.StageTables || c instanceof Command.CommitImport || c instanceof Command.DiscardStaging
+                || c instanceof Command.UndoImport) {
             handler.onCommand(c, this::publish);
             intake.done(c);
-        }
-    }
-
-    @Incoming("export-events")
-    @Blocking
-    public void onEvent(ConsumerRecord<String, String> record) throws Exception {
-        SignedIntake.Received<Event> r = SignedRecords.receive(intake, record, Event.class);
-        if (r instanceof SignedIntake.Received.Refused<Event> no) {
-            if (no.messageType().equals("ExportCompleted")) {
-                refused(record, no.messageType(), no.reason());
-            }
-            return;
-        }
-        if (r instanceof SignedIntake.Received.Accepted<Event> accepted
-                && accepted.message() instanceof ExportReply.ExportCompleted done) {
-            handler.onExportCompleted(done.refreshId(), done.tables().stream().map(t -> t.table()).toList(), this::publish);
         }
     }
 

@@ -227,9 +227,8 @@ public final class StagingArea {
 
     /**
      * Proves a table complete: every batch 0..n-1 present once, rows and checksum sum equal to the end marker.
-     * Returns null when complete, "pending" when the marker has not arrived, or what is wrong.
      */
-    public String verify(Connection c, String table) throws SQLException {
+    public TableProof verify(Connection c, String table) throws SQLException {
         long expectedRows;
         long batchCount;
         long tableChecksum;
@@ -238,7 +237,7 @@ public final class StagingArea {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || !rs.getBoolean(1)) {
-                    return "pending";
+                    return new TableProof.Pending();
                 }
                 expectedRows = rs.getLong(2);
                 batchCount = rs.getLong(3);
@@ -262,18 +261,19 @@ public final class StagingArea {
             }
         }
         if (batches < batchCount) {
-            return "pending";
+            return new TableProof.Pending();
         }
         if (batches != batchCount || maxSeq != batchCount - 1) {
-            return table + ": " + batches + " batches staged but the export sent " + batchCount;
+            return new TableProof.Problem(table + ": " + batches + " batches staged (numbered up to " + maxSeq
+                    + ") but the export sent " + batchCount + " (numbered 0 to " + (batchCount - 1) + ")");
         }
         if (rows != expectedRows) {
-            return table + ": " + rows + " rows staged but the export counted " + expectedRows;
+            return new TableProof.Problem(table + ": " + rows + " rows staged but the export counted " + expectedRows);
         }
         if (checksum != tableChecksum) {
-            return table + ": the staged batches' checksum does not match the export's end marker";
+            return new TableProof.Problem(table + ": the staged batches' checksum does not match the export's end marker");
         }
-        return null;
+        return new TableProof.Proven();
     }
 
     public long adminMatches(Connection c, String table) throws SQLException {

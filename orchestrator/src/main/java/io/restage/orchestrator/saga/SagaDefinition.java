@@ -76,6 +76,11 @@ public final class SagaDefinition {
         return new Command.CancelExport(Message.newId(), r.id, now);
     }
 
+    /** STAGE learns from the orchestrator which tables the export read (participants hear only from the orchestrator). */
+    static Message stageTables(Refresh r, Instant now) {
+        return new Command.StageTables(Message.newId(), r.id, now, r.target, List.copyOf(r.exportedTables));
+    }
+
     static Message discardStaging(Refresh r, Instant now) {
         return new Command.DiscardStaging(Message.newId(), r.id, now, r.target);
     }

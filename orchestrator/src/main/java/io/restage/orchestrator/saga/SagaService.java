@@ -32,11 +32,15 @@ public class SagaService {
     private final RefreshStore store;
     private final OutboxRelay relay;
     private final Deadlines deadlines;
+    private final io.restage.orchestrator.messaging.ListeningWatch listening;
 
-    public SagaService(RefreshStore store, OutboxRelay relay, DeadlineSettings deadlines) {
+    public SagaService(RefreshStore store, OutboxRelay relay, DeadlineSettings deadlines,
+                       @io.smallrye.common.annotation.Identifier("refresh-events-listening")
+                       io.restage.orchestrator.messaging.ListeningWatch listening) {
         this.store = store;
         this.relay = relay;
         this.deadlines = deadlines.deadlines();
+        this.listening = listening;
     }
 
     public Uni<Refresh> start(Refresh r) {
@@ -149,7 +153,11 @@ public class SagaService {
                 .chain(active -> {
                     Uni<Void> chain = Uni.createFrom().voidItem();
                     for (RefreshEntity e : active) {
-                        chain = chain.chain(() -> apply(e.id, null, new DeadlineCheck(deadlines))).replaceWithVoid();
+                        // judged only by the instance that reads the refresh's replies, from when it began reading them
+                        java.util.Optional<Instant> since = listening.listeningSince(e.id);
+                        if (since.isPresent()) {
+                            chain = chain.chain(() -> apply(e.id, null, new DeadlineCheck(deadlines, since.get()))).replaceWithVoid();
+                        }
                     }
                     return chain;
                 })

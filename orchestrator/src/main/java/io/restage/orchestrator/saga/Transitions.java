@@ -230,6 +230,9 @@ public final class Transitions {
         r.excludedTables = new ArrayList<>(e.excludedTables());
         e.tables().forEach(t -> r.table(t.table()).exported = t.rows());
         c.done(Step.EXPORT);
+        if (r.statusOf(Step.STAGE) == StepStatus.RUNNING) {
+            c.out.add(SagaDefinition.stageTables(r, c.now));
+        }
         checkAnonymized(r, c);
         c.afterPipeline();
     }
@@ -341,7 +344,7 @@ public final class Transitions {
             for (SagaDefinition.StepDef def : SagaDefinition.STEPS) {
                 Refresh.StepState st = r.step(def.step());
                 if (st.compensation == StepStatus.COMPENSATING
-                        && c.silentSince(latest(st.compensationStartedAt, st.lastHeardAt), d.compensation())) {
+                        && c.silentSince(latest(st.compensationStartedAt, st.lastHeardAt), d.compensation(), e.listeningSince())) {
                     List<String> unconfirmed = c.compensateWithoutWaiting();
                     r.status = RefreshStatus.COMPENSATION_FAILED;
                     r.error = r.error + "; then no answer from " + def.service() + " for the compensation of " + def.step()
@@ -368,7 +371,7 @@ public final class Transitions {
                     heard = latest(heard, latest(u.lastHeardAt, u.endedAt));
                 }
             }
-            if (!c.silentSince(heard, d.of(def.step()))) {
+            if (!c.silentSince(heard, d.of(def.step()), e.listeningSince())) {
                 continue;
             }
             String reason = "no answer from " + def.service() + " for " + def.step() + " within " + Deadlines.human(d.of(def.step()));
@@ -394,7 +397,7 @@ public final class Transitions {
     }
 
     private static void undoDeadline(Refresh r, DeadlineCheck e, Ctx c) {
-        if (!c.silentSince(latest(r.undo.requestedAt, r.undo.lastHeardAt), e.deadlines().undo())) {
+        if (!c.silentSince(latest(r.undo.requestedAt, r.undo.lastHeardAt), e.deadlines().undo(), e.listeningSince())) {
             c.quiet("nothing overdue");
             return;
         }
@@ -552,8 +555,10 @@ public final class Transitions {
             quiet = true;
         }
 
-        boolean silentSince(Instant heard, Duration deadline) {
-            return heard != null && heard.plus(deadline).isBefore(now);
+        /** Silent past the deadline, counting from the last sign of life or from when this orchestrator began listening. */
+        boolean silentSince(Instant heard, Duration deadline, Instant listeningSince) {
+            Instant from = latest(heard, listeningSince);
+            return from != null && from.plus(deadline).isBefore(now);
         }
 
         /** Starts the step after {@code s} that is not skipped; after the last one the refresh has succeeded. */

@@ -51,6 +51,9 @@ class TransitionsTest {
         Refresh r = begin(true);
         assertInstanceOf(RefreshRequested.class, sent.get(0));
         runPipeline(r);
+        Command.StageTables tables = find(Command.StageTables.class);
+        assertEquals(List.of("public.users"), tables.tables(), "the importer hears the export's tables from the orchestrator");
+        assertEquals("staging", tables.target());
         assertInstanceOf(Command.CopyMedia.class, last());
         on(r, new MediaReply.MediaCopied("e5", ID, T, 10, 2, 1, 100));
         assertInstanceOf(Command.CommitImport.class, last());
@@ -314,15 +317,28 @@ class TransitionsTest {
         onAt(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()), T.plusSeconds(10));
         onAt(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of()), T.plusSeconds(20));
         // when: less than a minute after the anonymizer's last word nothing is overdue
-        Transitions.Outcome early = onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(79));
+        Transitions.Outcome early = onAt(r, new DeadlineCheck(MINUTE, T), T.plusSeconds(79));
         assertTrue(early.ignored() && early.routine(), early.toString());
         assertEquals(RefreshStatus.RUNNING, r.status);
         // then: past it, STAGE fails with who did not answer, and staging is discarded
-        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(81));
+        onAt(r, new DeadlineCheck(MINUTE, T), T.plusSeconds(81));
         assertEquals(RefreshStatus.COMPENSATING, r.status);
         assertEquals(StepStatus.FAILED, r.statusOf(Step.STAGE));
         assertEquals("no answer from import-service for STAGE within 1 min", r.error);
         assertInstanceOf(Command.DiscardStaging.class, last());
+    }
+
+    @Test
+    void shouldCountNoSilenceFromBeforeTheOrchestratorBeganListening() {
+        Refresh r = begin(false);
+        runPipeline(r);
+        assertInstanceOf(Command.CommitImport.class, last());
+        // the orchestrator was down for an hour and has just restarted: the replies of that hour are still to be read
+        Instant restarted = T.plus(Duration.ofHours(1));
+        assertTrue(onAt(r, new DeadlineCheck(MINUTE, restarted), restarted.plusSeconds(30)).ignored());
+        assertEquals(RefreshStatus.RUNNING, r.status);
+        onAt(r, new DeadlineCheck(MINUTE, restarted), restarted.plusSeconds(61));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status, "a minute after it began listening, silence counts");
     }
 
     @Test
@@ -333,7 +349,7 @@ class TransitionsTest {
         for (int minute = 1; minute <= 30; minute++) {
             Instant at = T.plusSeconds(60L * minute - 10);
             onAt(r, beat("COMMIT", minute), at);
-            assertTrue(onAt(r, new DeadlineCheck(MINUTE), at.plusSeconds(5)).ignored());
+            assertTrue(onAt(r, new DeadlineCheck(MINUTE, T), at.plusSeconds(5)).ignored());
         }
         assertEquals(RefreshStatus.RUNNING, r.status, "a long commit that beats is slow, not dead");
         assertEquals(30, r.step(Step.COMMIT).progress.done, "the latest count is kept for the dashboard");
@@ -346,7 +362,7 @@ class TransitionsTest {
         runPipeline(r);
         on(r, new MediaReply.MediaCopied("e5", ID, T, 1, 0, 0, 1));
         int before = sent.size();
-        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(61));
+        onAt(r, new DeadlineCheck(MINUTE, T), T.plusSeconds(61));
         assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status, "the target is released; an operator decides");
         assertTrue(r.error.contains("whether the commit happened is unknown"), r.error);
         assertTrue(sent.subList(before, sent.size()).stream().noneMatch(m -> m instanceof Command.RevertMedia
@@ -368,7 +384,7 @@ class TransitionsTest {
         on(r, new ImportReply.CommitFailed("e6", ID, T, "check constraint violated"));
         assertInstanceOf(Command.RevertMedia.class, last());
         // when: the compensation's deadline passes
-        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(61));
+        onAt(r, new DeadlineCheck(MINUTE, T), T.plusSeconds(61));
         // then: the refresh ends (target released), the staging discard is sent anyway, both await late answers
         assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status);
         assertTrue(r.error.contains("no answer from media-sync-service for the compensation of MEDIA_COPY within 1 min"), r.error);
@@ -436,7 +452,7 @@ class TransitionsTest {
         runPipeline(r);
         on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
         on(r, new UndoRequested("alice"));
-        onAt(r, new DeadlineCheck(MINUTE), T.plusSeconds(61));
+        onAt(r, new DeadlineCheck(MINUTE, T), T.plusSeconds(61));
         assertEquals(RefreshStatus.SUCCEEDED, r.status);
         assertTrue(r.undo.error.contains("no answer from import-service for the undo"), r.undo.error);
         on(r, new ImportReply.ImportUndone("late", ID, T, List.of(new TableCount("public.users", 2))));
