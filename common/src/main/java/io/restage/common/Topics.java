@@ -12,6 +12,12 @@ public final class Topics {
     public static final Topic<Command> REFRESH_COMMANDS = new Topic<>("refresh.commands", Command.class);
     /** Participants -> orchestrator: past-tense replies (completed, failed, compensated). */
     public static final Topic<Event> REFRESH_EVENTS = new Topic<>("refresh.events", Event.class);
+    /**
+     * Participants -> operators: control messages (requests and commands, never batches) a participant could not
+     * process after its retries, as they arrived, with the reason in the connector's dead-letter headers. The refresh
+     * they belong to is failed through a {@link io.restage.common.messages.MessageDeadLettered} reply.
+     */
+    public static final Topic<String> REFRESH_DEAD_LETTER = new Topic<>("refresh.dead-letter", String.class);
     /** Export -> anonymizer: raw table batches (binary, see {@link io.restage.common.batch.BatchCodec}). */
     public static final Topic<byte[]> BATCHES_EXPORTED = new Topic<>("batches.exported", byte[].class);
     /** Anonymizer -> import: clean table batches. */

@@ -209,6 +209,37 @@ class ImportServiceTest {
     }
 
     @Test
+    void shouldMoveACommandItCanNeverProcessToTheDeadLetterTopicAndFailItsRefreshWithTheReason() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String state = StackTestResource.stack().jdbcUrl("restage");
+        // given: the import service's own ledger is broken (a permanent failure: no retry can help)
+        try (Connection c = DriverManager.getConnection(state, "postgres", ""); Statement st = c.createStatement()) {
+            st.execute("alter table import_refresh rename to import_refresh_broken");
+        }
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            // when: a signed command for a refresh arrives
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
+            // then: the orchestrator hears why, and the record is kept on the dead-letter topic as it arrived
+            io.restage.common.messages.MessageDeadLettered dead = (io.restage.common.messages.MessageDeadLettered)
+                    awaitEvent(kafka, id, io.restage.common.messages.MessageDeadLettered.class);
+            assertEquals("import-service", dead.service());
+            assertEquals("DiscardStaging", dead.messageType());
+            assertTrue(dead.reason().startsWith("import-service could not process a DiscardStaging from refresh.commands"
+                    + " (moved to refresh.dead-letter)"), dead.reason());
+            assertTrue(dead.reason().contains("import_refresh"), dead.reason());
+            List<ConsumerRecord<String, byte[]>> letters = kafka.readUntil(Topics.REFRESH_DEAD_LETTER.name(),
+                    rs -> rs.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(60));
+            ConsumerRecord<String, byte[]> letter = letters.stream().filter(r -> id.equals(r.key())).findFirst().orElseThrow();
+            assertTrue(KafkaProbe.text(letter).contains("\"type\":\"DiscardStaging\""), "the record as it arrived");
+        } finally {
+            try (Connection c = DriverManager.getConnection(state, "postgres", ""); Statement st = c.createStatement()) {
+                st.execute("alter table import_refresh_broken rename to import_refresh");
+            }
+        }
+    }
+
+    @Test
     void shouldLeaveEverySequenceExactlyAsItWasWhenTheTransactionRollsBack() throws Exception {
         sql("drop table if exists seq_probe", "create table seq_probe (id bigserial primary key, n int)",
                 "insert into seq_probe (n) select g from generate_series(1, 40) g", "select setval('seq_probe_id_seq', 45)");

@@ -34,8 +34,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = MediaReply.MediaPruneFailed.class, name = "MediaPruneFailed"),
         @JsonSubTypes.Type(value = MessageRefused.class, name = "MessageRefused"),
         @JsonSubTypes.Type(value = StepProgress.class, name = "StepProgress"),
+        @JsonSubTypes.Type(value = MessageDeadLettered.class, name = "MessageDeadLettered"),
 })
-public sealed interface Event extends Message permits ExportReply, AnonymizerReply, ImportReply, MediaReply, MessageRefused, StepProgress {
+public sealed interface Event extends Message permits ExportReply, AnonymizerReply, ImportReply, MediaReply, MessageRefused, StepProgress, MessageDeadLettered {
 
     /** A failure reply. {@code retriable} failures are retried by the sender before being reported. */
     interface Failure {

@@ -1,5 +1,7 @@
 package io.restage.export.messaging;
 
+import io.restage.common.Retry;
+import io.restage.common.kafka.DeadLetters;
 import io.restage.common.kafka.SignedRecords;
 import io.restage.common.messages.Command;
 import io.restage.common.messages.MessageRefused;
@@ -18,6 +20,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class RequestsConsumer {
+    private static final String SERVICE = "export-service";
     private static final Logger LOG = Logger.getLogger(RequestsConsumer.class);
     private final ExportHandler handler;
     private final SignedIntake intake;
@@ -34,7 +37,8 @@ public class RequestsConsumer {
     public void onRequested(ConsumerRecord<String, String> record) throws Exception {
         SignedIntake.Received<RefreshRequested> r = SignedRecords.receive(intake, record, RefreshRequested.class);
         if (r instanceof SignedIntake.Received.Accepted<RefreshRequested> ok) {
-            handler.onRequested(ok.message());
+            DeadLetters.handle(SERVICE, record.topic(), ok.message(), Retry.DATABASE, () -> handler.onRequested(ok.message()),
+                    events::publish);
             intake.done(ok.message());
         } else if (r instanceof SignedIntake.Received.Refused<RefreshRequested> no) {
             refused(record, "RefreshRequested", no.reason());
@@ -56,16 +60,17 @@ public class RequestsConsumer {
         }
         Command c = accepted.message();
         if (c instanceof Command.CancelExport cancel) {
-            handler.onCancel(cancel.refreshId());
+            DeadLetters.handle(SERVICE, record.topic(), cancel, Retry.DATABASE, () -> handler.onCancel(cancel.refreshId()),
+                    events::publish);
             intake.done(cancel);
         } else if (c instanceof Command.ShredRefreshData shred) {
-            handler.onShred(shred);
+            DeadLetters.handle(SERVICE, record.topic(), shred, Retry.DATABASE, () -> handler.onShred(shred), events::publish);
             intake.done(shred);
         }
     }
 
     private void refused(ConsumerRecord<String, String> record, String type, String reason) {
         LOG.warnf("refused a %s at %s: %s", type, SignedRecords.where(record), reason);
-        events.publish(MessageRefused.of("export-service", record.topic(), record.key(), type, reason));
+        events.publish(MessageRefused.of(SERVICE, record.topic(), record.key(), type, reason));
     }
 }

@@ -1,6 +1,8 @@
 package io.restage.importer.messaging;
 
 import io.restage.common.Topics;
+import io.restage.common.Retry;
+import io.restage.common.kafka.DeadLetters;
 import io.restage.common.kafka.SignedRecords;
 import io.restage.common.messages.Command;
 import io.restage.common.messages.Event;
@@ -29,6 +31,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class ImportConsumers {
+    private static final String SERVICE = "import-service";
     private static final Logger LOG = Logger.getLogger(ImportConsumers.class);
     private static final Set<String> MY_COMMANDS = Set.of("StageTables", "CommitImport", "DiscardStaging", "UndoImport");
     private final ImportHandler handler;
@@ -49,7 +52,8 @@ public class ImportConsumers {
     public void onRequested(ConsumerRecord<String, String> record) throws Exception {
         SignedIntake.Received<RefreshRequested> r = SignedRecords.receive(intake, record, RefreshRequested.class);
         if (r instanceof SignedIntake.Received.Accepted<RefreshRequested> ok) {
-            handler.onRequested(ok.message(), this::publish);
+            DeadLetters.handle(SERVICE, record.topic(), ok.message(), Retry.DATABASE,
+                    () -> handler.onRequested(ok.message(), this::publish), this::publish);
             intake.done(ok.message());
         } else if (r instanceof SignedIntake.Received.Refused<RefreshRequested> no) {
             refused(record, "RefreshRequested", no.reason());
@@ -64,7 +68,7 @@ public class ImportConsumers {
         if (v instanceof MessageSignatures.Verdict.Refused no) {
             LOG.warnf("refused a clean batch at %s: %s", SignedRecords.where(record), no.reason());
             String key = record.key() == null ? null : record.key().split("/", 2)[0];
-            publish(MessageRefused.of("import-service", record.topic(), key, "CleanBatch", no.reason()));
+            publish(MessageRefused.of(SERVICE, record.topic(), key, "CleanBatch", no.reason()));
             return;
         }
         handler.onBatch(record.value(), this::publish);
@@ -86,14 +90,14 @@ public class ImportConsumers {
         Command c = accepted.message();
         if (c instanceof Command.StageTables || c instanceof Command.CommitImport || c instanceof Command.DiscardStaging
                 || c instanceof Command.UndoImport) {
-            handler.onCommand(c, this::publish);
+            DeadLetters.handle(SERVICE, record.topic(), c, Retry.DATABASE, () -> handler.onCommand(c, this::publish), this::publish);
             intake.done(c);
         }
     }
 
     private void refused(ConsumerRecord<String, String> record, String type, String reason) {
         LOG.warnf("refused a %s at %s: %s", type, SignedRecords.where(record), reason);
-        publish(MessageRefused.of("import-service", record.topic(), record.key(), type, reason));
+        publish(MessageRefused.of(SERVICE, record.topic(), record.key(), type, reason));
     }
 
     private void publish(Event event) {

@@ -1,6 +1,8 @@
 package io.restage.media.messaging;
 
 import io.restage.common.Topics;
+import io.restage.common.Retry;
+import io.restage.common.kafka.DeadLetters;
 import io.restage.common.kafka.SignedRecords;
 import io.restage.common.messages.Command;
 import io.restage.common.messages.Event;
@@ -25,6 +27,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class MediaCommands {
+    private static final String SERVICE = "media-sync-service";
     private static final Logger LOG = Logger.getLogger(MediaCommands.class);
     private static final Set<String> MY_COMMANDS = Set.of("CopyMedia", "RevertMedia", "PruneMedia");
     private final MediaSync sync;
@@ -47,7 +50,7 @@ public class MediaCommands {
         if (r instanceof SignedIntake.Received.Refused<Command> no) {
             if (MY_COMMANDS.contains(no.messageType())) {
                 LOG.warnf("refused a %s at %s: %s", no.messageType(), SignedRecords.where(record), no.reason());
-                publish(MessageRefused.of("media-sync-service", record.topic(), record.key(), no.messageType(), no.reason()));
+                publish(MessageRefused.of(SERVICE, record.topic(), record.key(), no.messageType(), no.reason()));
             }
             return;
         }
@@ -56,7 +59,7 @@ public class MediaCommands {
         }
         Command c = accepted.message();
         if (c instanceof Command.CopyMedia || c instanceof Command.RevertMedia || c instanceof Command.PruneMedia) {
-            sync.onCommand(c, this::publish);
+            DeadLetters.handle(SERVICE, record.topic(), c, Retry.DATABASE, () -> sync.onCommand(c, this::publish), this::publish);
             intake.done(c);
         }
     }

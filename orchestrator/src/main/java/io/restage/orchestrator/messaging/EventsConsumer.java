@@ -56,7 +56,12 @@ public class EventsConsumer {
             return audit.record(new AuditLog.Line(m.service(), "message-refused", null, null, m.refreshId(), null, 0,
                     "refused", m.service() + " refused a " + m.messageType() + " on " + m.topic() + ": " + m.reason()));
         }
+        // transient failures (the state database restarting) are retried with back-off; what still fails is
+        // dead-lettered by the connector, and the refresh's step deadline ends it
         return saga.onEvent(event)
-                .onFailure().invoke(e -> LOG.errorf(e, "refresh %s: cannot apply %s", event.refreshId(), event.getClass().getSimpleName()));
+                .onFailure(io.restage.common.Failures::isRetriable).retry().withBackOff(java.time.Duration.ofMillis(200),
+                        java.time.Duration.ofSeconds(5)).withJitter(0.5).atMost(8)
+                .onFailure().invoke(e -> LOG.errorf("refresh %s: cannot apply %s: %s", event.refreshId(),
+                        event.getClass().getSimpleName(), io.restage.common.Failures.describe(e)));
     }
 }

@@ -23,6 +23,7 @@ import io.restage.common.messages.MediaReply.MediaPruned;
 import io.restage.common.messages.MediaReply.MediaReverted;
 import io.restage.common.messages.MediaReply.MediaRevertFailed;
 import io.restage.common.messages.Message;
+import io.restage.common.messages.MessageDeadLettered;
 import io.restage.common.messages.StepProgress;
 import io.restage.common.messages.TableCount;
 import java.time.Duration;
@@ -83,6 +84,7 @@ public final class Transitions {
             row(RUNNING, StepProgress.class, Transitions::heard),
             row(RUNNING, DeadlineCheck.class, Transitions::deadlines),
             row(RUNNING, AbortRequested.class, Transitions::abort),
+            row(RUNNING, MessageDeadLettered.class, Transitions::deadLettered),
             row(COMPENSATING, StagingDiscarded.class, (r, e, c) -> c.compensated(Step.STAGE)),
             row(COMPENSATING, StagingDiscardFailed.class, (r, e, c) -> c.compensationFailed(Step.STAGE, e.reason())),
             row(COMPENSATING, MediaReverted.class, Transitions::mediaReverted),
@@ -91,6 +93,7 @@ public final class Transitions {
             row(COMPENSATING, StepProgress.class, Transitions::heard),
             row(COMPENSATING, DeadlineCheck.class, Transitions::deadlines),
             row(COMPENSATING, AbortRequested.class, Transitions::abort),
+            row(COMPENSATING, MessageDeadLettered.class, Transitions::deadLettered),
             //   answers that come after the saga gave up waiting (deadline, abort): recorded, they move the saga on
             row(RefreshStatus.COMPENSATION_FAILED, StagingDiscarded.class, (r, e, c) -> c.lateCompensated(Step.STAGE)),
             row(RefreshStatus.FAILED, StagingDiscarded.class, (r, e, c) -> c.lateCompensated(Step.STAGE)),
@@ -110,6 +113,7 @@ public final class Transitions {
             row(UNDOING, UndoFailed.class, Transitions::undoFailed),
             row(UNDOING, StepProgress.class, (r, e, c) -> r.undo.lastHeardAt = c.now),
             row(UNDOING, DeadlineCheck.class, Transitions::undoDeadline),
+            row(UNDOING, MessageDeadLettered.class, (r, e, c) -> c.undoUnconfirmed(e.reason())),
             row(UNDOING, AbortRequested.class, (r, e, c) -> c.undoUnconfirmed("aborted by " + e.requestedBy() + ": " + e.reason())),
             row(SUCCEEDED, ImportUndone.class, Transitions::lateUndone),
             row(UNDONE, UndoRequested.class, (r, e, c) -> c.ignore("refresh " + r.id + " is already undone; an undo cannot be"
@@ -394,6 +398,37 @@ public final class Transitions {
             return;
         }
         c.quiet("nothing overdue");
+    }
+
+    /**
+     * A participant gave up on a message of this refresh (retried, then dead-lettered): the step it performs fails as
+     * if it had failed itself; a commit it gave up on ends unconfirmed (it may have happened), a compensation fails.
+     */
+    private static void deadLettered(Refresh r, MessageDeadLettered e, Ctx c) {
+        for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
+            Refresh.StepState st = r.step(d.step());
+            if (!e.service().equals(d.service())) {
+                continue;
+            }
+            if (r.status == COMPENSATING && st.compensation == StepStatus.COMPENSATING) {
+                c.compensationFailed(d.step(), e.reason());
+                return;
+            }
+            if (r.status != RUNNING || st.status != StepStatus.RUNNING) {
+                continue;
+            }
+            if (d.step() == SagaDefinition.PIVOT) {
+                c.commitUnconfirmed(e.reason());
+            } else if (d.retryUntilDone()) {
+                c.retryLater(d.step(), e.reason());
+            } else if (d.step() == Step.VALIDATE || d.step() == Step.EXPORT) {
+                c.failExportService(e.reason());
+            } else {
+                c.fail(d.step(), e.reason());
+            }
+            return;
+        }
+        r.notes.add(e.reason() + " (no step of " + e.service() + " was waiting for it)");
     }
 
     private static void undoDeadline(Refresh r, DeadlineCheck e, Ctx c) {

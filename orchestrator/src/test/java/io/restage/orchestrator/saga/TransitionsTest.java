@@ -459,6 +459,40 @@ class TransitionsTest {
         assertEquals(RefreshStatus.UNDONE, r.status);
     }
 
+    private static io.restage.common.messages.MessageDeadLettered deadLetter(String service, String type) {
+        return new io.restage.common.messages.MessageDeadLettered(Message.newId(), ID, T, service, "refresh.commands", type,
+                service + " could not process a " + type + " from refresh.commands (moved to refresh.dead-letter): boom");
+    }
+
+    @Test
+    void shouldFailTheStepOfAParticipantThatDeadLetteredItsMessageAndNeverGuessACommit() {
+        // before the pivot: the participant's step fails and the saga compensates
+        Refresh r = begin(false);
+        on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
+        on(r, deadLetter("import-service", "StageTables"));
+        assertEquals(RefreshStatus.COMPENSATING, r.status);
+        assertEquals(StepStatus.FAILED, r.statusOf(Step.STAGE));
+        assertTrue(r.error.contains("moved to refresh.dead-letter"), r.error);
+        // its compensation dead-lettered too: the refresh ends, an operator looks
+        on(r, deadLetter("import-service", "DiscardStaging"));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, r.status);
+        // the commit: it may have happened, so nothing is compensated and its outcome stays open
+        sent.clear();
+        Refresh commit = begin(true);
+        runPipeline(commit);
+        on(commit, new MediaReply.MediaCopied("e5", ID, T, 1, 0, 0, 1));
+        on(commit, deadLetter("import-service", "CommitImport"));
+        assertEquals(RefreshStatus.COMPENSATION_FAILED, commit.status);
+        assertTrue(commit.step(Step.COMMIT).unconfirmed);
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.RevertMedia), "no media reverted under a possible commit");
+        // a participant with no step waiting: only a note
+        Refresh other = begin(false);
+        Transitions.Outcome o = on(other, deadLetter("media-sync-service", "PruneMedia"));
+        assertFalse(o.ignored());
+        assertEquals(RefreshStatus.RUNNING, other.status);
+        assertEquals(1, other.notes.size());
+    }
+
     @Test
     void shouldDeclareTheStepOrderOnlyInTheDefinition() {
         assertEquals(List.of(Step.VALIDATE, Step.EXPORT, Step.ANONYMIZE, Step.STAGE),
