@@ -95,22 +95,30 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     public void start(String service) throws IOException {
+        start(service, service);
+    }
+
+    /**
+     * Starts another instance of {@code service} under the name {@code instance} (its own port and log), as a scaled-out
+     * deployment runs several: same consumer groups, same databases.
+     */
+    public void start(String service, String instance) throws IOException {
         Path jar = repoRoot.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IOException(jar + " is missing: build first with ./mvnw -DskipTests package");
         }
-        int port = ports.computeIfAbsent(service, k -> freePort());
+        int port = ports.computeIfAbsent(instance, k -> freePort());
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC", "-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(service + ".log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(instance + ".log").toFile()));
         pb.environment().putAll(env);
         pb.environment().put("HTTP_PORT", String.valueOf(port));
         if (BATCH_KEY_HOLDERS.contains(service)) {
             pb.environment().put("RESTAGE_BATCH_KEY", batchKey);
         }
         Files.createDirectories(logDir);
-        processes.put(service, pb.start());
+        processes.put(instance, pb.start());
     }
 
     public void awaitReady(String service, Duration timeout) throws IOException, InterruptedException {
@@ -150,7 +158,12 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     public String orchestratorUrl() {
-        return "http://127.0.0.1:" + port("orchestrator");
+        return url("orchestrator");
+    }
+
+    /** The HTTP base URL of a running instance. */
+    public String url(String instance) {
+        return "http://127.0.0.1:" + port(instance);
     }
 
     public Path logDir() {

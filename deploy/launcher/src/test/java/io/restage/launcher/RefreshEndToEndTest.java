@@ -612,8 +612,10 @@ class RefreshEndToEndTest {
 
     /** A refusal: status and code as given, the message naming {@code mentions}; no refresh and no change anywhere. */
     private JsonNode assertRefusedTouchingNothing(String body, int status, String code, String mentions) throws Exception {
+        // the database of the target the request names (shapes-staging is shapes_staging, not staging)
+        String targetDb = Json.MAPPER.readTree(body).get("target").asText().replace('-', '_');
         int refreshes = get("/api/refreshes").size();
-        Map<String, String> dbBefore = Db.fingerprint(stack.jdbcUrl("staging"));
+        Map<String, String> dbBefore = Db.fingerprint(stack.jdbcUrl(targetDb));
         Map<String, String> bucketBefore = bucket("staging-media");
         HttpResponse<String> r = post("/api/refreshes", body);
         assertEquals(status, r.statusCode(), r.body());
@@ -621,7 +623,7 @@ class RefreshEndToEndTest {
         assertEquals(code, err.get("error").asText(), r.body());
         assertTrue(err.get("message").asText().contains(mentions), r.body());
         assertEquals(refreshes, get("/api/refreshes").size(), "nothing was started");
-        assertEquals(dbBefore, Db.fingerprint(stack.jdbcUrl("staging")));
+        assertEquals(dbBefore, Db.fingerprint(stack.jdbcUrl(targetDb)), "the target's database is exactly as before");
         assertEquals(bucketBefore, bucket("staging-media"));
         return err;
     }
@@ -725,7 +727,8 @@ class RefreshEndToEndTest {
         assertEquals("0", Db.one(stg, "select count(*) from import_export_audit where actor like 'prod-%'"), "production's audit rows are not copied");
         assertEquals("5", Db.one(stg, "select count(*) from sessions"), "excluded tables are not touched");
         assertEquals(r.get("id").asText(), Db.one(stg, "select refresh_id from restage.refresh_audit order by committed_at desc limit 1"));
-        assertEquals(bucket("production-media").keySet(), bucket("staging-media").keySet(), "the bucket holds exactly the source's keys");
+        assertEquals(bucket("production-media"), bucket("staging-media"),
+                "the bucket holds exactly the source's objects: same keys, same ETags and sizes (staging had stale content under the same keys)");
         assertTrue(r.get("anonymizersRan").toString().contains("public.users.email:email"));
         JsonNode audit = r.get("leakAudit");
         assertTrue(audit.get("fingerprints").asLong() > 1000 && audit.get("scannedValues").asLong() > 1000, audit.toString());
@@ -913,6 +916,70 @@ class RefreshEndToEndTest {
         assertEquals(Db.projection(prod, "users", users), Db.projection(stg, "users", users), "unruled columns equal the source's");
         assertEquals(Db.projection(prod, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")), Db.projection(stg, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")));
         assertEquals(id, Db.one(stg, "select refresh_id from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
+    }
+
+    // ---- scale-out: several instances of everything ----
+
+    private HttpResponse<String> postTo(String baseUrl, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + operatorToken)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(22)
+    void shouldRefreshWithTwoOrchestratorsAndTwoInstancesOfEveryParticipantAndStartOneRefreshPerTarget() throws Exception {
+        List<String> extra = new ArrayList<>();
+        try {
+            // given: a second instance of every service beside the first (same groups, same databases)
+            for (String s : ServiceProcesses.SERVICES) {
+                services.start(s, s + "-2");
+                extra.add(s + "-2");
+            }
+            for (String instance : extra) {
+                services.awaitReady(instance, Duration.ofMinutes(3));
+            }
+            String body = request("production", "staging", "staging.prod-corp.internal", false);
+            // when: two operators start a refresh of one target at the same moment, each through another orchestrator
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> one = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return postTo(services.url("orchestrator"), "/api/refreshes", body);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            HttpResponse<String> two = postTo(services.url("orchestrator-2"), "/api/refreshes", body);
+            List<Integer> statuses = new ArrayList<>(List.of(one.get().statusCode(), two.statusCode()));
+            java.util.Collections.sort(statuses);
+            // then: the database's one-refresh-per-target holds across orchestrators
+            assertEquals(List.of(202, 409), statuses, one.get().body() + " / " + two.body());
+            HttpResponse<String> accepted = one.get().statusCode() == 202 ? one.get() : two;
+            String id = Json.MAPPER.readTree(accepted.body()).get("id").asText();
+            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
+            JsonNode done = get("/api/refreshes/" + id);
+            assertEquals("SUCCEEDED", done.get("status").asText(), done.toPrettyString());
+            // and: a refresh started through the second orchestrator, with the work spread over both instances, too
+            HttpResponse<String> r = postTo(services.url("orchestrator-2"), "/api/refreshes",
+                    request("production", "staging", "staging.prod-corp.internal", true));
+            assertEquals(202, r.statusCode(), r.body());
+            String second = Json.MAPPER.readTree(r.body()).get("id").asText();
+            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + second).get("status").asText()));
+            JsonNode ok = get("/api/refreshes/" + second);
+            assertEquals("SUCCEEDED", ok.get("status").asText(), ok.toPrettyString());
+            String prod = stack.jdbcUrl("production");
+            String stg = stack.jdbcUrl("staging");
+            for (String t : List.of("organizations", "users", "messages", "attachments", "partner_integrations")) {
+                assertEquals(Db.column(prod, "select id::text from " + t + " order by id"), Db.column(stg, "select id::text from " + t + " order by id"), t);
+            }
+            assertEquals(second, Db.one(stg, "select refresh_id from restage.refresh_audit where refresh_id = '" + second + "'"),
+                    "committed exactly once");
+        } finally {
+            for (String instance : extra) {
+                services.kill(instance);
+            }
+        }
     }
 
     // ---- a participant that never answers: deadlines, abort, late answers ----
