@@ -240,6 +240,44 @@ class ImportServiceTest {
     }
 
     @Test
+    void shouldCommitExactlyOnceWhenTheTargetConnectionIsDroppedInsideTheCommit() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        byte[] b0 = "7\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        String url = StackTestResource.stack().jdbcUrl("staging");
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack());
+             Connection blocker = DriverManager.getConnection(url, "postgres", "")) {
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+                    Checksums.of(b0), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging", List.of("public.users")));
+            awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
+            // given: the commit is inside its transaction, waiting for a lock the target's own session holds
+            blocker.setAutoCommit(false);
+            try (Statement st = blocker.createStatement()) {
+                st.executeQuery("select count(*) from users").close();
+            }
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CommitImport(UUID.randomUUID().toString(), id,
+                    Instant.now(), "production", "staging", "tester", List.of(), List.of()));
+            String waiting = "select a.pid from pg_locks l join pg_stat_activity a on a.pid = l.pid"
+                    + " where not l.granted and a.application_name like 'restage-import%'";
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !query(waiting).isEmpty());
+            // when: its connection is dropped there (as a failover or a network cut would)
+            String pid = query(waiting).split(";")[0];
+            assertEquals("t;", query("select pg_terminate_backend(" + pid + ")"));
+            blocker.rollback();
+            // then: a retry commits, once, and the importer says so
+            ImportReply.ImportCommitted committed = (ImportReply.ImportCommitted) awaitEvent(kafka, id, ImportReply.ImportCommitted.class);
+            assertEquals(List.of(new TableCount("public.users", 1)), committed.imported());
+        }
+        assertEquals("1;", query("select count(*) from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
+        assertEquals("7|admin@staging.invalid;", query("select id || '|' || email from users order by id"));
+    }
+
+    @Test
     void shouldLeaveEverySequenceExactlyAsItWasWhenTheTransactionRollsBack() throws Exception {
         sql("drop table if exists seq_probe", "create table seq_probe (id bigserial primary key, n int)",
                 "insert into seq_probe (n) select g from generate_series(1, 40) g", "select setval('seq_probe_id_seq', 45)");
