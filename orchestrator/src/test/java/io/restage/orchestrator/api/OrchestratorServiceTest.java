@@ -238,7 +238,20 @@ class OrchestratorServiceTest {
                 new Hostile("undo without confirmTarget", row(19), "/api/refreshes/" + UUID.randomUUID() + "/undo", j, "{}", 400,
                         "malformed-request"),
                 new Hostile("cancel as a form post", row(20), "/api/refreshes/" + UUID.randomUUID() + "/cancel",
-                        "application/x-www-form-urlencoded", "a=b", 415, null));
+                        "application/x-www-form-urlencoded", "a=b", 415, null),
+                new Hostile("abort without a token", null, "/api/refreshes/" + UUID.randomUUID() + "/abort", j,
+                        "{\"confirmTarget\":\"staging.example.com\",\"reason\":\"stuck\"}", 401, "unauthenticated"),
+                new Hostile("viewer aborts", token(StackTestResource.VIEWER, Duration.ofHours(1), "viewer"),
+                        "/api/refreshes/" + UUID.randomUUID() + "/abort", j,
+                        "{\"confirmTarget\":\"staging.example.com\",\"reason\":\"stuck\"}", 403, "role-required"),
+                new Hostile("abort without a reason", row(21), "/api/refreshes/" + UUID.randomUUID() + "/abort", j,
+                        "{\"confirmTarget\":\"staging.example.com\"}", 400, "malformed-request"),
+                new Hostile("abort with a 501-character reason", row(22), "/api/refreshes/" + UUID.randomUUID() + "/abort", j,
+                        "{\"confirmTarget\":\"staging.example.com\",\"reason\":\"" + "x".repeat(501) + "\"}", 400, "malformed-request"),
+                new Hostile("abort of an unknown refresh", row(23), "/api/refreshes/" + UUID.randomUUID() + "/abort", j,
+                        "{\"confirmTarget\":\"staging.example.com\",\"reason\":\"stuck\"}", 404, "unknown-refresh"),
+                new Hostile("abort as a form post", row(24), "/api/refreshes/" + UUID.randomUUID() + "/abort",
+                        "application/x-www-form-urlencoded", "confirmTarget=x&reason=y", 415, null));
         int refreshesBefore = get("/api/refreshes").size();
         int auditBefore = get("/api/audit?limit=1000").size();
         int audited = 0;
