@@ -149,6 +149,10 @@ public class ImportHandler {
         try (Connection c = Connections.open(config.environment(targetName), "restage-import")) {
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
             area.ensure(c);
+            String lost = area.lostToARestart(c);
+            if (lost != null) {
+                return new TableProof.Problem(lost); // staging more onto emptied tables would only hide the loss
+            }
             c.setAutoCommit(false);
             try {
                 if (batch.header().kind() == BatchHeader.Kind.END) {

@@ -278,6 +278,40 @@ class ImportServiceTest {
     }
 
     @Test
+    void shouldFailStagingWhenACrashOfTheTargetEmptiedTheUnloggedStagingTables() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        String schema = io.restage.importer.staging.StagingArea.schemaFor(id);
+        byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+                    query("select count(*) from pg_namespace where nspname = '" + schema + "'").equals("1;")
+                            && query("select count(*) from " + schema + "._batches").equals("1;"));
+            // given: what crash recovery of the target leaves behind (PostgreSQL empties every unlogged table and the
+            // server comes back with a new start time), done by hand: the ledger still lists the staged batch
+            String stageTable = query("select stage_table from " + schema + "._tables").replace(";", "");
+            sql("truncate " + schema + "." + stageTable,
+                    "update " + schema + "._meta set server_started_at = server_started_at - interval '1 hour'");
+            // when: the table's end marker and the table list arrive
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+                    Checksums.of(b0), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging", List.of("public.users")));
+            // then: staging fails saying why, instead of proving rows complete that are gone
+            ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
+            assertTrue(failed.reason().contains("restarted during staging") && failed.reason().contains("start the refresh again"),
+                    failed.reason());
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
+            awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
+        }
+        assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"));
+    }
+
+    @Test
     void shouldLeaveEverySequenceExactlyAsItWasWhenTheTransactionRollsBack() throws Exception {
         sql("drop table if exists seq_probe", "create table seq_probe (id bigserial primary key, n int)",
                 "insert into seq_probe (n) select g from generate_series(1, 40) g", "select setval('seq_probe_id_seq', 45)");

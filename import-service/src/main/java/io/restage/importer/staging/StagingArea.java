@@ -86,6 +86,10 @@ public final class StagingArea {
             st.execute("create table if not exists " + schema + "._batches (source_table text not null, seq bigint not null,"
                     + " row_count bigint not null, source_checksum bigint not null, admin_matches bigint not null,"
                     + " primary key (source_table, seq))");
+            // when the target's server started: a crash restart empties unlogged tables (the staged rows), not this ledger
+            st.execute("create table if not exists " + schema + "._meta (server_started_at timestamptz not null)");
+            st.execute("insert into " + schema + "._meta select pg_postmaster_start_time()"
+                    + " where not exists (select 1 from " + schema + "._meta)");
             // the parts of rows larger than a batch, until the last part arrives
             st.execute("create unlogged table if not exists " + schema + "._parts (source_table text not null, row_id bigint"
                     + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))");
@@ -352,6 +356,49 @@ public final class StagingArea {
             }
         }
         return out;
+    }
+
+    /**
+     * Null while the staged rows are intact; otherwise why they are gone. The staging tables are unlogged: when the
+     * target's server crashes, recovery empties them while the logged ledger of staged batches survives, and a
+     * completeness proof from the ledger alone would vouch for rows that no longer exist. A restart is seen by the
+     * server's start time; after one, a table the ledger says holds rows but that is empty means the crash took them.
+     * A clean restart keeps unlogged tables: then the new start time is recorded and staging goes on.
+     */
+    public String lostToARestart(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select to_regclass('" + schema + "._meta') is null")) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+                return null; // staged by a release that did not record the start time: nothing to compare
+            }
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select server_started_at = pg_postmaster_start_time(),"
+                + " pg_postmaster_start_time()::text from " + schema + "._meta")) {
+            if (!rs.next() || rs.getBoolean(1)) {
+                return null;
+            }
+        }
+        List<String> stageTables = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select t.stage_table from " + schema + "._tables t"
+                + " where t.stage_table is not null and exists (select 1 from " + schema + "._batches b"
+                + " where b.source_table = t.source_table and b.row_count > 0)")) {
+            while (rs.next()) {
+                stageTables.add(rs.getString(1));
+            }
+        }
+        for (String t : stageTables) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select exists (select 1 from " + schema + "." + t + ")")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return "the target database restarted during staging and its crash recovery emptied the unlogged staging"
+                            + " tables of " + schema + ": the staged rows are gone (nothing live was touched); start the refresh again";
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.executeUpdate("update " + schema + "._meta set server_started_at = pg_postmaster_start_time()");
+        }
+        return null;
     }
 
     public boolean exists(Connection c) throws SQLException {

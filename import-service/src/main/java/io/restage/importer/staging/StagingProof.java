@@ -39,6 +39,10 @@ public final class StagingProof {
 
     public static Outcome prove(Connection c, LeakAuditor.Connector second, StagingArea area, List<String> exportedTables, PolicyConfig policy,
                                 byte[] leakKey) throws SQLException {
+        String lost = area.lostToARestart(c);
+        if (lost != null) {
+            return new Refused(lost);
+        }
         for (String table : exportedTables) {
             TableProof proof = area.verify(c, table);
             if (proof instanceof TableProof.Pending) {
