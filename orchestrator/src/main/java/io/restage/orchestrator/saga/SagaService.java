@@ -5,12 +5,15 @@ import io.restage.common.messages.Event;
 import io.restage.common.messages.Message;
 import io.restage.orchestrator.persistence.RefreshEntity;
 import io.restage.orchestrator.persistence.RefreshStore;
+import io.restage.orchestrator.messaging.ListeningWatch;
 import io.restage.orchestrator.messaging.OutboxRelay;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,11 +35,10 @@ public class SagaService {
     private final RefreshStore store;
     private final OutboxRelay relay;
     private final Deadlines deadlines;
-    private final io.restage.orchestrator.messaging.ListeningWatch listening;
+    private final ListeningWatch listening;
 
     public SagaService(RefreshStore store, OutboxRelay relay, DeadlineSettings deadlines,
-                       @io.smallrye.common.annotation.Identifier("refresh-events-listening")
-                       io.restage.orchestrator.messaging.ListeningWatch listening) {
+                       @Identifier("refresh-events-listening") ListeningWatch listening) {
         this.store = store;
         this.relay = relay;
         this.deadlines = deadlines.deadlines();
@@ -154,7 +156,7 @@ public class SagaService {
                     Uni<Void> chain = Uni.createFrom().voidItem();
                     for (RefreshEntity e : active) {
                         // judged only by the instance that reads the refresh's replies, from when it began reading them
-                        java.util.Optional<Instant> since = listening.listeningSince(e.id);
+                        Optional<Instant> since = listening.listeningSince(e.id);
                         if (since.isPresent()) {
                             chain = chain.chain(() -> apply(e.id, null, new DeadlineCheck(deadlines, since.get()))).replaceWithVoid();
                         }
