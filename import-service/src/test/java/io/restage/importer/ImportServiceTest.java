@@ -107,6 +107,24 @@ class ImportServiceTest {
                 .filter(type::isInstance).findFirst().orElseThrow();
     }
 
+    /** The request of a refresh production -> staging, as the orchestrator sends it. */
+    private static void requestRefresh(KafkaProbe kafka, String id) {
+        kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
+                id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+    }
+
+    /** A refresh of public.users whose one batch is {@code rows}, staged and proven complete. */
+    private static void stageOneBatch(KafkaProbe kafka, String id, byte[] rows) {
+        String key = Topics.batchKey(id, "public.users");
+        requestRefresh(kafka, id);
+        kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, rows, 1));
+        kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+                Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+        kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                id, Instant.now(), "staging", List.of("public.users")));
+        awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
+    }
+
     @Test
     void shouldStageWithoutTouchingLiveTablesThenSwapInOneTransaction() throws Exception {
         String id = UUID.randomUUID().toString();
@@ -114,8 +132,7 @@ class ImportServiceTest {
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\told\n2\tu2@staging.invalid\t2020-01-02 00:00:00+00\t\\N\n".getBytes(StandardCharsets.UTF_8);
         byte[] b1 = "40\tu40@staging.invalid\t2020-01-03 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            requestRefresh(kafka, id);
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1)); // redelivered
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, b1, 0));
@@ -158,8 +175,7 @@ class ImportServiceTest {
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         byte[] b1 = "2\tu2@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            requestRefresh(kafka, id);
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             BatchHeader end = switch (loss) {
                 // the rows are all there, but one of them is not the one exported
@@ -198,8 +214,7 @@ class ImportServiceTest {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(),
                     id, Instant.now(), "staging"));
             awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            requestRefresh(kafka, id);
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), Topics.batchKey(id, "public.users"), clean(id, 0, b0, 1));
             // the importer has read and handled the late request and batch
             kafka.awaitConsumed("restage-import-batches-anonymized", Topics.BATCHES_ANONYMIZED.name(), Duration.ofSeconds(60));
@@ -242,19 +257,11 @@ class ImportServiceTest {
     @Test
     void shouldCommitExactlyOnceWhenTheTargetConnectionIsDroppedInsideTheCommit() throws Exception {
         String id = UUID.randomUUID().toString();
-        String key = Topics.batchKey(id, "public.users");
         byte[] b0 = "7\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         String url = StackTestResource.stack().jdbcUrl("staging");
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack());
              Connection blocker = DriverManager.getConnection(url, "postgres", "")) {
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
-                    Checksums.of(b0), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
-            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging", List.of("public.users")));
-            awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
+            stageOneBatch(kafka, id, b0);
             // given: the commit is inside its transaction, waiting for a lock the target's own session holds
             blocker.setAutoCommit(false);
             try (Statement st = blocker.createStatement()) {
@@ -284,8 +291,7 @@ class ImportServiceTest {
         String schema = io.restage.importer.staging.StagingArea.schemaFor(id);
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
+            requestRefresh(kafka, id);
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
                     query("select count(*) from pg_namespace where nspname = '" + schema + "'").equals("1;")
@@ -332,20 +338,12 @@ class ImportServiceTest {
     @Test
     void shouldNeverQueueTheTargetsQueriesBehindAWaitingCommitLongerThanItsLockTimeout() throws Exception {
         String id = UUID.randomUUID().toString();
-        String key = Topics.batchKey(id, "public.users");
         byte[] b0 = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         String url = StackTestResource.stack().jdbcUrl("staging");
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack());
              Connection blocker = DriverManager.getConnection(url, "postgres", "");
              Connection reader = DriverManager.getConnection(url, "postgres", "")) {
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(),
-                    id, Instant.now(), "production", "staging", List.of(), false, "tester", null));
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, b0, 1));
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
-                    Checksums.of(b0), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
-            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging", List.of("public.users")));
-            awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
+            stageOneBatch(kafka, id, b0);
             // given: a session of the target's own reading users, holding ACCESS SHARE through the commit
             blocker.setAutoCommit(false);
             try (Statement st = blocker.createStatement()) {

@@ -10,6 +10,7 @@ import io.restage.orchestrator.audit.AuditLog;
 import io.restage.orchestrator.persistence.RefreshStore;
 import io.restage.orchestrator.saga.Refresh;
 import io.restage.orchestrator.saga.SagaService;
+import io.restage.orchestrator.saga.Transitions;
 import io.restage.orchestrator.security.AccessPolicy;
 import io.restage.orchestrator.security.StartRateLimiter;
 import io.smallrye.mutiny.Uni;
@@ -28,6 +29,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -202,31 +204,7 @@ public class RefreshResource {
             return refuseFor(who, "undo", null, null, id, malformed != null ? malformed : unknownRefresh(id));
         }
         String confirm = text(readQuietly(body), "confirmTarget");
-        return RefreshStore.tx(() -> store.find(id)).chain(found -> {
-            if (found == null) {
-                return refuseFor(who, "undo", null, null, id, unknownRefresh(id));
-            }
-            if (!access.mayActOn(found.target, who.email(), who.groups())) {
-                return refuseFor(who, "undo", found.source, found.target, id, targetForbidden(who, found.target));
-            }
-            EnvironmentConfig target = config.find(found.target).orElse(null);
-            if (target == null || !target.hostname().equals(confirm)) {
-                return refuseFor(who, "undo", found.source, found.target, id, new ApiError(422, "confirmation-mismatch",
-                        "confirmTarget does not match the hostname of target '" + found.target + "': type the target's"
-                                + " hostname exactly to confirm the undo"));
-            }
-            return saga.undo(id, who.identity()).chain(outcome -> {
-                if (outcome.ignored()) {
-                    return refuseFor(who, "undo", found.source, found.target, id, new ApiError(409, "not-undoable",
-                            "refresh " + id + " cannot be undone: " + outcome.ignoredBecause()));
-                }
-                LOG.infof("refresh %s: undo requested by %s", id, who.identity());
-                return audit.record(new AuditLog.Line(who.identity(), "undo", found.source, found.target, id, null, 202,
-                                "accepted", null))
-                        .chain(() -> RefreshStore.tx(() -> store.find(id)))
-                        .map(e -> Response.accepted(RefreshStore.fromJson(e.state)).build());
-            });
-        });
+        return confirmedChange(who, "undo", id, confirm, "not-undoable", "undone", null, () -> saga.undo(id, who.identity()));
     }
 
     @POST
@@ -254,27 +232,38 @@ public class RefreshResource {
                     "field 'reason' is " + raw.length() + " characters long: say why in at most 500"));
         }
         String reason = AuditLog.clean(raw);
+        return confirmedChange(who, "abort", id, confirm, "not-abortable", "aborted", reason,
+                () -> saga.abort(id, who.identity(), reason));
+    }
+
+    /**
+     * An operator's change of an existing refresh that needs the target's hostname typed (undo, abort): the refresh
+     * must exist, the operator may act on its target, the hostname matches; then the saga decides, and a refusal of
+     * the saga is a 409 {@code refusedCode}. Every refusal and the acceptance are audited.
+     */
+    private Uni<Response> confirmedChange(Caller who, String action, String id, String confirm, String refusedCode,
+                                          String pastTense, String auditMessage, Supplier<Uni<Transitions.Outcome>> change) {
         return RefreshStore.tx(() -> store.find(id)).chain(found -> {
             if (found == null) {
-                return refuseFor(who, "abort", null, null, id, unknownRefresh(id));
+                return refuseFor(who, action, null, null, id, unknownRefresh(id));
             }
             if (!access.mayActOn(found.target, who.email(), who.groups())) {
-                return refuseFor(who, "abort", found.source, found.target, id, targetForbidden(who, found.target));
+                return refuseFor(who, action, found.source, found.target, id, targetForbidden(who, found.target));
             }
             EnvironmentConfig target = config.find(found.target).orElse(null);
             if (target == null || !target.hostname().equals(confirm)) {
-                return refuseFor(who, "abort", found.source, found.target, id, new ApiError(422, "confirmation-mismatch",
+                return refuseFor(who, action, found.source, found.target, id, new ApiError(422, "confirmation-mismatch",
                         "confirmTarget does not match the hostname of target '" + found.target + "': type the target's"
-                                + " hostname exactly to confirm the abort"));
+                                + " hostname exactly to confirm the " + action));
             }
-            return saga.abort(id, who.identity(), reason).chain(outcome -> {
+            return change.get().chain(outcome -> {
                 if (outcome.ignored()) {
-                    return refuseFor(who, "abort", found.source, found.target, id, new ApiError(409, "not-abortable",
-                            "refresh " + id + " cannot be aborted: " + outcome.ignoredBecause()));
+                    return refuseFor(who, action, found.source, found.target, id, new ApiError(409, refusedCode,
+                            "refresh " + id + " cannot be " + pastTense + ": " + outcome.ignoredBecause()));
                 }
-                LOG.infof("refresh %s: aborted by %s", id, who.identity());
-                return audit.record(new AuditLog.Line(who.identity(), "abort", found.source, found.target, id, null, 202,
-                                "accepted", reason))
+                LOG.infof("refresh %s: %s requested by %s", id, action, who.identity());
+                return audit.record(new AuditLog.Line(who.identity(), action, found.source, found.target, id, null, 202,
+                                "accepted", auditMessage))
                         .chain(() -> RefreshStore.tx(() -> store.find(id)))
                         .map(e -> Response.accepted(RefreshStore.fromJson(e.state)).build());
             });
