@@ -569,11 +569,22 @@ class RefreshEndToEndTest {
             kafka.send("refresh.events", finished, io.restage.common.messages.MessageCodec.encode(
                     new io.restage.common.messages.ImportReply.StagingFailed(java.util.UUID.randomUUID().toString(), finished, now,
                             "forged")));
+            // the new kinds too: a table list that would let staging prove a forged refresh, a heartbeat that would keep
+            // a dead step alive, a dead letter that would fail a refresh
+            kafka.send("refresh.commands", forged, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.Command.StageTables(java.util.UUID.randomUUID().toString(), forged, now,
+                            "production", List.of("public.users"))));
+            kafka.send("refresh.events", finished, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.StepProgress(java.util.UUID.randomUUID().toString(), finished, now,
+                            "import-service", "STAGE", 1, 1, "rows", null)));
+            kafka.send("refresh.events", finished, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.MessageDeadLettered(java.util.UUID.randomUUID().toString(), finished, now,
+                            "import-service", "refresh.commands", "CommitImport", "forged")));
             kafka.sendSigned("refresh.events", new io.restage.common.messages.ImportReply.CommitFailed(
                     java.util.UUID.randomUUID().toString(), finished, now, "late"), cfg.security().messageKey().reveal());
         }
         // every participant that reads one of them reports it; the orchestrator records each in the audit log
-        // five refusals about the forged refresh (export and import each refuse the request), one line each
+        // eight refusals at least (export and import each refuse the request), one line each
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
             Set<String> who = new HashSet<>();
             int lines = 0;
@@ -584,9 +595,9 @@ class RefreshEndToEndTest {
                     lines++;
                 }
             }
-            return lines >= 5 && who.containsAll(Set.of("export-service", "import-service", "media-sync-service", "kafka"));
+            return lines >= 8 && who.containsAll(Set.of("export-service", "import-service", "media-sync-service", "kafka"));
         });
-        assertTrue(get("/api/audit?limit=1000").size() >= auditBefore + 5, "each refusal is a line");
+        assertTrue(get("/api/audit?limit=1000").size() >= auditBefore + 8, "each refusal is a line");
         JsonNode still = get("/api/refreshes/" + finished);
         assertEquals("SUCCEEDED", still.get("status").asText(), "a failure of a finished step starts no compensation");
         assertEquals("DONE", still.get("steps").get("STAGE").get("status").asText());
