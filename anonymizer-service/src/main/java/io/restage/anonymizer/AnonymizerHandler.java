@@ -62,7 +62,7 @@ public class AnonymizerHandler {
         TablePlan plan = plan(policy, h);
         if (h.kind() == BatchHeader.Kind.END) {
             Event done = new AnonymizerReply.TableAnonymized(Message.newId(), h.refreshId(), Instant.now(), h.table(),
-                    h.rowCount(), plan.ran(), plan.skipped());
+                    h.rowCount(), plan.ran(), plan.skipped(), h.attempt());
             return new Output(BatchCodec.encode(h.anonymized(0, 0, null), null, 0), done);
         }
         if (plan.isIdentity()) {

@@ -118,8 +118,9 @@ public class ExportHandler {
 
     /**
      * Every third of the lease: renews this instance's running exports (and picks up cancels recorded by any instance),
-     * then fails the exports whose instance died (their lease expired: the snapshot died with the connection). A
-     * starting instance never fails another's running export.
+     * then takes over the exports whose instance died (their lease expired, their snapshot is gone): each starts over
+     * under a new snapshot, at most {@code restage.export.attempts} snapshots in all, then fails. A starting instance
+     * never touches another's running export.
      */
     void onStart(@Observes StartupEvent ev) {
         long every = Math.max(1000, settings.lease().toMillis() / 3);
@@ -129,10 +130,22 @@ public class ExportHandler {
     void renewAndSweep() {
         try {
             cancelled.addAll(ledger.renew(instance, running, settings.lease()));
-            for (String id : ledger.takeExpired()) {
-                LOG.warnf("refresh %s: the export service instance that ran the export stopped (its lease expired)", id);
-                events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
-                        "the export service instance that ran the export stopped and its snapshot is gone: start a new refresh"));
+            ExportLedger.Sweep sweep = ledger.takeExpired(instance, settings.lease(), settings.attempts());
+            for (ExportLedger.Restart r : sweep.restart()) {
+                RefreshRequested request = io.restage.common.messages.MessageCodec.decode(r.request(), RefreshRequested.class);
+                String reason = "the export service instance that ran attempt " + (r.attempt() - 1) + " stopped and its snapshot"
+                        + " is gone";
+                LOG.warnf("refresh %s: %s; reading every table again under a new snapshot (attempt %d of %d)", r.refreshId(),
+                        reason, r.attempt(), settings.attempts());
+                events.publish(new ExportReply.ExportRestarted(Message.newId(), r.refreshId(), Instant.now(), r.attempt(), reason));
+                running.add(r.refreshId());
+                jobs.submit(() -> run(request, r.attempt()));
+            }
+            for (ExportLedger.Restart r : sweep.exhausted()) {
+                LOG.warnf("refresh %s: the export service instance that ran the export stopped (its lease expired)", r.refreshId());
+                events.publish(new ExportReply.ExportFailed(Message.newId(), r.refreshId(), Instant.now(),
+                        "the export service instance that ran attempt " + r.attempt() + " of " + settings.attempts()
+                                + " stopped and its snapshot is gone: no attempt left, start a new refresh"));
             }
         } catch (Exception e) {
             LOG.warnf("export leases not renewed now: %s (retried in a moment)", Failures.describe(e));
@@ -153,20 +166,20 @@ public class ExportHandler {
                     + RefreshRequested.RISK_ACKNOWLEDGEMENT;
         }
         if (refusal != null) {
-            if (ledger.claim(request.refreshId(), instance, settings.lease())) {
+            if (ledger.claim(request.refreshId(), instance, settings.lease(), null)) {
                 LOG.warnf("refresh %s: refused: %s", request.refreshId(), refusal);
-                ledger.finish(request.refreshId(), "FAILED");
+                ledger.finish(request.refreshId(), instance, "FAILED");
                 events.publish(new ExportReply.PolicyRejected(Message.newId(), request.refreshId(), Instant.now(),
                         "export refused: " + refusal, List.of(refusal)));
             }
             return;
         }
-        if (!ledger.claim(request.refreshId(), instance, settings.lease())) {
+        if (!ledger.claim(request.refreshId(), instance, settings.lease(), io.restage.common.messages.MessageCodec.encode(request))) {
             LOG.infof("refresh %s: request already handled, ignoring the duplicate", request.refreshId());
             return;
         }
         running.add(request.refreshId());
-        jobs.submit(() -> run(request));
+        jobs.submit(() -> run(request, 1));
     }
 
     /** Recorded in the shared ledger, so whichever instance runs the export stops it at its next renewal. */
@@ -175,9 +188,47 @@ public class ExportHandler {
         ledger.requestCancel(refreshId);
     }
 
-    void run(RefreshRequested r) {
+    /**
+     * Runs attempt {@code attempt} of the export, and starts it over under a new snapshot after a transient fault (the
+     * source's connection dropped, the broker timed out) while attempts remain. Its outcome is reported only while this
+     * instance still holds the export: an instance whose lease ran out (a long pause) reports nothing, the instance
+     * that took over does.
+     */
+    void run(RefreshRequested r, int attempt) {
+        String id = r.refreshId();
+        try {
+            while (attempt > 0) {
+                String restart = runOnce(r, attempt);
+                if (restart == null) {
+                    return;
+                }
+                int next = ledger.nextAttempt(id, instance);
+                if (next < 0) {
+                    LOG.infof("refresh %s: no longer this instance's export, not starting it over", id);
+                    return;
+                }
+                LOG.warnf("refresh %s: %s; reading every table again under a new snapshot (attempt %d of %d)", id, restart,
+                        next, settings.attempts());
+                events.publish(new ExportReply.ExportRestarted(Message.newId(), id, Instant.now(), next, restart));
+                attempt = next;
+            }
+        } catch (Exception e) {
+            LOG.errorf("refresh %s: cannot start the export over: %s", id, Failures.describe(e));
+            if (finish(id, "FAILED")) {
+                events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
+                        "export from '" + r.source() + "' failed and could not start over: " + Failures.describe(e)));
+            }
+        } finally {
+            running.remove(id);
+            cancelled.remove(id);
+        }
+    }
+
+    /** One attempt: null when it ended (reported), or the reason to start over. */
+    private String runOnce(RefreshRequested r, int attempt) {
         String id = r.refreshId();
         long start = System.nanoTime();
+        boolean report = attempt == 1 || !ledgerValidated(id);
         // the policy check and the export beat for as long as they run (a big table is one long statement)
         try (Heartbeats.Work validating = beats.begin(id, "VALIDATE"); Heartbeats.Work exporting = beats.begin(id, "EXPORT");
              KafkaBatchSender sender = new KafkaBatchSender(kafka.properties(), "restage-export-" + id, dataKeys.create(id))) {
@@ -185,39 +236,63 @@ public class ExportHandler {
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
                     settings.parallelism(), settings.batchBytes(), settings.batchRows(), settings.splitBytes());
             List<TableCount> counts = exporter.export(new SnapshotExporter.Route(id, r.source(), r.target(), r.skipAnonymizers(),
-                            io.restage.common.policy.PolicyFingerprint.of(config.policyFor(r.source()))),
-                    config.policyFor(r.source())::isExcluded, snapshot -> validate(id, r.source(), snapshot), sender,
-                    tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables)),
+                            io.restage.common.policy.PolicyFingerprint.of(config.policyFor(r.source())), attempt),
+                    config.policyFor(r.source())::isExcluded, snapshot -> validate(id, r.source(), snapshot, report), sender,
+                    tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables, attempt)),
                     () -> cancelled.contains(id));
             long rows = counts.stream().mapToLong(TableCount::rows).sum();
-            LOG.infof("refresh %s: exported %d tables, %d rows in %d ms", id, counts.size(), rows,
-                    (System.nanoTime() - start) / 1_000_000);
-            ledger.finish(id, "DONE");
-            List<String> excluded = config.policyFor(r.source()).excludeTables();
-            events.publish(new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded));
+            LOG.infof("refresh %s: exported %d tables, %d rows in %d ms (attempt %d)", id, counts.size(), rows,
+                    (System.nanoTime() - start) / 1_000_000, attempt);
+            if (finish(id, "DONE")) {
+                List<String> excluded = config.policyFor(r.source()).excludeTables();
+                events.publish(new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded, attempt));
+            }
         } catch (SourceWritableException e) {
-            LOG.warnf("refresh %s: %s", id, e.getMessage());
-            finish(id, "FAILED");
-            events.publish(new ExportReply.PolicyRejected(Message.newId(), id, Instant.now(), e.getMessage(), List.of(e.getMessage())));
+            rejected(id, e.getMessage(), List.of(e.getMessage()), report);
         } catch (PolicyRejectedException e) {
-            LOG.warnf("refresh %s: %s", id, e.getMessage());
-            finish(id, "FAILED");
-            events.publish(new ExportReply.PolicyRejected(Message.newId(), id, Instant.now(), e.getMessage(),
-                    e.report.problems().stream().map(PolicyReport.Problem::message).toList()));
+            rejected(id, e.getMessage(), e.report.problems().stream().map(PolicyReport.Problem::message).toList(), report);
         } catch (Exception e) {
-            String reason = e instanceof SnapshotExporter.CancelledException ? "cancelled"
-                    : "export from '" + r.source() + "' failed: " + Failures.describe(e);
+            boolean wasCancelled = e instanceof SnapshotExporter.CancelledException || cancelled.contains(id);
+            if (!wasCancelled && attempt < settings.attempts() && Failures.classify(e) == Failures.Kind.TRANSIENT) {
+                return "attempt " + attempt + " was interrupted: " + Failures.describe(e);
+            }
+            String reason = wasCancelled ? "cancelled" : "export from '" + r.source() + "' failed"
+                    + (attempt > 1 ? " (attempt " + attempt + " of " + settings.attempts() + ")" : "") + ": " + Failures.describe(e);
             LOG.errorf("refresh %s: %s", id, reason);
-            finish(id, "FAILED");
-            events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(), reason));
-        } finally {
-            running.remove(id);
-            cancelled.remove(id);
+            if (finish(id, "FAILED")) {
+                events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(), reason));
+            }
+        }
+        return null;
+    }
+
+    private boolean ledgerValidated(String id) {
+        try {
+            return ledger.isValidated(id);
+        } catch (SQLException e) {
+            return true; // cannot tell: a verdict reported twice would be ignored, one not reported would strand VALIDATE
+        }
+    }
+
+    /**
+     * The policy check refused the snapshot. The first verdict is PolicyRejected (the saga's VALIDATE step); a restarted
+     * export whose new snapshot no longer passes (the schema changed in between) fails the export instead.
+     */
+    private void rejected(String id, String reason, List<String> problems, boolean report) {
+        LOG.warnf("refresh %s: %s", id, reason);
+        if (!finish(id, "FAILED")) {
+            return;
+        }
+        if (report) {
+            events.publish(new ExportReply.PolicyRejected(Message.newId(), id, Instant.now(), reason, problems));
+        } else {
+            events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
+                    "the restarted export's new snapshot no longer passes the policy check: " + reason));
         }
     }
 
     /** The saga's first step: the policy check, inside the export's snapshot. */
-    private void validate(String id, String source, java.sql.Connection snapshot) throws Exception {
+    private void validate(String id, String source, java.sql.Connection snapshot, boolean reportVerdict) throws Exception {
         String write = io.restage.common.security.SourceAccess.writeAccess(snapshot);
         if (write != null) {
             throw new SourceWritableException(io.restage.common.security.SourceAccess.refusal(source, write));
@@ -228,15 +303,24 @@ public class ExportHandler {
         }
         LOG.infof("refresh %s: policy check passed (%d tables, %d columns, %d values sampled)", id, report.tables(),
                 report.columns(), report.sampledValues());
-        events.publish(new ExportReply.PolicyValidated(Message.newId(), id, Instant.now(), report.tables(),
-                report.columns(), report.sampledValues()));
+        if (reportVerdict) {
+            events.publish(new ExportReply.PolicyValidated(Message.newId(), id, Instant.now(), report.tables(),
+                    report.columns(), report.sampledValues()));
+            ledger.validated(id);
+        }
     }
 
-    private void finish(String id, String status) {
+    /** Ends the export in the ledger; false when this instance no longer holds it (then nothing is reported). */
+    private boolean finish(String id, String status) {
         try {
-            ledger.finish(id, status);
+            boolean held = ledger.finish(id, instance, status);
+            if (!held) {
+                LOG.warnf("refresh %s: another export service instance took this export over: this attempt's outcome is not reported", id);
+            }
+            return held;
         } catch (Exception ledgerError) {
             LOG.errorf("refresh %s: cannot record the export's end: %s", id, Failures.describe(ledgerError));
+            return true;
         }
     }
 

@@ -47,8 +47,16 @@ public interface ExportSettings {
 
     /**
      * How long an instance holds a running export without renewing it (it renews every third of this). An export whose
-     * lease expired is failed by any instance: its own instance died and its snapshot with it.
+     * lease expired is taken over by any instance and starts over: its own instance died and its snapshot with it.
      */
     @WithDefault("30s")
     java.time.Duration lease();
+
+    /**
+     * Snapshots one refresh's export may open in all. An export interrupted by the death of its instance or a transient
+     * fault (the source's connection dropped, the broker unavailable) reads every table again under a new snapshot
+     * while attempts remain; the importer discards what the earlier snapshot staged.
+     */
+    @WithDefault("3")
+    int attempts();
 }

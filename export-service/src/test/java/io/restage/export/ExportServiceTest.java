@@ -133,38 +133,76 @@ class ExportServiceTest {
     }
 
     @Test
-    void shouldFailAnExportWhoseInstanceDiedOnceItsLeaseExpiredAndNeverAnotherInstancesLiveExport() throws Exception {
-        // given: two exports in the shared ledger held by other instances: one died (lease expired), one is alive
+    void shouldStartAnExportWhoseInstanceDiedOverUnderANewSnapshotAndNeverTouchAnotherInstancesLiveExport() throws Exception {
+        // given: three exports in the shared ledger held by other instances: one died on its first snapshot, one died
+        // on its last allowed snapshot (restage.export.attempts is 3), one is alive
         String dead = UUID.randomUUID().toString();
+        String exhausted = UUID.randomUUID().toString();
         String alive = UUID.randomUUID().toString();
+        String request = MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(), dead, Instant.now(), "production",
+                "staging", List.of(), false, "test", null));
         try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("restage"), "postgres", "");
-             Statement st = c.createStatement()) {
-            st.execute("insert into export_refresh (refresh_id, status, owner, lease_until) values"
-                    + " ('" + dead + "', 'RUNNING', 'instance-that-died', now() - interval '1 minute'),"
-                    + " ('" + alive + "', 'RUNNING', 'instance-still-working', now() + interval '1 hour')");
+             java.sql.PreparedStatement ps = c.prepareStatement("insert into export_refresh (refresh_id, status, owner, lease_until,"
+                     + " attempt, request, validated) values"
+                     + " (?, 'RUNNING', 'instance-that-died', now() - interval '1 minute', 1, ?, true),"
+                     + " (?, 'RUNNING', 'instance-that-died-too', now() - interval '1 minute', 3, ?, true),"
+                     + " (?, 'RUNNING', 'instance-still-working', now() + interval '1 hour', 1, ?, true)")) {
+            ps.setString(1, dead);
+            ps.setString(2, request);
+            ps.setString(3, exhausted);
+            ps.setString(4, request.replace(dead, exhausted));
+            ps.setString(5, alive);
+            ps.setString(6, request.replace(dead, alive));
+            ps.executeUpdate();
         }
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             // when: this instance sweeps (every third of its lease)
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
-                    recs -> recs.stream().anyMatch(r -> dead.equals(r.key()) && KafkaProbe.text(r).contains("ExportFailed")),
+                    recs -> recs.stream().anyMatch(r -> dead.equals(r.key()) && KafkaProbe.text(r).contains("ExportCompleted"))
+                            && recs.stream().anyMatch(r -> exhausted.equals(r.key()) && KafkaProbe.text(r).contains("ExportFailed")),
                     Duration.ofSeconds(60));
-            // then: the dead one fails with the reason, in the same sweep that left the live one alone
-            ExportReply.ExportFailed failed = (ExportReply.ExportFailed) events.stream().filter(r -> dead.equals(r.key()))
+            List<Event> ofDead = events.stream().filter(r -> dead.equals(r.key()))
+                    .map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class)).toList();
+            // then: the first is taken over and read again under snapshot 2, which says so in every event and batch
+            ExportReply.ExportRestarted restarted = (ExportReply.ExportRestarted) ofDead.stream()
+                    .filter(e -> e instanceof ExportReply.ExportRestarted).findFirst().orElseThrow();
+            assertEquals(2, restarted.attempt());
+            assertTrue(restarted.reason().contains("stopped and its snapshot is gone"), restarted.reason());
+            assertTrue(ofDead.stream().noneMatch(e -> e instanceof ExportReply.PolicyValidated),
+                    "the policy verdict was already reported by the first attempt: not twice");
+            ExportReply.ExportCompleted done = (ExportReply.ExportCompleted) ofDead.stream()
+                    .filter(e -> e instanceof ExportReply.ExportCompleted).findFirst().orElseThrow();
+            assertEquals(2, done.attempt());
+            assertEquals(2, ((ExportReply.ExportStarted) ofDead.stream().filter(e -> e instanceof ExportReply.ExportStarted)
+                    .findFirst().orElseThrow()).attempt());
+            assertEquals(ROWS, done.tables().stream().filter(t -> t.table().equals("public.users")).findFirst().orElseThrow().rows());
+            String key = Topics.batchKey(dead, "public.users");
+            List<ConsumerRecord<String, byte[]>> batches = kafka.readUntil(Topics.BATCHES_EXPORTED.name(),
+                    recs -> recs.stream().anyMatch(r -> key.equals(r.key()) && isEnd(r.value(), dead)), Duration.ofSeconds(30));
+            List<Integer> attempts = batches.stream().filter(r -> key.equals(r.key()))
+                    .map(r -> BatchCodec.header(BatchSeal.open(r.value(), dataKey(dead))).attempt()).distinct().toList();
+            assertEquals(List.of(2), attempts, "every batch names the snapshot it was read under");
+            // and: the one out of attempts fails with the reason, the live one is left alone
+            ExportReply.ExportFailed failed = (ExportReply.ExportFailed) events.stream().filter(r -> exhausted.equals(r.key()))
                     .map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class)).filter(e -> e instanceof ExportReply.ExportFailed)
                     .findFirst().orElseThrow();
-            assertTrue(failed.reason().contains("stopped and its snapshot is gone"), failed.reason());
+            assertTrue(failed.reason().contains("attempt 3 of 3 stopped and its snapshot is gone: no attempt left"), failed.reason());
             assertTrue(events.stream().noneMatch(r -> alive.equals(r.key())), "another instance's live export is not touched");
         }
         try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("restage"), "postgres", "");
              Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("select refresh_id || '=' || status from export_refresh where refresh_id in ('"
-                     + dead + "', '" + alive + "') order by status")) {
+             java.sql.ResultSet rs = st.executeQuery("select refresh_id || '=' || status || '/' || attempt from export_refresh"
+                     + " where refresh_id in ('" + dead + "', '" + exhausted + "', '" + alive + "') order by status, attempt")) {
             List<String> rows = new java.util.ArrayList<>();
             while (rs.next()) {
                 rows.add(rs.getString(1));
             }
-            assertEquals(List.of(dead + "=FAILED", alive + "=RUNNING"), rows);
+            assertEquals(List.of(dead + "=DONE/2", exhausted + "=FAILED/3", alive + "=RUNNING/1"), rows);
         }
+    }
+
+    private static boolean isEnd(byte[] sealed, String refreshId) {
+        return BatchCodec.header(BatchSeal.open(sealed, dataKey(refreshId))).kind() == BatchHeader.Kind.END;
     }
 
     @Test

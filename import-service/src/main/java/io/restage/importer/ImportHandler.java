@@ -82,7 +82,7 @@ public class ImportHandler {
 
     /** The orchestrator relays which tables make the refresh complete (StageTables, sent when the export ended). */
     void onStageTables(Command.StageTables cmd, Consumer<Event> publish) throws SQLException {
-        ledger.exported(cmd.refreshId(), cmd.tables()); // recorded even if the request has not been read yet
+        ledger.exported(cmd.refreshId(), cmd.tables(), cmd.attempt()); // recorded even if the request has not been read yet
         if (ledger.find(cmd.refreshId()).isPresent()) {
             checkComplete(cmd.refreshId(), publish);
         }
@@ -144,7 +144,11 @@ public class ImportHandler {
         }
     }
 
-    /** Stages one batch (or records an end marker) in one transaction; returns what the table's end marker says now. */
+    /**
+     * Stages one batch (or records an end marker) in one transaction; returns what the table's end marker says now. A
+     * batch of an earlier export snapshot than the area holds is dropped; one of a later snapshot first empties the area
+     * ({@link StagingArea#startOver}), so two snapshots never mix.
+     */
     private TableProof stage(String targetName, StagingArea area, Batch batch) throws Exception {
         try (Connection c = Connections.open(config.environment(targetName), "restage-import")) {
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
@@ -153,7 +157,25 @@ public class ImportHandler {
             if (lost != null) {
                 return new TableProof.Problem(lost); // staging more onto emptied tables would only hide the loss
             }
-            c.setAutoCommit(false);
+            int attempt = batch.header().attempt();
+            while (true) {
+                c.setAutoCommit(false);
+                int staged = area.lockAttempt(c);
+                if (attempt < staged) {
+                    c.rollback();
+                    LOG.debugf("refresh %s: batch %d of %s from export snapshot %d dropped: snapshot %d replaced it",
+                            batch.header().refreshId(), batch.header().seq(), batch.header().table(), attempt, staged);
+                    return new TableProof.Pending();
+                }
+                if (attempt == staged) {
+                    break;
+                }
+                c.rollback();
+                if (area.startOver(c, attempt)) {
+                    LOG.infof("refresh %s: the export started over under snapshot %d: what snapshot %d staged in '%s' is dropped",
+                            batch.header().refreshId(), attempt, staged, targetName);
+                }
+            }
             try {
                 if (batch.header().kind() == BatchHeader.Kind.END) {
                     area.end(c, batch.header(), target);
@@ -196,6 +218,10 @@ public class ImportHandler {
             }
             if (e.exportedTables().isEmpty()) {
                 area.ensure(c);
+                area.startOver(c, e.exportedAttempt());
+            }
+            if (area.attempt(c) != e.exportedAttempt()) {
+                return; // the completed snapshot's batches have not arrived yet (the area still holds an earlier one's)
             }
             StagingProof.Outcome outcome = StagingProof.prove(c, () -> Connections.open(config.environment(e.target()),
                     "restage-import"), area, e.exportedTables(), policy, LeakFingerprints.key(policy.secret().reveal(), refreshId));

@@ -121,7 +121,7 @@ class ImportServiceTest {
         kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
                 Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
         kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                id, Instant.now(), "staging", List.of("public.users")));
+                id, Instant.now(), "staging", List.of("public.users"), 1));
         awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
     }
 
@@ -139,7 +139,7 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 3, COLS, 2,
                     Checksums.of(b0) + Checksums.of(b1), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging", List.of("public.users")));
+                    id, Instant.now(), "staging", List.of("public.users"), 1));
 
             ImportReply.StagingCompleted staged = (ImportReply.StagingCompleted) awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
             assertEquals(List.of(new TableCount("public.users", 3)), staged.staged());
@@ -203,6 +203,49 @@ class ImportServiceTest {
         }
         assertEquals("", query("select nspname from pg_namespace where nspname like 'restage_stage_%'"));
         assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"));
+    }
+
+    @Test
+    void shouldStageOnlyTheLatestExportSnapshotDroppingWhatAnEarlierOneStagedAndItsLateBatches() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String key = Topics.batchKey(id, "public.users");
+        byte[] first = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\told\n2\tgone@staging.invalid\t2020-01-02 00:00:00+00\t\\N\n"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] second = "1\tadmin@staging.invalid\t2020-01-01 00:00:00+00\tnew\n".getBytes(StandardCharsets.UTF_8);
+        byte[] third = "7\tu7@staging.invalid\t2020-01-07 00:00:00+00\t\\N\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            requestRefresh(kafka, id);
+            // given: snapshot 1 staged its first batch (and would have said the table holds 2 batches), then its instance died
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 0, first, 1));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 2, COLS, 1,
+                    Checksums.of(first), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+            org.awaitility.Awaitility.await().ignoreExceptions().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> query("select count(*) from " + io.restage.importer.staging.StagingArea.schemaFor(id) + "._batches where source_table = 'public.users'")
+                            .equals("1;"));
+            // when: snapshot 2 sends the same batch numbers with other rows, and a batch of snapshot 1 arrives late in between
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, cleanOf(id, 0, second, 1, 2));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, clean(id, 1, third, 0));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, cleanOf(id, 1, third, 0, 2));
+            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 2, COLS, 2,
+                    Checksums.of(second) + Checksums.of(third), List.of()).withPolicy(policyFp()).withAttempt(2).anonymized(0, 0, null), null, 0));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging", List.of("public.users"), 2));
+            // then: staging completes with snapshot 2's rows only: none of snapshot 1 mixed in, none counted twice
+            ImportReply.StagingCompleted staged = (ImportReply.StagingCompleted) awaitEvent(kafka, id, ImportReply.StagingCompleted.class);
+            assertEquals(List.of(new TableCount("public.users", 2)), staged.staged());
+            String stage = io.restage.importer.staging.StagingArea.schemaFor(id);
+            String table = query("select stage_table from " + stage + "._tables where source_table = 'public.users'").replace(";", "");
+            assertEquals("1|new;7|;", query("select id || '|' || coalesce(legacy, '') from " + stage + "." + table + " order by id"));
+            assertEquals("2;", query("select attempt from " + stage + "._meta"));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(), id, Instant.now(), "staging"));
+            awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
+        }
+    }
+
+    /** A clean batch of export snapshot {@code attempt}. */
+    private static byte[] cleanOf(String id, long seq, byte[] rows, long adminMatches, int attempt) {
+        return BatchCodec.encode(BatchHeader.rows(id, "public.users", seq, count(rows), COLS, Checksums.of(rows), List.of())
+                .withPolicy(policyFp()).withAttempt(attempt).anonymized(Checksums.of(rows), adminMatches, null), rows);
     }
 
     @Test
@@ -305,7 +348,7 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
                     Checksums.of(b0), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging", List.of("public.users")));
+                    id, Instant.now(), "staging", List.of("public.users"), 1));
             // then: staging fails saying why, instead of proving rows complete that are gone
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("restarted during staging") && failed.reason().contains("start the refresh again"),
@@ -474,7 +517,7 @@ class ImportServiceTest {
             kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
                     Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging", List.of("public.users")));
+                    id, Instant.now(), "staging", List.of("public.users"), 1));
             // then: the leak audit scans the transformer-written column too, and stops the refresh before the pivot
             ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("leak audit") && failed.reason().contains("public.users.email"), failed.reason());

@@ -24,6 +24,9 @@ import java.util.List;
  * {@code policy} is the fingerprint of the policy (and leak-audit key derivation) the batch was made under
  * ({@code PolicyFingerprint}): the anonymizer and the importer refuse a batch made under another policy than their own,
  * so services with drifted configuration fail the refresh instead of passing columns through.
+ * <p>
+ * {@code attempt} numbers the export's snapshot (1, then 2... when an interrupted export starts over): the importer
+ * stages only the latest attempt's batches and discards what an earlier one staged, so two snapshots never mix.
  */
 public record BatchHeader(
         String refreshId,
@@ -44,11 +47,13 @@ public record BatchHeader(
         String leakFingerprints,
         int part,
         int parts,
-        String policy) {
+        String policy,
+        int attempt) {
 
     public enum Kind { ROWS, END }
 
     public BatchHeader {
+        attempt = Math.max(1, attempt);
         columns = columns == null ? List.of() : List.copyOf(columns);
         skipAnonymizers = skipAnonymizers == null ? List.of() : List.copyOf(skipAnonymizers);
     }
@@ -56,41 +61,48 @@ public record BatchHeader(
     public static BatchHeader rows(String refreshId, String table, long seq, long rowCount, List<Column> columns,
                                    long checksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.ROWS, seq, rowCount, columns, checksum, checksum, false,
-                skipAnonymizers, 0, 0, 0, null, null, null, 0, 0, null);
+                skipAnonymizers, 0, 0, 0, null, null, null, 0, 0, null, 1);
     }
 
     public static BatchHeader end(String refreshId, String table, long totalRows, List<Column> columns,
                                   long batchCount, long tableChecksum, List<String> skipAnonymizers) {
         return new BatchHeader(refreshId, table, Kind.END, batchCount, totalRows, columns, 0, 0, false,
-                skipAnonymizers, 0, batchCount, tableChecksum, null, null, null, 0, 0, null);
+                skipAnonymizers, 0, batchCount, tableChecksum, null, null, null, 0, 0, null, 1);
     }
 
     /** The same header naming the refresh's source and target environments. */
     public BatchHeader withRoute(String sourceEnvironment, String targetEnvironment) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
                 skipAnonymizers, adminMatches, batchCount, tableChecksum, sourceEnvironment, targetEnvironment, leakFingerprints,
-                part, parts, policy);
+                part, parts, policy, attempt);
     }
 
     /** The same header stamped with the fingerprint of the policy it is made under. */
     public BatchHeader withPolicy(String policyFingerprint) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
                 skipAnonymizers, adminMatches, batchCount, tableChecksum, source, target, leakFingerprints, part, parts,
-                policyFingerprint);
+                policyFingerprint, attempt);
     }
 
     /** The same batch after anonymization: new payload checksum, admin matches counted, fingerprints, marked clean. */
     public BatchHeader anonymized(long newPayloadChecksum, long adminMatchesInBatch, String fingerprints) {
         return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, newPayloadChecksum,
                 true, skipAnonymizers, adminMatchesInBatch, batchCount, tableChecksum, source, target, fingerprints, part, parts,
-                policy);
+                policy, attempt);
     }
 
     /** Part {@code part} of {@code parts} of one oversized row (the last part counts the row). */
     public BatchHeader asPart(int part, int parts) {
         return new BatchHeader(refreshId, table, kind, seq, part == parts - 1 ? 1 : 0, columns, sourceChecksum, payloadChecksum,
                 anonymized, skipAnonymizers, adminMatches, batchCount, tableChecksum, source, target, leakFingerprints, part, parts,
-                policy);
+                policy, attempt);
+    }
+
+    /** The same header, from export attempt {@code exportAttempt}. */
+    public BatchHeader withAttempt(int exportAttempt) {
+        return new BatchHeader(refreshId, table, kind, seq, rowCount, columns, sourceChecksum, payloadChecksum, anonymized,
+                skipAnonymizers, adminMatches, batchCount, tableChecksum, source, target, leakFingerprints, part, parts, policy,
+                exportAttempt);
     }
 
     /** Whether this record is one part of an oversized row (a plain method, not a bean property on the wire). */

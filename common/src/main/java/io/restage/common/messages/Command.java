@@ -32,9 +32,10 @@ public sealed interface Command extends Message {
     /**
      * The export has read every table: these are the refresh's tables (the export's list, relayed by the orchestrator so
      * that participants hear only from it). Staging is complete once each of them is proven; the import service then
-     * reports StagingCompleted. Sending it twice has the effect of sending it once.
+     * reports StagingCompleted. Sending it twice has the effect of sending it once. {@code attempt}: the export's snapshot
+     * that completed; only its batches count.
      */
-    record StageTables(String eventId, String refreshId, Instant occurredAt, String target, List<String> tables)
+    record StageTables(String eventId, String refreshId, Instant occurredAt, String target, List<String> tables, int attempt)
             implements Command {
     }
 

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = ExportReply.ExportStarted.class, name = "ExportStarted"),
         @JsonSubTypes.Type(value = ExportReply.ExportCompleted.class, name = "ExportCompleted"),
         @JsonSubTypes.Type(value = ExportReply.ExportFailed.class, name = "ExportFailed"),
+        @JsonSubTypes.Type(value = ExportReply.ExportRestarted.class, name = "ExportRestarted"),
         @JsonSubTypes.Type(value = ExportReply.RefreshDataShredded.class, name = "RefreshDataShredded"),
         @JsonSubTypes.Type(value = AnonymizerReply.TableAnonymized.class, name = "TableAnonymized"),
         @JsonSubTypes.Type(value = AnonymizerReply.AnonymizationFailed.class, name = "AnonymizationFailed"),

@@ -22,14 +22,29 @@ public sealed interface ExportReply extends Event {
             implements ExportReply, Event.Failure {
     }
 
-    /** The snapshot is open; these tables (schema-qualified) will be streamed, in no particular order. */
-    record ExportStarted(String eventId, String refreshId, Instant occurredAt, List<String> tables)
+    /**
+     * The snapshot is open; these tables (schema-qualified) will be streamed, in no particular order. {@code attempt}
+     * counts the snapshots this refresh's export has opened (1, or more after {@link ExportRestarted}).
+     */
+    record ExportStarted(String eventId, String refreshId, Instant occurredAt, List<String> tables, int attempt)
             implements ExportReply {
     }
 
-    /** Every table's batches and end marker were written to {@code batches.exported}. */
+    /**
+     * Every table's batches and end marker of snapshot {@code attempt} were written to {@code batches.exported}: only
+     * that attempt's batches make the refresh complete.
+     */
     record ExportCompleted(String eventId, String refreshId, Instant occurredAt, List<TableCount> tables,
-                           List<String> excludedTables) implements ExportReply {
+                           List<String> excludedTables, int attempt) implements ExportReply {
+    }
+
+    /**
+     * The export was interrupted ({@code reason}: its instance died, or a transient fault of the source or broker) and
+     * reads every table again under a new snapshot, number {@code attempt}. Batches of earlier attempts are discarded
+     * by the importer, so two snapshots never mix.
+     */
+    record ExportRestarted(String eventId, String refreshId, Instant occurredAt, int attempt, String reason)
+            implements ExportReply {
     }
 
     record ExportFailed(String eventId, String refreshId, Instant occurredAt, String reason)

@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -200,6 +201,8 @@ class RefreshEndToEndTest {
                 .withEnv("RESTAGE_EXPORT_SPLIT_BYTES", "262144")
                 // participants beat every 2 s; a silent importer fails its step after 30 s (the deadline tests below)
                 .withEnv("RESTAGE_HEARTBEAT_INTERVAL", "2s")
+                // an export whose instance died is taken over within seconds (the export restart test below)
+                .withEnv("RESTAGE_EXPORT_LEASE", "6s")
                 .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_STAGE", "30s")
                 .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_COMPENSATION", "30s");
         signingKey = services.withLocalSigningKey(work.resolve("keys"));
@@ -573,7 +576,7 @@ class RefreshEndToEndTest {
             // a dead step alive, a dead letter that would fail a refresh
             kafka.send("refresh.commands", forged, io.restage.common.messages.MessageCodec.encode(
                     new io.restage.common.messages.Command.StageTables(java.util.UUID.randomUUID().toString(), forged, now,
-                            "production", List.of("public.users"))));
+                            "production", List.of("public.users"), 1)));
             kafka.send("refresh.events", finished, io.restage.common.messages.MessageCodec.encode(
                     new io.restage.common.messages.StepProgress(java.util.UUID.randomUUID().toString(), finished, now,
                             "import-service", "STAGE", 1, 1, "rows", null)));
@@ -927,6 +930,79 @@ class RefreshEndToEndTest {
         assertEquals(Db.projection(prod, "users", users), Db.projection(stg, "users", users), "unruled columns equal the source's");
         assertEquals(Db.projection(prod, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")), Db.projection(stg, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")));
         assertEquals(id, Db.one(stg, "select refresh_id from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
+    }
+
+    // ---- an interrupted export starts over under a new snapshot, not the refresh ----
+
+    @Test
+    @Order(23)
+    void shouldStartAnInterruptedExportOverUnderANewSnapshotWithoutMixingTheTwo() throws Exception {
+        String prod = stack.jdbcUrl("production");
+        String stg = stack.jdbcUrl("staging");
+        // given: a source table whose rows can only be read once the test lets go of an advisory lock (its row security
+        // policy takes the lock), so the export can be caught reading, with every bigger table already sent
+        Db.exec(prod, "create or replace function restage_e2e_gate() returns boolean language plpgsql volatile as"
+                        + " $$ begin perform pg_advisory_xact_lock_shared(4242); return true; end $$",
+                "create table restage_e2e_gate (id int primary key)", "insert into restage_e2e_gate values (1)",
+                "alter table restage_e2e_gate enable row level security",
+                "create policy gate on restage_e2e_gate for select using (restage_e2e_gate())");
+        String newOrganization = null;
+        try (Connection gate = Db.open(prod)) {
+            Db.exec(stg, "delete from messages where id % 3 = 0");
+            try (Statement st = gate.createStatement()) {
+                st.execute("select pg_advisory_lock(4242)");
+            }
+            HttpResponse<String> r = post("/api/refreshes", request("production", "staging", "staging.prod-corp.internal", true));
+            assertEquals(202, r.statusCode(), r.body());
+            String id = Json.MAPPER.readTree(r.body()).get("id").asText();
+            Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Integer.parseInt(Db.one(prod, "select count(*) from pg_locks where locktype = 'advisory'"
+                            + " and objid = 4242 and not granted")) > 0);
+            // (and the first snapshot's batches of the other tables reached the target's staging)
+            String stagedBatches = "select count(*) from restage_stage_" + id.replace("-", "") + "._batches";
+            Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> Integer.parseInt(Db.one(stg, stagedBatches)) > 0);
+            JsonNode atKill = get("/api/refreshes/" + id);
+            assertEquals("RUNNING", atKill.get("steps").get("EXPORT").get("status").asText(), atKill.toPrettyString());
+            String stagedAtKill = Db.one(stg, stagedBatches);
+            // when: the export service dies mid-export (SIGKILL), the source changes, and the service comes back
+            services.kill("export-service");
+            newOrganization = Db.one(prod, "insert into organizations (name) values ('Second Snapshot Ltd') returning id::text");
+            try (Statement st = gate.createStatement()) {
+                st.execute("select pg_advisory_unlock(4242)");
+            }
+            services.start("export-service");
+            services.awaitReady("export-service", Duration.ofMinutes(2));
+            // then: another instance reads every table again under a new snapshot and the refresh ends as if nothing happened
+            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
+            JsonNode done = get("/api/refreshes/" + id);
+            assertEquals("SUCCEEDED", done.get("status").asText(), done.toPrettyString());
+            assertEquals(2, done.get("exportAttempts").asInt(), done.toPrettyString());
+            assertTrue(done.get("notes").toString().contains("started over under snapshot 2"), done.get("notes").toString());
+            System.out.printf("e2e export restart: killed during EXPORT with %s batches of snapshot 1 staged; the refresh ended %s"
+                    + " after %d snapshots%n", stagedAtKill, done.get("status").asText(), done.get("exportAttempts").asInt());
+            // and: the target holds the second snapshot, whole: the row added between the two is there, nothing of the
+            // first snapshot is mixed in or counted twice
+            for (String t : List.of("organizations", "users", "messages", "attachments", "partner_integrations")) {
+                assertEquals(Db.column(prod, "select id::text from " + t + " order by id"), Db.column(stg, "select id::text from " + t + " order by id"), t);
+            }
+            assertTrue(Db.column(stg, "select id::text from organizations").contains(newOrganization));
+            assertEquals(Db.projection(prod, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")),
+                    Db.projection(stg, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")));
+            for (JsonNode t : done.get("tables")) {
+                if (t.hasNonNull("imported")) {
+                    assertEquals(t.get("exported").asLong(), t.get("imported").asLong(), "rows of the second snapshot only: " + t);
+                }
+            }
+            assertEquals(id, Db.one(stg, "select refresh_id from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
+            assertEquals("0", Db.one(stg, "select count(*) from pg_namespace where nspname like 'restage_stage_%'"), "no staging left behind");
+        } finally {
+            Db.exec(prod, "drop table if exists restage_e2e_gate", "drop function if exists restage_e2e_gate()");
+            if (newOrganization != null) {
+                Db.exec(prod, "delete from organizations where id = " + newOrganization);
+            }
+        }
     }
 
     // ---- scale-out: several instances of everything ----

@@ -28,11 +28,13 @@ public final class TableBatcher {
     private final TableProgress progress;
     private final String key;
     private long rowsInBatch;
+    /** The export's snapshot number, stamped on every header. */
+    private final int attempt;
 
     /** A batcher for a whole table (one chunk). */
     public TableBatcher(String refreshId, String source, String target, String policy, String table, List<Column> columns,
                         List<String> skipAnonymizers, BatchSender sender, int maxBytes, int maxRows) {
-        this(refreshId, source, target, policy, table, columns, skipAnonymizers, sender, maxBytes, maxRows, new TableProgress(1), -1);
+        this(refreshId, source, target, policy, table, columns, skipAnonymizers, sender, maxBytes, maxRows, new TableProgress(1), -1, 1);
     }
 
     /**
@@ -41,8 +43,9 @@ public final class TableBatcher {
      */
     public TableBatcher(String refreshId, String source, String target, String policy, String table, List<Column> columns,
                         List<String> skipAnonymizers, BatchSender sender, int maxBytes, int maxRows,
-                        TableProgress progress, int chunk) {
+                        TableProgress progress, int chunk, int attempt) {
         this.refreshId = refreshId;
+        this.attempt = attempt;
         this.policy = policy;
         this.source = source;
         this.target = target;
@@ -84,7 +87,7 @@ public final class TableBatcher {
         // chunks use other keys, so the marker may overtake their batches: the importer proves completeness by
         // counting batches and checksums, whatever order they arrive in
         BatchHeader end = BatchHeader.end(refreshId, table, progress.rows(), columns, progress.batches(),
-                progress.checksum(), skipAnonymizers).withRoute(source, target).withPolicy(policy);
+                progress.checksum(), skipAnonymizers).withRoute(source, target).withPolicy(policy).withAttempt(attempt);
         sender.send(Topics.batchKey(refreshId, table), BatchCodec.encode(end, null, 0));
         return progress.rows();
     }
@@ -107,7 +110,7 @@ public final class TableBatcher {
             long rows = i == parts - 1 ? 1 : 0;
             progress.partSent(rows, checksum);
             BatchHeader header = BatchHeader.rows(refreshId, table, first + i, rows, columns, checksum, skipAnonymizers)
-                    .withRoute(source, target).withPolicy(policy).asPart(i, parts);
+                    .withRoute(source, target).withPolicy(policy).withAttempt(attempt).asPart(i, parts);
             sender.send(key, BatchCodec.encode(header, row, off, len));
         }
     }
@@ -116,7 +119,7 @@ public final class TableBatcher {
         long checksum = Checksums.of(buffer.array(), 0, buffer.size());
         long seq = progress.batchSent(rowsInBatch, checksum);
         BatchHeader header = BatchHeader.rows(refreshId, table, seq, rowsInBatch, columns, checksum, skipAnonymizers)
-                .withRoute(source, target).withPolicy(policy);
+                .withRoute(source, target).withPolicy(policy).withAttempt(attempt);
         sender.send(key, BatchCodec.encode(header, buffer.array(), buffer.size()));
         buffer.reset();
         rowsInBatch = 0;

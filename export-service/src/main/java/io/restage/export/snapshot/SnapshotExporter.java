@@ -99,7 +99,10 @@ public final class SnapshotExporter {
     }
 
     /** Names the refresh a batch belongs to: id, source and target environments, anonymizers skipped. */
-    public record Route(String refreshId, String source, String target, List<String> skipAnonymizers, String policy) {
+    public record Route(String refreshId, String source, String target, List<String> skipAnonymizers, String policy, int attempt) {
+        public Route(String refreshId, String source, String target, List<String> skipAnonymizers, String policy) {
+            this(refreshId, source, target, skipAnonymizers, policy, 1);
+        }
     }
 
     public List<TableCount> export(Route route, Predicate<String> excluded, Validator validator, BatchSender sender,
@@ -176,7 +179,7 @@ public final class SnapshotExporter {
                 }
                 SourceTable t = chunk.table();
                 TableBatcher batcher = new TableBatcher(refreshId, route.source(), route.target(), route.policy(), t.qualified(), t.columns(),
-                        route.skipAnonymizers(), sender, batchBytes, batchRows, chunk.progress(), chunk.index());
+                        route.skipAnonymizers(), sender, batchBytes, batchRows, chunk.progress(), chunk.index(), route.attempt());
                 reader.copy(copySql(t, chunk.where()), batcher::add, cancelled, refreshId);
                 long rows = batcher.finish();
                 if (rows >= 0) {

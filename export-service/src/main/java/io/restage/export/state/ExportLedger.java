@@ -35,18 +35,69 @@ public class ExportLedger {
             st.execute("alter table export_refresh add column if not exists owner text");
             st.execute("alter table export_refresh add column if not exists lease_until timestamptz");
             st.execute("alter table export_refresh add column if not exists cancel_requested boolean not null default false");
+            st.execute("alter table export_refresh add column if not exists attempt int not null default 1");
+            st.execute("alter table export_refresh add column if not exists request text");
+            st.execute("alter table export_refresh add column if not exists validated boolean not null default false");
         }
     }
 
-    /** True if this call claimed the refresh for {@code owner}; false if it was already claimed (a duplicate request). */
-    public boolean claim(String refreshId, String owner, java.time.Duration lease) throws SQLException {
+    /** An export whose instance died, taken over by this instance under a new snapshot number. */
+    public record Restart(String refreshId, int attempt, String request) {
+    }
+
+    /** The outcome of a sweep: exports this instance takes over, and exports that ran out of attempts (now FAILED). */
+    public record Sweep(List<Restart> restart, List<Restart> exhausted) {
+    }
+
+    /**
+     * True if this call claimed the refresh for {@code owner}; false if it was already claimed (a duplicate request).
+     * {@code request} (the verified request, as JSON) is kept so that another instance can start the export over if
+     * this one dies.
+     */
+    public boolean claim(String refreshId, String owner, java.time.Duration lease, String request) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "insert into export_refresh (refresh_id, status, owner, lease_until) values (?, 'RUNNING', ?,"
-                        + " now() + ? * interval '1 millisecond') on conflict do nothing")) {
+                "insert into export_refresh (refresh_id, status, owner, lease_until, request) values (?, 'RUNNING', ?,"
+                        + " now() + ? * interval '1 millisecond', ?) on conflict do nothing")) {
             ps.setString(1, refreshId);
             ps.setString(2, owner);
             ps.setLong(3, lease.toMillis());
+            ps.setString(4, request);
             return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * The owner starts its own export over (a transient fault): the next attempt number, or -1 when the export is no
+     * longer this owner's running one (taken over, cancelled or finished) and must not go on.
+     */
+    public int nextAttempt(String refreshId, String owner) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "update export_refresh set attempt = attempt + 1 where refresh_id = ? and owner = ? and status = 'RUNNING'"
+                        + " returning attempt")) {
+            ps.setString(1, refreshId);
+            ps.setString(2, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : -1;
+            }
+        }
+    }
+
+    /** Records that the policy check's verdict was reported (a restarted export re-checks but reports no second verdict). */
+    public void validated(String refreshId) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "update export_refresh set validated = true where refresh_id = ?")) {
+            ps.setString(1, refreshId);
+            ps.executeUpdate();
+        }
+    }
+
+    public boolean isValidated(String refreshId) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select validated from export_refresh where refresh_id = ?")) {
+            ps.setString(1, refreshId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
@@ -83,27 +134,52 @@ public class ExportLedger {
     }
 
     /**
-     * Running exports whose lease expired (their instance died, so their snapshot is gone), marked FAILED by this call:
-     * each is returned to exactly one instance, whichever sweeps first.
+     * Running exports whose lease expired (their instance died, and their snapshot with it). Each goes to exactly one
+     * instance, whichever sweeps first: one that may still start over ({@code attempt < attempts}, a request on record,
+     * not cancelled) is taken over by {@code owner} under the next attempt number; the rest are marked FAILED.
      */
-    public List<String> takeExpired() throws SQLException {
-        List<String> ids = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("update export_refresh set status = 'FAILED', finished_at = now()"
-                     + " where status = 'RUNNING' and (lease_until is null or lease_until < now()) returning refresh_id")) {
-            while (rs.next()) {
-                ids.add(rs.getString(1));
+    public Sweep takeExpired(String owner, java.time.Duration lease, int attempts) throws SQLException {
+        List<Restart> restart = new ArrayList<>();
+        List<Restart> exhausted = new ArrayList<>();
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("update export_refresh set owner = ?, attempt = attempt + 1,"
+                    + " lease_until = now() + ? * interval '1 millisecond' where status = 'RUNNING' and (lease_until is null"
+                    + " or lease_until < now()) and attempt < ? and request is not null and not cancel_requested"
+                    + " returning refresh_id, attempt, request")) {
+                ps.setString(1, owner);
+                ps.setLong(2, lease.toMillis());
+                ps.setInt(3, attempts);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        restart.add(new Restart(rs.getString(1), rs.getInt(2), rs.getString(3)));
+                    }
+                }
             }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("update export_refresh set status = 'FAILED',"
+                    + " finished_at = now() where status = 'RUNNING' and (lease_until is null or lease_until < now())"
+                    + " returning refresh_id, attempt")) {
+                while (rs.next()) {
+                    exhausted.add(new Restart(rs.getString(1), rs.getInt(2), null));
+                }
+            }
+            c.commit();
         }
-        return ids;
+        return new Sweep(restart, exhausted);
     }
 
-    public void finish(String refreshId, String status) throws SQLException {
+    /**
+     * Ends the export if {@code owner} still holds it: false when another instance took it over (this one was thought
+     * dead, its lease ran out) or it already ended; the caller then reports nothing, its attempt no longer counts.
+     */
+    public boolean finish(String refreshId, String owner, String status) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "update export_refresh set status = ?, finished_at = now() where refresh_id = ?")) {
+                "update export_refresh set status = ?, finished_at = now() where refresh_id = ? and owner = ?"
+                        + " and status = 'RUNNING'")) {
             ps.setString(1, status);
             ps.setString(2, refreshId);
-            ps.executeUpdate();
+            ps.setString(3, owner);
+            return ps.executeUpdate() == 1;
         }
     }
 }

@@ -90,6 +90,8 @@ public final class StagingArea {
             st.execute("create table if not exists " + schema + "._meta (server_started_at timestamptz not null)");
             st.execute("insert into " + schema + "._meta select pg_postmaster_start_time()"
                     + " where not exists (select 1 from " + schema + "._meta)");
+            // which export snapshot the staged rows come from: batches of an earlier one are dropped, a later one starts over
+            st.execute("alter table " + schema + "._meta add column if not exists attempt int not null default 1");
             // the parts of rows larger than a batch, until the last part arrives
             st.execute("create unlogged table if not exists " + schema + "._parts (source_table text not null, row_id bigint"
                     + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))");
@@ -203,6 +205,66 @@ public final class StagingArea {
             ps.setString(1, h.table());
             ps.setLong(2, rowId);
             ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The export snapshot whose batches this area holds, locked FOR SHARE in the caller's transaction: staging a batch
+     * holds it until commit, so {@link #startOver} (which locks it FOR UPDATE) waits for batches being staged and no
+     * batch of the old snapshot lands after the area was emptied.
+     */
+    public int lockAttempt(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select attempt from " + schema + "._meta for share")) {
+            return rs.next() ? rs.getInt(1) : 1;
+        }
+    }
+
+    /** The export snapshot whose batches this area holds (no lock). */
+    public int attempt(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select attempt from " + schema + "._meta")) {
+            return rs.next() ? rs.getInt(1) : 1;
+        }
+    }
+
+    /**
+     * The export started over under snapshot {@code attempt}: everything staged from earlier snapshots is dropped (its
+     * staging tables, batch ledger, parts and fingerprints) in one transaction, and the area then admits only batches
+     * of {@code attempt}. Two snapshots never mix. False (and nothing changed) when the area is already at
+     * {@code attempt} or later.
+     */
+    public boolean startOver(Connection c, int attempt) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select attempt from " + schema + "._meta for update")) {
+                if (rs.next() && rs.getInt(1) >= attempt) {
+                    c.commit();
+                    return false;
+                }
+            }
+            List<String> stageTables = new ArrayList<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select stage_table from " + schema
+                    + "._tables where stage_table is not null")) {
+                while (rs.next()) {
+                    stageTables.add(rs.getString(1));
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                for (String t : stageTables) {
+                    st.execute("drop table if exists " + schema + "." + t);
+                }
+                st.execute("delete from " + schema + "._tables");
+                st.execute("delete from " + schema + "._batches");
+                st.execute("truncate " + schema + "._parts, " + schema + "._leak_fp, " + schema + "._leak_probe");
+                st.execute("update " + schema + "._meta set attempt = " + attempt);
+            }
+            c.commit();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 

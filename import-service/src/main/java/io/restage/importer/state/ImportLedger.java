@@ -18,7 +18,12 @@ import java.util.Optional;
 public class ImportLedger {
     public enum Status { STAGING, STAGED, COMMITTED, DISCARDED, FAILED }
 
-    public record Entry(String refreshId, String source, String target, Status status, List<String> exportedTables) {
+    /**
+     * {@code exportedTables}: null until the export completed; {@code exportedAttempt}: the export's snapshot that
+     * completed (only its batches make the refresh complete).
+     */
+    public record Entry(String refreshId, String source, String target, Status status, List<String> exportedTables,
+                        int exportedAttempt) {
     }
 
     private final AgroalDataSource ds;
@@ -33,6 +38,7 @@ public class ImportLedger {
                     + " target text not null, status text not null, updated_at timestamptz not null default now())");
             // The export's table list arrives on another topic than the request and may come first: kept on its own.
             st.execute("create table if not exists import_export_manifest (refresh_id text primary key, tables text not null)");
+            st.execute("alter table import_export_manifest add column if not exists attempt int not null default 1");
         }
     }
 
@@ -54,7 +60,7 @@ public class ImportLedger {
 
     public Optional<Entry> find(String refreshId) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select r.source, r.target, r.status, m.tables from import_refresh r"
+                "select r.source, r.target, r.status, m.tables, coalesce(m.attempt, 1) from import_refresh r"
                         + " left join import_export_manifest m on m.refresh_id = r.refresh_id where r.refresh_id = ?")) {
             ps.setString(1, refreshId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -63,14 +69,22 @@ public class ImportLedger {
                 }
                 String tables = rs.getString(4);
                 return Optional.of(new Entry(refreshId, rs.getString(1), rs.getString(2), Status.valueOf(rs.getString(3)),
-                        tables == null ? null : tables.isEmpty() ? List.of() : List.of(tables.split("\t"))));
+                        tables == null ? null : tables.isEmpty() ? List.of() : List.of(tables.split("\t")), rs.getInt(5)));
             }
         }
     }
 
-    public void exported(String refreshId, List<String> tables) throws SQLException {
-        update("insert into import_export_manifest (refresh_id, tables) values (?, ?)"
-                + " on conflict (refresh_id) do update set tables = excluded.tables", refreshId, String.join("\t", tables));
+    /** The export's table list of snapshot {@code attempt}; a list of an earlier attempt never replaces a later one. */
+    public void exported(String refreshId, List<String> tables, int attempt) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "insert into import_export_manifest (refresh_id, tables, attempt) values (?, ?, ?) on conflict (refresh_id)"
+                        + " do update set tables = excluded.tables, attempt = excluded.attempt"
+                        + " where import_export_manifest.attempt <= excluded.attempt")) {
+            ps.setString(1, refreshId);
+            ps.setString(2, String.join("\t", tables));
+            ps.setInt(3, attempt);
+            ps.executeUpdate();
+        }
     }
 
     /** Moves the refresh from one status to another; false if it was not in {@code from} (someone else moved it). */

@@ -47,6 +47,8 @@ public class Refresh {
     public ShredState shredded;
     public int retryAttempts;
     public Instant retryAt;
+    /** Snapshots the export opened: 1, more when an interrupted export started over (only the last one's data counts). */
+    public int exportAttempts = 1;
     /** What the report should tell beyond the status: late confirmations, an abort, a step that ended unconfirmed. */
     public List<String> notes = new ArrayList<>();
 

@@ -78,7 +78,7 @@ public final class SagaDefinition {
 
     /** STAGE learns from the orchestrator which tables the export read (participants hear only from the orchestrator). */
     static Message stageTables(Refresh r, Instant now) {
-        return new Command.StageTables(Message.newId(), r.id, now, r.target, List.copyOf(r.exportedTables));
+        return new Command.StageTables(Message.newId(), r.id, now, r.target, List.copyOf(r.exportedTables), r.exportAttempts);
     }
 
     static Message discardStaging(Refresh r, Instant now) {

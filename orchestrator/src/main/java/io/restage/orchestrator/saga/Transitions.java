@@ -4,6 +4,7 @@ import io.restage.common.messages.AnonymizerReply.AnonymizationFailed;
 import io.restage.common.messages.AnonymizerReply.TableAnonymized;
 import io.restage.common.messages.ExportReply.ExportCompleted;
 import io.restage.common.messages.ExportReply.ExportFailed;
+import io.restage.common.messages.ExportReply.ExportRestarted;
 import io.restage.common.messages.ExportReply.ExportStarted;
 import io.restage.common.messages.ExportReply.PolicyRejected;
 import io.restage.common.messages.ExportReply.PolicyValidated;
@@ -67,6 +68,7 @@ public final class Transitions {
             row(RUNNING, PolicyValidated.class, Transitions::policyValidated),
             row(RUNNING, PolicyRejected.class, Transitions::policyRejected),
             row(RUNNING, ExportStarted.class, Transitions::exportStarted),
+            row(RUNNING, ExportRestarted.class, Transitions::exportRestarted),
             row(RUNNING, ExportCompleted.class, Transitions::exportCompleted),
             row(RUNNING, TableAnonymized.class, Transitions::tableAnonymized),
             row(RUNNING, StagingCompleted.class, Transitions::stagingCompleted),
@@ -229,6 +231,11 @@ public final class Transitions {
         if (!c.expectRunning(Step.EXPORT)) {
             return;
         }
+        if (e.attempt() < r.exportAttempts) {
+            c.quiet("export snapshot " + e.attempt() + " was replaced by snapshot " + r.exportAttempts);
+            return;
+        }
+        r.exportAttempts = e.attempt();
         r.step(Step.EXPORT).lastHeardAt = c.now;
         r.exportedTables = e.tables().stream().map(TableCount::table).toList();
         r.excludedTables = new ArrayList<>(e.excludedTables());
@@ -243,6 +250,10 @@ public final class Transitions {
 
     private static void tableAnonymized(Refresh r, TableAnonymized e, Ctx c) {
         if (!c.expectRunning(Step.ANONYMIZE)) {
+            return;
+        }
+        if (e.attempt() < r.exportAttempts) {
+            c.quiet("table " + e.table() + " of export snapshot " + e.attempt() + ", replaced by snapshot " + r.exportAttempts);
             return;
         }
         r.step(Step.ANONYMIZE).lastHeardAt = c.now;
@@ -306,8 +317,34 @@ public final class Transitions {
     }
 
     private static void exportStarted(Refresh r, ExportStarted e, Ctx c) {
+        if (e.attempt() < r.exportAttempts) {
+            c.quiet("export snapshot " + e.attempt() + " was replaced by snapshot " + r.exportAttempts);
+            return;
+        }
         r.exportedTables = List.copyOf(e.tables());
         r.step(Step.EXPORT).lastHeardAt = c.now;
+    }
+
+    /**
+     * The export started over under a new snapshot (its instance died, or a transient fault): the step goes on, what the
+     * earlier snapshot counted is forgotten (the importer drops what it staged), and the report says so.
+     */
+    private static void exportRestarted(Refresh r, ExportRestarted e, Ctx c) {
+        if (!c.expectRunning(Step.EXPORT)) {
+            return;
+        }
+        if (e.attempt() <= r.exportAttempts) {
+            c.quiet("export snapshot " + e.attempt() + " already known");
+            return;
+        }
+        r.exportAttempts = e.attempt();
+        r.step(Step.EXPORT).lastHeardAt = c.now;
+        r.tables.values().forEach(t -> {
+            t.exported = null;
+            t.anonymized = null;
+        });
+        r.notes.add("the export started over under snapshot " + e.attempt() + " at " + c.now + " (" + e.reason()
+                + "); what earlier snapshots staged was discarded");
     }
 
     /** A heartbeat: the step's participant is alive; its count feeds the dashboard. Beats of other steps change nothing. */

@@ -139,11 +139,11 @@ class OrchestratorServiceTest {
             kafka.send(Topics.REFRESH_EVENTS.name(), id, MessageCodec.encode(forged));
             kafka.sendSigned(Topics.REFRESH_EVENTS.name(), forged, "not-the-deployment-key-0123456789abcdef0123");
             reply(kafka, new ExportReply.PolicyValidated(UUID.randomUUID().toString(), id, Instant.now(), 1, 3, 7));
-            reply(kafka, new ExportReply.ExportStarted(UUID.randomUUID().toString(), id, Instant.now(), List.of("public.users")));
+            reply(kafka, new ExportReply.ExportStarted(UUID.randomUUID().toString(), id, Instant.now(), List.of("public.users"), 1));
             reply(kafka, new AnonymizerReply.TableAnonymized(UUID.randomUUID().toString(), id, Instant.now(), "public.users", 7,
-                    List.of("public.users.email:email"), List.of("public.users.full_name:person-name")));
+                    List.of("public.users.email:email"), List.of("public.users.full_name:person-name"), 1));
             ExportReply.ExportCompleted exported = new ExportReply.ExportCompleted(UUID.randomUUID().toString(), id, Instant.now(),
-                    List.of(new TableCount("public.users", 7)), List.of());
+                    List.of(new TableCount("public.users", 7)), List.of(), 1);
             reply(kafka, exported);
             reply(kafka, exported); // redelivered: changes nothing
             reply(kafka, new ImportReply.StagingCompleted(UUID.randomUUID().toString(), id, Instant.now(),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.restage.common.messages.AnonymizerReply;
 import io.restage.common.messages.Command;
@@ -40,9 +41,9 @@ class TransitionsTest {
 
     private void runPipeline(Refresh r) {
         on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
-        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
-        on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of("public.users.email:email"), List.of()));
-        on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()));
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users"), 1));
+        on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of("public.users.email:email"), List.of(), 1));
+        on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of(), 1));
         on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(new TableCount("public.users", 3)), List.of(), List.of(), List.of(), List.of(), List.of(), null));
     }
 
@@ -66,6 +67,43 @@ class TransitionsTest {
             assertEquals(StepStatus.DONE, r.statusOf(s), s.name());
         }
         assertEquals(3L, r.table("public.users").imported);
+    }
+
+    @Test
+    void shouldCarryOnWhenTheExportStartsOverCountingOnlyTheLatestSnapshot() {
+        // given: snapshot 1 of the export started and one table passed the anonymizer
+        Refresh r = begin(false);
+        on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users"), 1));
+        on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 5, List.of(), List.of(), 1));
+        // when: the export's instance dies and another starts it over under snapshot 2
+        Transitions.Outcome restarted = on(r, new ExportReply.ExportRestarted("e3", ID, T, 2, "the instance stopped"));
+        // then: the refresh goes on, what snapshot 1 counted is forgotten, and the report says why
+        assertFalse(restarted.ignored());
+        assertEquals(RefreshStatus.RUNNING, r.status);
+        assertEquals(StepStatus.RUNNING, r.statusOf(Step.EXPORT));
+        assertEquals(2, r.exportAttempts);
+        assertNull(r.table("public.users").anonymized);
+        assertTrue(r.notes.get(0).contains("started over under snapshot 2") && r.notes.get(0).contains("the instance stopped"), r.notes.toString());
+        // and: late answers about snapshot 1 change nothing
+        assertTrue(on(r, new AnonymizerReply.TableAnonymized("e4", ID, T, "public.users", 5, List.of(), List.of(), 1)).ignored());
+        assertTrue(on(r, new ExportReply.ExportCompleted("e5", ID, T, List.of(new TableCount("public.users", 5)), List.of(), 1)).ignored());
+        assertTrue(on(r, new ExportReply.ExportRestarted("e6", ID, T, 2, "redelivered")).ignored(), "a redelivered restart is not counted twice");
+        assertNull(r.table("public.users").anonymized);
+        assertEquals(StepStatus.RUNNING, r.statusOf(Step.EXPORT));
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.StageTables), "no table list of a lost snapshot reaches the importer");
+        // when: snapshot 2 completes
+        on(r, new ExportReply.ExportStarted("e7", ID, T, List.of("public.users"), 2));
+        on(r, new AnonymizerReply.TableAnonymized("e8", ID, T, "public.users", 4, List.of(), List.of(), 2));
+        on(r, new ExportReply.ExportCompleted("e9", ID, T, List.of(new TableCount("public.users", 4)), List.of(), 2));
+        // then: the importer is told to prove snapshot 2, with its counts
+        Command.StageTables tables = find(Command.StageTables.class);
+        assertEquals(2, tables.attempt());
+        assertEquals(4L, r.table("public.users").exported);
+        assertEquals(4L, r.table("public.users").anonymized);
+        assertEquals(StepStatus.DONE, r.statusOf(Step.ANONYMIZE));
+        on(r, new ImportReply.StagingCompleted("e10", ID, T, List.of(new TableCount("public.users", 4)), List.of(), List.of(), List.of(), List.of(), List.of(), null));
+        assertInstanceOf(Command.CommitImport.class, last());
     }
 
     @Test
@@ -189,9 +227,9 @@ class TransitionsTest {
     @Test
     void shouldNotStartMediaOrCommitBeforeThePolicyCheckPassed() {
         Refresh r = begin(true);
-        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
-        on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of()));
-        on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()));
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users"), 1));
+        on(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of(), 1));
+        on(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of(), 1));
         on(r, new ImportReply.StagingCompleted("e4", ID, T, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), null));
         assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CopyMedia || m instanceof Command.CommitImport));
         on(r, new ExportReply.PolicyValidated("e5", ID, T, 1, 4, 12));
@@ -313,9 +351,9 @@ class TransitionsTest {
         // given: the pipeline runs, but the import service never says a word
         Refresh r = begin(false);
         on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
-        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users")));
-        onAt(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of()), T.plusSeconds(10));
-        onAt(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of()), T.plusSeconds(20));
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users"), 1));
+        onAt(r, new ExportReply.ExportCompleted("e3", ID, T, List.of(new TableCount("public.users", 3)), List.of(), 1), T.plusSeconds(10));
+        onAt(r, new AnonymizerReply.TableAnonymized("e2", ID, T, "public.users", 3, List.of(), List.of(), 1), T.plusSeconds(20));
         // when: less than a minute after the anonymizer's last word nothing is overdue
         Transitions.Outcome early = onAt(r, new DeadlineCheck(MINUTE, T), T.plusSeconds(79));
         assertTrue(early.ignored() && early.routine(), early.toString());
