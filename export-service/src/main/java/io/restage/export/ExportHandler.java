@@ -6,6 +6,7 @@ import io.restage.common.Failures;
 import io.restage.common.config.Connections;
 import io.restage.common.config.EnvironmentConfig;
 import io.restage.common.config.RestageConfig;
+import io.restage.common.messages.Event;
 import io.restage.common.messages.ExportReply;
 import io.restage.common.messages.Message;
 import io.restage.common.messages.RefreshRequested;
@@ -130,22 +131,22 @@ public class ExportHandler {
     void renewAndSweep() {
         try {
             cancelled.addAll(ledger.renew(instance, running, settings.lease()));
-            ExportLedger.Sweep sweep = ledger.takeExpired(instance, settings.lease(), settings.attempts());
+            ExportLedger.Sweep sweep = ledger.takeExpired(instance, settings.lease(), settings.attempts(), events.outbox(),
+                    r -> new ExportReply.ExportRestarted(Message.newId(), r.refreshId(), Instant.now(), r.attempt(),
+                            "the export service instance that ran attempt " + (r.attempt() - 1) + " stopped and its snapshot is gone"),
+                    r -> new ExportReply.ExportFailed(Message.newId(), r.refreshId(), Instant.now(),
+                            "the export service instance that ran attempt " + r.attempt() + " of " + settings.attempts()
+                                    + " stopped and its snapshot is gone: no attempt left, start a new refresh"));
+            events.outbox().wake();
             for (ExportLedger.Restart r : sweep.restart()) {
                 RefreshRequested request = io.restage.common.messages.MessageCodec.decode(r.request(), RefreshRequested.class);
-                String reason = "the export service instance that ran attempt " + (r.attempt() - 1) + " stopped and its snapshot"
-                        + " is gone";
-                LOG.warnf("refresh %s: %s; reading every table again under a new snapshot (attempt %d of %d)", r.refreshId(),
-                        reason, r.attempt(), settings.attempts());
-                events.publish(new ExportReply.ExportRestarted(Message.newId(), r.refreshId(), Instant.now(), r.attempt(), reason));
+                LOG.warnf("refresh %s: the export service instance that ran attempt %d stopped; reading every table again under"
+                        + " a new snapshot (attempt %d of %d)", r.refreshId(), r.attempt() - 1, r.attempt(), settings.attempts());
                 running.add(r.refreshId());
                 jobs.submit(() -> run(request, r.attempt()));
             }
             for (ExportLedger.Restart r : sweep.exhausted()) {
                 LOG.warnf("refresh %s: the export service instance that ran the export stopped (its lease expired)", r.refreshId());
-                events.publish(new ExportReply.ExportFailed(Message.newId(), r.refreshId(), Instant.now(),
-                        "the export service instance that ran attempt " + r.attempt() + " of " + settings.attempts()
-                                + " stopped and its snapshot is gone: no attempt left, start a new refresh"));
             }
         } catch (Exception e) {
             LOG.warnf("export leases not renewed now: %s (retried in a moment)", Failures.describe(e));
@@ -168,9 +169,8 @@ public class ExportHandler {
         if (refusal != null) {
             if (ledger.claim(request.refreshId(), instance, settings.lease(), null)) {
                 LOG.warnf("refresh %s: refused: %s", request.refreshId(), refusal);
-                ledger.finish(request.refreshId(), instance, "FAILED");
-                events.publish(new ExportReply.PolicyRejected(Message.newId(), request.refreshId(), Instant.now(),
-                        "export refused: " + refusal, List.of(refusal)));
+                finish(request.refreshId(), "FAILED", new ExportReply.PolicyRejected(Message.newId(), request.refreshId(),
+                        Instant.now(), "export refused: " + refusal, List.of(refusal)));
             }
             return;
         }
@@ -202,22 +202,21 @@ public class ExportHandler {
                 if (restart == null) {
                     return;
                 }
-                int next = ledger.nextAttempt(id, instance);
+                int next = ledger.nextAttempt(id, instance, events.outbox(),
+                        n -> new ExportReply.ExportRestarted(Message.newId(), id, Instant.now(), n, restart));
                 if (next < 0) {
                     LOG.infof("refresh %s: no longer this instance's export, not starting it over", id);
                     return;
                 }
+                events.outbox().wake();
                 LOG.warnf("refresh %s: %s; reading every table again under a new snapshot (attempt %d of %d)", id, restart,
                         next, settings.attempts());
-                events.publish(new ExportReply.ExportRestarted(Message.newId(), id, Instant.now(), next, restart));
                 attempt = next;
             }
         } catch (Exception e) {
             LOG.errorf("refresh %s: cannot start the export over: %s", id, Failures.describe(e));
-            if (finish(id, "FAILED")) {
-                events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
-                        "export from '" + r.source() + "' failed and could not start over: " + Failures.describe(e)));
-            }
+            finish(id, "FAILED", new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
+                    "export from '" + r.source() + "' failed and could not start over: " + Failures.describe(e)));
         } finally {
             running.remove(id);
             cancelled.remove(id);
@@ -243,10 +242,8 @@ public class ExportHandler {
             long rows = counts.stream().mapToLong(TableCount::rows).sum();
             LOG.infof("refresh %s: exported %d tables, %d rows in %d ms (attempt %d)", id, counts.size(), rows,
                     (System.nanoTime() - start) / 1_000_000, attempt);
-            if (finish(id, "DONE")) {
-                List<String> excluded = config.policyFor(r.source()).excludeTables();
-                events.publish(new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded, attempt));
-            }
+            List<String> excluded = config.policyFor(r.source()).excludeTables();
+            finish(id, "DONE", new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded, attempt));
         } catch (SourceWritableException e) {
             rejected(id, e.getMessage(), List.of(e.getMessage()), report);
         } catch (PolicyRejectedException e) {
@@ -259,9 +256,7 @@ public class ExportHandler {
             String reason = wasCancelled ? "cancelled" : "export from '" + r.source() + "' failed"
                     + (attempt > 1 ? " (attempt " + attempt + " of " + settings.attempts() + ")" : "") + ": " + Failures.describe(e);
             LOG.errorf("refresh %s: %s", id, reason);
-            if (finish(id, "FAILED")) {
-                events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(), reason));
-            }
+            finish(id, "FAILED", new ExportReply.ExportFailed(Message.newId(), id, Instant.now(), reason));
         }
         return null;
     }
@@ -280,15 +275,9 @@ public class ExportHandler {
      */
     private void rejected(String id, String reason, List<String> problems, boolean report) {
         LOG.warnf("refresh %s: %s", id, reason);
-        if (!finish(id, "FAILED")) {
-            return;
-        }
-        if (report) {
-            events.publish(new ExportReply.PolicyRejected(Message.newId(), id, Instant.now(), reason, problems));
-        } else {
-            events.publish(new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
-                    "the restarted export's new snapshot no longer passes the policy check: " + reason));
-        }
+        finish(id, "FAILED", report ? new ExportReply.PolicyRejected(Message.newId(), id, Instant.now(), reason, problems)
+                : new ExportReply.ExportFailed(Message.newId(), id, Instant.now(),
+                        "the restarted export's new snapshot no longer passes the policy check: " + reason));
     }
 
     /** The saga's first step: the policy check, inside the export's snapshot. */
@@ -310,16 +299,21 @@ public class ExportHandler {
         }
     }
 
-    /** Ends the export in the ledger; false when this instance no longer holds it (then nothing is reported). */
-    private boolean finish(String id, String status) {
+    /**
+     * Ends the export in the ledger with its reply, in one transaction; false (and nothing reported) when this instance
+     * no longer holds it. If the ledger cannot be written the reply goes out on its own: the saga must hear the outcome.
+     */
+    private boolean finish(String id, String status, Event reply) {
         try {
-            boolean held = ledger.finish(id, instance, status);
+            boolean held = ledger.finish(id, instance, status, events.outbox(), reply);
             if (!held) {
                 LOG.warnf("refresh %s: another export service instance took this export over: this attempt's outcome is not reported", id);
             }
+            events.outbox().wake();
             return held;
         } catch (Exception ledgerError) {
             LOG.errorf("refresh %s: cannot record the export's end: %s", id, Failures.describe(ledgerError));
+            events.publish(reply);
             return true;
         }
     }

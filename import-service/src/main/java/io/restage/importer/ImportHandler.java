@@ -59,8 +59,12 @@ public class ImportHandler {
     private final ImportSettings settings;
     private final Retry targetRetry;
 
-    public ImportHandler(RestageConfig config, ImportLedger ledger, Heartbeats beats, ImportSettings settings) {
+    private final io.restage.common.kafka.ReplyOutbox outbox;
+
+    public ImportHandler(RestageConfig config, ImportLedger ledger, Heartbeats beats, ImportSettings settings,
+                         io.restage.importer.messaging.EventPublisher events) {
         this.config = config;
+        this.outbox = events.outbox();
         this.ledger = ledger;
         this.beats = beats;
         this.settings = settings;
@@ -227,13 +231,15 @@ public class ImportHandler {
                     "restage-import"), area, e.exportedTables(), policy, LeakFingerprints.key(policy.secret().reveal(), refreshId));
             if (outcome instanceof StagingProof.Refused refused) {
                 fail(refreshId, refused.reason(), publish);
-            } else if (outcome instanceof StagingProof.Complete done && ledger.transition(refreshId, Status.STAGING, Status.STAGED)) {
-                LOG.infof("refresh %s: staging complete in '%s' (%d tables)", refreshId, e.target(), done.staged().size());
+            } else if (outcome instanceof StagingProof.Complete done) {
                 SchemaDiff.Differences d = done.differences();
-                publish.accept(new ImportReply.StagingCompleted(Message.newId(), refreshId, Instant.now(),
+                ImportReply.StagingCompleted reply = new ImportReply.StagingCompleted(Message.newId(), refreshId, Instant.now(),
                         StagingArea.counts(done.staged().stream().filter(t -> t.stageTable() != null).toList()),
                         d.skippedTables(), d.missingTables(), d.droppedColumns(), d.defaultedColumns(), done.convertedColumns(),
-                        done.leakAudit()));
+                        done.leakAudit());
+                if (ledger.transition(refreshId, Status.STAGING, Status.STAGED, outbox, reply)) { // exactly once
+                    LOG.infof("refresh %s: staging complete in '%s' (%d tables)", refreshId, e.target(), done.staged().size());
+                }
             } // pending: a later batch or StageTables tries again
         }
     }
@@ -329,14 +335,15 @@ public class ImportHandler {
                     Failures.describe(e));
             o = new Committer.Outcome(committed, true);
         }
-        try {
-            ledger.set(cmd.refreshId(), Status.COMMITTED);
-        } catch (SQLException e) {
-            // the target is the fact; a redelivered command finds the audit row and repeats this answer
-            LOG.warnf("refresh %s: committed, but the ledger could not record it: %s", cmd.refreshId(), Failures.describe(e));
-        }
         LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
-        publish.accept(new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported()));
+        ImportReply.ImportCommitted reply = new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported());
+        try {
+            ledger.set(cmd.refreshId(), Status.COMMITTED, outbox, reply);
+        } catch (SQLException e) {
+            // the target is the fact: the answer goes out anyway (a redelivered command finds the audit row and repeats it)
+            LOG.warnf("refresh %s: committed, but the ledger could not record it: %s", cmd.refreshId(), Failures.describe(e));
+            publish.accept(reply);
+        }
     }
 
     /**
@@ -412,9 +419,9 @@ public class ImportHandler {
     }
 
     private void fail(String refreshId, String reason, Consumer<Event> publish) throws SQLException {
-        if (ledger.transition(refreshId, Status.STAGING, Status.FAILED)) {
+        if (ledger.transition(refreshId, Status.STAGING, Status.FAILED, outbox,
+                new ImportReply.StagingFailed(Message.newId(), refreshId, Instant.now(), reason))) {
             LOG.errorf("refresh %s: %s", refreshId, reason);
-            publish.accept(new ImportReply.StagingFailed(Message.newId(), refreshId, Instant.now(), reason));
         }
     }
 

@@ -29,7 +29,7 @@ public class HeartbeatPump {
     }
 
     void start(@Observes StartupEvent ev, Heartbeats beats, EventPublisher events) {
-        beats.start(interval, events::publish);
+        beats.start(interval, events::publishNow);
     }
 
     void stop(@Observes ShutdownEvent ev, Heartbeats beats) {

@@ -12,6 +12,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import io.restage.common.kafka.ReplyOutbox;
+import io.restage.common.messages.Event;
 
 /**
  * The export service's own record of which refreshes it has started: the idempotency key of
@@ -70,14 +73,29 @@ public class ExportLedger {
      * The owner starts its own export over (a transient fault): the next attempt number, or -1 when the export is no
      * longer this owner's running one (taken over, cancelled or finished) and must not go on.
      */
-    public int nextAttempt(String refreshId, String owner) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "update export_refresh set attempt = attempt + 1 where refresh_id = ? and owner = ? and status = 'RUNNING'"
-                        + " returning attempt")) {
-            ps.setString(1, refreshId);
-            ps.setString(2, owner);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : -1;
+    public int nextAttempt(String refreshId, String owner, ReplyOutbox outbox, java.util.function.IntFunction<Event> restarted)
+            throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "update export_refresh set attempt = attempt + 1 where refresh_id = ? and owner = ? and status = 'RUNNING'"
+                            + " returning attempt")) {
+                ps.setString(1, refreshId);
+                ps.setString(2, owner);
+                int next = -1;
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        next = rs.getInt(1);
+                    }
+                }
+                if (next > 0) {
+                    outbox.append(c, restarted.apply(next));
+                }
+                c.commit();
+                return next;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
         }
     }
@@ -138,7 +156,8 @@ public class ExportLedger {
      * instance, whichever sweeps first: one that may still start over ({@code attempt < attempts}, a request on record,
      * not cancelled) is taken over by {@code owner} under the next attempt number; the rest are marked FAILED.
      */
-    public Sweep takeExpired(String owner, java.time.Duration lease, int attempts) throws SQLException {
+    public Sweep takeExpired(String owner, java.time.Duration lease, int attempts, ReplyOutbox outbox,
+                             Function<Restart, Event> restarted, Function<Restart, Event> failed) throws SQLException {
         List<Restart> restart = new ArrayList<>();
         List<Restart> exhausted = new ArrayList<>();
         try (Connection c = ds.getConnection()) {
@@ -163,6 +182,13 @@ public class ExportLedger {
                     exhausted.add(new Restart(rs.getString(1), rs.getInt(2), null));
                 }
             }
+            // the replies in the same transaction: a takeover is reported if and only if it happened
+            for (Restart r : restart) {
+                outbox.append(c, restarted.apply(r));
+            }
+            for (Restart r : exhausted) {
+                outbox.append(c, failed.apply(r));
+            }
             c.commit();
         }
         return new Sweep(restart, exhausted);
@@ -172,14 +198,25 @@ public class ExportLedger {
      * Ends the export if {@code owner} still holds it: false when another instance took it over (this one was thought
      * dead, its lease ran out) or it already ended; the caller then reports nothing, its attempt no longer counts.
      */
-    public boolean finish(String refreshId, String owner, String status) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "update export_refresh set status = ?, finished_at = now() where refresh_id = ? and owner = ?"
-                        + " and status = 'RUNNING'")) {
-            ps.setString(1, status);
-            ps.setString(2, refreshId);
-            ps.setString(3, owner);
-            return ps.executeUpdate() == 1;
+    public boolean finish(String refreshId, String owner, String status, ReplyOutbox outbox, Event reply) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "update export_refresh set status = ?, finished_at = now() where refresh_id = ? and owner = ?"
+                            + " and status = 'RUNNING'")) {
+                ps.setString(1, status);
+                ps.setString(2, refreshId);
+                ps.setString(3, owner);
+                boolean held = ps.executeUpdate() == 1;
+                if (held && reply != null) {
+                    outbox.append(c, reply); // the export's outcome and its reply: both or neither
+                }
+                c.commit();
+                return held;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         }
     }
 }

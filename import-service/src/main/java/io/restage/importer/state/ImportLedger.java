@@ -11,6 +11,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import io.restage.common.kafka.ReplyOutbox;
+import io.restage.common.messages.Event;
 import java.util.Optional;
 
 /** The import service's own record of refreshes: target, status, and the table list the export announced. */
@@ -91,6 +93,43 @@ public class ImportLedger {
     public boolean transition(String refreshId, Status from, Status to) throws SQLException {
         return update("update import_refresh set status = ?, updated_at = now() where refresh_id = ? and status = ?",
                 to.name(), refreshId, from.name()) == 1;
+    }
+
+    /**
+     * {@link #transition(String, Status, Status)} and its reply in one transaction: the reply is sent if and only if the
+     * transition happened.
+     */
+    public boolean transition(String refreshId, Status from, Status to, ReplyOutbox outbox, Event reply) throws SQLException {
+        return inTransaction("update import_refresh set status = ?, updated_at = now() where refresh_id = ? and status = ?",
+                outbox, reply, false, to.name(), refreshId, from.name());
+    }
+
+    /** Sets the status and records its reply in one transaction. */
+    public void set(String refreshId, Status to, ReplyOutbox outbox, Event reply) throws SQLException {
+        inTransaction("update import_refresh set status = ?, updated_at = now() where refresh_id = ?", outbox, reply, true,
+                to.name(), refreshId);
+    }
+
+    /** Runs the update and records the reply in the same transaction: when the update changed a row, or {@code always}. */
+    private boolean inTransaction(String sql, ReplyOutbox outbox, Event reply, boolean always, String... args) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setString(i + 1, args[i]);
+                }
+                boolean changed = ps.executeUpdate() == 1;
+                if (changed || always) {
+                    outbox.append(c, reply);
+                }
+                c.commit();
+                outbox.wake();
+                return changed;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
     }
 
     public void set(String refreshId, Status to) throws SQLException {
