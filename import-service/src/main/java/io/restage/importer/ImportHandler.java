@@ -157,11 +157,16 @@ public class ImportHandler {
         try (Connection c = Connections.open(config.environment(targetName), "restage-import")) {
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
             area.ensure(c);
+            int attempt = batch.header().attempt();
+            if (attempt > area.attempt(c) && area.startOver(c, attempt)) {
+                // a new snapshot replaces everything staged: what a crash of the target may have emptied no longer matters
+                LOG.infof("refresh %s: the export started over under snapshot %d: what earlier snapshots staged in '%s' is dropped",
+                        batch.header().refreshId(), attempt, targetName);
+            }
             String lost = area.lostToARestart(c);
             if (lost != null) {
                 return new TableProof.Problem(lost); // staging more onto emptied tables would only hide the loss
             }
-            int attempt = batch.header().attempt();
             while (true) {
                 c.setAutoCommit(false);
                 int staged = area.lockAttempt(c);

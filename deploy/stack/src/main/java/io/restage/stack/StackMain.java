@@ -59,8 +59,10 @@ public final class StackMain {
                 .setDataDirectory(dir.resolve("postgres"))
                 .setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "300")
+                // fsync off: fast, and safe against a crash of the server process (the OS keeps the written pages); commits
+                // are written to the WAL before they return, so a crash (the fault-injection tests) loses none
                 .setServerConfig("fsync", "off")
-                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "off")
                 .setServerConfig("max_prepared_transactions", "0")
                 .setPGStartupWait(java.time.Duration.ofSeconds(60))
@@ -122,12 +124,9 @@ public final class StackMain {
         String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
         kafka.tools.StorageTool.execute(new String[]{"format", "-t", clusterId, "-c", kprops.toString()},
                 new PrintStream(OutputStream.nullOutputStream()));
-        KafkaRaftServer kafka = new KafkaRaftServer(KafkaConfig.fromProps(kp, false), Time.SYSTEM);
-        kafka.startup();
-        running.add(0, () -> {
-            kafka.shutdown();
-            kafka.awaitShutdown();
-        });
+        Broker broker = new Broker(kp);
+        broker.start();
+        running.add(0, broker::stop);
 
         Path s3Dir = dir.resolve("s3");
         Files.createDirectories(s3Dir);
@@ -167,12 +166,97 @@ public final class StackMain {
         Files.move(tmp, dir.resolve("stack.properties"), StandardCopyOption.ATOMIC_MOVE);
         System.out.println("restage stack ready: " + ready);
 
-        // Runs until the parent closes our standard input (or dies), then stops everything.
-        InputStream in = System.in;
-        while (in.read() >= 0) {
-            // ignore input
+        // Runs until the parent closes our standard input (or dies), then stops everything. Lines on standard input are
+        // fault-injection commands of the tests: "<id> restart-kafka <down-millis>", "<id> crash-postgres <down-millis>";
+        // each is answered by the file control/<id>.done (or .failed, holding the reason).
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            control(line.trim(), dir, broker, dir.resolve("postgres"));
         }
         System.exit(0);
+    }
+
+    /** One fault-injection command: the server goes down the hard way, stays down a moment, and comes back on its port. */
+    private static void control(String line, Path dir, Broker broker, Path pgData) {
+        String[] p = line.split(" ");
+        if (p.length != 3) {
+            return;
+        }
+        Path answer = dir.resolve("control");
+        try {
+            Files.createDirectories(answer);
+            long down = Long.parseLong(p[2]);
+            switch (p[1]) {
+                case "restart-kafka" -> {
+                    broker.stop();
+                    Thread.sleep(down); // the outage the clients see (this is the fault, not a wait for a condition)
+                    broker.start();
+                }
+                case "crash-postgres" -> crashPostgres(pgData, down);
+                default -> throw new IllegalArgumentException("unknown command " + p[1]);
+            }
+            Files.writeString(answer.resolve(p[0] + ".done"), "ok");
+            System.out.println("stack: " + p[1] + " done");
+        } catch (Exception e) {
+            try {
+                Files.writeString(answer.resolve(p[0] + ".failed"), String.valueOf(e));
+            } catch (IOException ignored) {
+                // the test times out instead
+            }
+            System.out.println("stack: " + line + " failed: " + e);
+        }
+    }
+
+    /**
+     * A crash of PostgreSQL: stopped in immediate mode (no shutdown checkpoint; every session cut; crash recovery on the
+     * next start, which empties unlogged tables), then started again with the same options and port.
+     */
+    private static void crashPostgres(Path data, long downMillis) throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+        Path bin = Path.of("/proc/" + pid + "/exe").toRealPath().getParent();
+        run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+        Thread.sleep(downMillis); // the outage the clients see
+        // restart reads the options of the last start (postmaster.opts): the same port and settings
+        run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-w", "-l", data.resolve("restart.log").toString(), "restart");
+    }
+
+    /** Runs a PostgreSQL tool; as root inside {@code unshare -U}, as the embedded server itself runs (pg_ctl refuses root). */
+    private static void run(String... cmd) throws Exception {
+        List<String> command = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            command.add("unshare");
+            command.add("-U");
+        }
+        command.addAll(List.of(cmd));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    /** The KRaft broker, stoppable and startable again on the same ports and log directories. */
+    private static final class Broker {
+        private final Properties config;
+        private KafkaRaftServer server;
+
+        Broker(Properties config) {
+            this.config = config;
+        }
+
+        synchronized void start() {
+            server = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
+            server.startup();
+        }
+
+        synchronized void stop() {
+            if (server != null) {
+                server.shutdown();
+                server.awaitShutdown();
+                server = null;
+            }
+        }
     }
 
     private static void stopAll(List<AutoCloseable> running) {

@@ -133,6 +133,43 @@ public final class StackProcess implements AutoCloseable {
         return dir;
     }
 
+    /** Stops the Kafka broker, keeps it down for {@code down}, and starts it again on the same port (fault injection). */
+    public void restartKafka(Duration down) throws IOException {
+        control("restart-kafka", down);
+    }
+
+    /**
+     * Crashes PostgreSQL (immediate stop: every session cut, crash recovery at the next start, unlogged tables emptied),
+     * keeps it down for {@code down}, and starts it again on the same port (fault injection).
+     */
+    public void crashPostgres(Duration down) throws IOException {
+        control("crash-postgres", down);
+    }
+
+    private synchronized void control(String command, Duration down) throws IOException {
+        String id = java.util.UUID.randomUUID().toString();
+        OutputStream stdin = process.getOutputStream();
+        stdin.write((id + " " + command + " " + down.toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        Path done = dir.resolve("control").resolve(id + ".done");
+        Path failed = dir.resolve("control").resolve(id + ".failed");
+        long deadline = System.nanoTime() + down.plusMinutes(2).toNanos();
+        while (!Files.exists(done)) {
+            if (Files.exists(failed)) {
+                throw new IOException(command + " failed in the stack: " + Files.readString(failed));
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException(command + " did not finish; see " + dir.resolve("stack.log"));
+            }
+            try {
+                process.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted during " + command, e);
+            }
+        }
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

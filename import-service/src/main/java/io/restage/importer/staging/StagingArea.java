@@ -256,7 +256,7 @@ public final class StagingArea {
                 st.execute("delete from " + schema + "._tables");
                 st.execute("delete from " + schema + "._batches");
                 st.execute("truncate " + schema + "._parts, " + schema + "._leak_fp, " + schema + "._leak_probe");
-                st.execute("update " + schema + "._meta set attempt = " + attempt);
+                st.execute("update " + schema + "._meta set attempt = " + attempt + ", server_started_at = pg_postmaster_start_time()");
             }
             c.commit();
             return true;
