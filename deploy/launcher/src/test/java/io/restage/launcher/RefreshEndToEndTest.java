@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -939,25 +940,14 @@ class RefreshEndToEndTest {
     void shouldStartAnInterruptedExportOverUnderANewSnapshotWithoutMixingTheTwo() throws Exception {
         String prod = stack.jdbcUrl("production");
         String stg = stack.jdbcUrl("staging");
-        // given: a source table whose rows can only be read once the test lets go of an advisory lock (its row security
-        // policy takes the lock), so the export can be caught reading, with every bigger table already sent
-        Db.exec(prod, "create or replace function restage_e2e_gate() returns boolean language plpgsql volatile as"
-                        + " $$ begin perform pg_advisory_xact_lock_shared(4242); return true; end $$",
-                "create table restage_e2e_gate (id int primary key)", "insert into restage_e2e_gate values (1)",
-                "alter table restage_e2e_gate enable row level security",
-                "create policy gate on restage_e2e_gate for select using (restage_e2e_gate())");
+        // given: a source table the export can only read once the test lets it (see ExportGate), and a target that differs
         String newOrganization = null;
-        try (Connection gate = Db.open(prod)) {
+        try (ExportGate gate = new ExportGate(prod)) {
             Db.exec(stg, "delete from messages where id % 3 = 0");
-            try (Statement st = gate.createStatement()) {
-                st.execute("select pg_advisory_lock(4242)");
-            }
             HttpResponse<String> r = post("/api/refreshes", request("production", "staging", "staging.prod-corp.internal", true));
             assertEquals(202, r.statusCode(), r.body());
             String id = Json.MAPPER.readTree(r.body()).get("id").asText();
-            Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> Integer.parseInt(Db.one(prod, "select count(*) from pg_locks where locktype = 'advisory'"
-                            + " and objid = 4242 and not granted")) > 0);
+            gate.awaitExportWaiting();
             // (and the first snapshot's batches of the other tables reached the target's staging)
             String stagedBatches = "select count(*) from restage_stage_" + id.replace("-", "") + "._batches";
             Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
@@ -968,9 +958,7 @@ class RefreshEndToEndTest {
             // when: the export service dies mid-export (SIGKILL), the source changes, and the service comes back
             services.kill("export-service");
             newOrganization = Db.one(prod, "insert into organizations (name) values ('Second Snapshot Ltd') returning id::text");
-            try (Statement st = gate.createStatement()) {
-                st.execute("select pg_advisory_unlock(4242)");
-            }
+            gate.release();
             services.start("export-service");
             services.awaitReady("export-service", Duration.ofMinutes(2));
             // then: another instance reads every table again under a new snapshot and the refresh ends as if nothing happened
@@ -998,10 +986,170 @@ class RefreshEndToEndTest {
             assertEquals(id, Db.one(stg, "select refresh_id from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
             assertEquals("0", Db.one(stg, "select count(*) from pg_namespace where nspname like 'restage_stage_%'"), "no staging left behind");
         } finally {
-            Db.exec(prod, "drop table if exists restage_e2e_gate", "drop function if exists restage_e2e_gate()");
             if (newOrganization != null) {
                 Db.exec(prod, "delete from organizations where id = " + newOrganization);
             }
+        }
+    }
+
+    /**
+     * A source table whose rows the export can only read once the test lets it: its row security policy takes a shared
+     * advisory lock the test holds, so the export is caught mid-read, deterministically, with the bigger tables sent.
+     */
+    private static final class ExportGate implements AutoCloseable {
+        private final String url;
+        private final Connection holder;
+
+        ExportGate(String url) throws Exception {
+            this.url = url;
+            Db.exec(url, "create or replace function restage_e2e_gate() returns boolean language plpgsql volatile as"
+                            + " $$ begin perform pg_advisory_xact_lock_shared(4242); return true; end $$",
+                    "create table restage_e2e_gate (id int primary key)", "insert into restage_e2e_gate values (1)",
+                    "alter table restage_e2e_gate enable row level security",
+                    "create policy gate on restage_e2e_gate for select using (restage_e2e_gate())");
+            holder = Db.open(url);
+            try (Statement st = holder.createStatement()) {
+                st.execute("select pg_advisory_lock(4242)");
+            }
+        }
+
+        void awaitExportWaiting() {
+            Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Integer.parseInt(Db.one(url, "select count(*) from pg_locks where locktype = 'advisory'"
+                            + " and objid = 4242 and not granted")) > 0);
+        }
+
+        /** Lets the export read (a no-op when a crash of the database already ended the holding session). */
+        void release() {
+            try {
+                holder.close();
+            } catch (SQLException gone) {
+                // the session is already gone, and its lock with it
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            release();
+            Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> {
+                        Db.exec(url, "drop table if exists restage_e2e_gate", "drop function if exists restage_e2e_gate()");
+                        return true;
+                    });
+        }
+    }
+
+    /**
+     * A session of the target's users reading a refreshed table through the commit: the commit cannot take its lock
+     * and retries under its lock timeout, so the refresh is caught inside COMMIT, deterministically.
+     */
+    private static final class CommitHold implements AutoCloseable {
+        private final String url;
+        private final Connection holder;
+
+        CommitHold(String url) throws Exception {
+            this.url = url;
+            holder = Db.open(url);
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("lock table messages in access share mode");
+            }
+        }
+
+        void awaitCommitWaiting() {
+            Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Integer.parseInt(Db.one(url, "select count(*) from pg_locks l join pg_class c on c.oid = l.relation"
+                            + " where c.relname = 'messages' and not l.granted")) > 0);
+        }
+
+        @Override
+        public void close() {
+            try {
+                holder.rollback();
+                holder.close();
+            } catch (SQLException gone) {
+                // a crash of the database already ended the session
+            }
+        }
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> faults() {
+        List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+        for (String fault : List.of("kill orchestrator", "kill anonymizer-service", "kill import-service", "kill media-sync-service",
+                "restart the Kafka broker", "crash PostgreSQL (target and state databases)")) {
+            for (String moment : List.of("EXPORT", "COMMIT")) {
+                out.add(org.junit.jupiter.params.provider.Arguments.of(fault, moment));
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * The fault-injection suite: a refresh of a target that differs from the source, caught at a recorded moment (the
+     * export mid-read, or the commit waiting for a lock), a fault injected there, and the refresh must end SUCCEEDED with
+     * the target equal to the source, committed once, nothing left behind. (The export service's own death is
+     * {@link #shouldStartAnInterruptedExportOverUnderANewSnapshotWithoutMixingTheTwo}.)
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} during {1}")
+    @org.junit.jupiter.params.provider.MethodSource("faults")
+    @Order(24)
+    void shouldFinishEveryRefreshWhateverFaultHitsItAndWhen(String fault, String moment) throws Exception {
+        String prod = stack.jdbcUrl("production");
+        String stg = stack.jdbcUrl("staging");
+        Db.exec(stg, "delete from messages where id % 4 = 0", "update users set role = 'member' where role <> 'admin'");
+        long start = System.nanoTime();
+        String id;
+        try (ExportGate gate = moment.equals("EXPORT") ? new ExportGate(prod) : null;
+             CommitHold hold = moment.equals("COMMIT") ? new CommitHold(stg) : null) {
+            HttpResponse<String> r = post("/api/refreshes", request("production", "staging", "staging.prod-corp.internal", true));
+            assertEquals(202, r.statusCode(), r.body());
+            id = Json.MAPPER.readTree(r.body()).get("id").asText();
+            if (gate != null) {
+                gate.awaitExportWaiting();
+            } else {
+                hold.awaitCommitWaiting();
+            }
+            String step = get("/api/refreshes/" + id).get("steps").get(moment).get("status").asText();
+            assertEquals("RUNNING", step, "the fault hits " + moment + " while it runs");
+            if (fault.startsWith("kill ")) {
+                String service = fault.substring(5);
+                services.kill(service);
+                release(gate, hold);
+                services.start(service);
+                services.awaitReady(service, Duration.ofMinutes(2));
+            } else if (fault.startsWith("restart the Kafka")) {
+                stack.restartKafka(Duration.ofSeconds(3));
+                release(gate, hold);
+            } else {
+                stack.crashPostgres(Duration.ofSeconds(3)); // ends the gate's and the hold's sessions too
+            }
+        }
+        Awaitility.await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
+        JsonNode done = get("/api/refreshes/" + id);
+        System.out.printf("e2e fault: %s during %s -> %s in %d ms (%d export snapshot(s))%n", fault, moment,
+                done.get("status").asText(), (System.nanoTime() - start) / 1_000_000, done.get("exportAttempts").asInt());
+        assertEquals("SUCCEEDED", done.get("status").asText(), done.toPrettyString());
+        for (String t : List.of("organizations", "users", "messages", "attachments", "partner_integrations")) {
+            assertEquals(Db.column(prod, "select id::text from " + t + " order by id"), Db.column(stg, "select id::text from " + t + " order by id"), t);
+            assertEquals(Db.one(prod, "select max(id) from " + t), String.valueOf(Long.parseLong(Db.one(stg,
+                    "select nextval(pg_get_serial_sequence('" + t + "', 'id'))")) - 1), t + ": sequence just past the max");
+        }
+        List<String> users = List.of("id", "organization_id", "role", "deleted_at", "updated_at");
+        assertEquals(Db.projection(prod, "users", users), Db.projection(stg, "users", users), "unruled columns equal the source's");
+        assertEquals(Db.projection(prod, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")),
+                Db.projection(stg, "messages", List.of("id", "sender_id", "recipient_id", "sent_at")));
+        assertEquals("1", Db.one(stg, "select count(*) from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
+        assertEquals("0", Db.one(stg, "select count(*) from pg_namespace where nspname like 'restage_stage_%'"), "no staging left behind");
+        assertEquals(bucket("production-media"), bucket("staging-media"), "the bucket holds the source's objects: keys, ETags, sizes");
+    }
+
+    private static void release(ExportGate gate, CommitHold hold) {
+        if (gate != null) {
+            gate.release();
+        }
+        if (hold != null) {
+            hold.close();
         }
     }
 

@@ -165,19 +165,22 @@ public class ExportLedger {
             try (PreparedStatement ps = c.prepareStatement("update export_refresh set owner = ?, attempt = attempt + 1,"
                     + " lease_until = now() + ? * interval '1 millisecond' where status = 'RUNNING' and (lease_until is null"
                     + " or lease_until < now()) and attempt < ? and request is not null and not cancel_requested"
-                    + " returning refresh_id, attempt, request")) {
+                    + " and owner is distinct from ? returning refresh_id, attempt, request")) {
                 ps.setString(1, owner);
                 ps.setLong(2, lease.toMillis());
                 ps.setInt(3, attempts);
+                ps.setString(4, owner); // its own exports this instance still runs: it renews them when its database is back
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         restart.add(new Restart(rs.getString(1), rs.getInt(2), rs.getString(3)));
                     }
                 }
             }
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("update export_refresh set status = 'FAILED',"
+            try (PreparedStatement ps = c.prepareStatement("update export_refresh set status = 'FAILED',"
                     + " finished_at = now() where status = 'RUNNING' and (lease_until is null or lease_until < now())"
-                    + " returning refresh_id, attempt")) {
+                    + " and owner is distinct from ? returning refresh_id, attempt")) {
+                ps.setString(1, owner);
+                ResultSet rs = ps.executeQuery();
                 while (rs.next()) {
                     exhausted.add(new Restart(rs.getString(1), rs.getInt(2), null));
                 }
