@@ -163,9 +163,11 @@ public class ImportHandler {
                 LOG.infof("refresh %s: the export started over under snapshot %d: what earlier snapshots staged in '%s' is dropped",
                         batch.header().refreshId(), attempt, targetName);
             }
-            String lost = area.lostToARestart(c);
-            if (lost != null) {
-                return new TableProof.Problem(lost); // staging more onto emptied tables would only hide the loss
+            if (area.lostToARestart(c) != null) {
+                // staging more onto emptied tables would only hide the loss: the batch is dropped. If the export starts
+                // over (the crash took its snapshot too), the new snapshot stages afresh; if this snapshot completes, the
+                // completeness proof fails the refresh with the reason
+                return new TableProof.Pending();
             }
             while (true) {
                 c.setAutoCommit(false);
@@ -320,6 +322,13 @@ public class ImportHandler {
         try {
             o = targetRetry.run(() -> {
                 try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                    if (Committer.committed(c, cmd.refreshId()) == null) {
+                        String lost = area.lostToARestart(c);
+                        if (lost != null) {
+                            // a crash of the target between tries emptied the staging: nothing to commit, fail closed
+                            throw new IllegalStateException(lost);
+                        }
+                    }
                     return committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded,
                             config.environment(cmd.target()).keepGenerations(), settings.lockTimeout());
                 }

@@ -92,6 +92,8 @@ public final class StagingArea {
                     + " where not exists (select 1 from " + schema + "._meta)");
             // which export snapshot the staged rows come from: batches of an earlier one are dropped, a later one starts over
             st.execute("alter table " + schema + "._meta add column if not exists attempt int not null default 1");
+            // set once a crash of the target emptied this snapshot's staged rows (why); a new snapshot clears it
+            st.execute("alter table " + schema + "._meta add column if not exists lost text");
             // the parts of rows larger than a batch, until the last part arrives
             st.execute("create unlogged table if not exists " + schema + "._parts (source_table text not null, row_id bigint"
                     + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))");
@@ -256,7 +258,8 @@ public final class StagingArea {
                 st.execute("delete from " + schema + "._tables");
                 st.execute("delete from " + schema + "._batches");
                 st.execute("truncate " + schema + "._parts, " + schema + "._leak_fp, " + schema + "._leak_probe");
-                st.execute("update " + schema + "._meta set attempt = " + attempt + ", server_started_at = pg_postmaster_start_time()");
+                st.execute("update " + schema + "._meta set attempt = " + attempt + ", server_started_at = pg_postmaster_start_time(),"
+                        + " lost = null");
             }
             c.commit();
             return true;
@@ -425,7 +428,8 @@ public final class StagingArea {
      * target's server crashes, recovery empties them while the logged ledger of staged batches survives, and a
      * completeness proof from the ledger alone would vouch for rows that no longer exist. A restart is seen by the
      * server's start time; after one, a table the ledger says holds rows but that is empty means the crash took them.
-     * A clean restart keeps unlogged tables: then the new start time is recorded and staging goes on.
+     * A clean restart keeps unlogged tables: then the new start time is recorded and staging goes on. A loss, once
+     * found, is recorded and stays until a new export snapshot starts staging over ({@link #startOver}).
      */
     public String lostToARestart(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select to_regclass('" + schema + "._meta') is null")) {
@@ -435,8 +439,14 @@ public final class StagingArea {
             }
         }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select server_started_at = pg_postmaster_start_time(),"
-                + " pg_postmaster_start_time()::text from " + schema + "._meta")) {
-            if (!rs.next() || rs.getBoolean(1)) {
+                + " lost from " + schema + "._meta")) {
+            if (!rs.next()) {
+                return null;
+            }
+            if (rs.getString(2) != null) {
+                return rs.getString(2); // found before: it stays lost until a new snapshot replaces it
+            }
+            if (rs.getBoolean(1)) {
                 return null;
             }
         }
@@ -452,8 +462,14 @@ public final class StagingArea {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select exists (select 1 from " + schema + "." + t + ")")) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
-                    return "the target database restarted during staging and its crash recovery emptied the unlogged staging"
-                            + " tables of " + schema + ": the staged rows are gone (nothing live was touched); start the refresh again";
+                    String reason = "the target database restarted during staging and its crash recovery emptied the unlogged"
+                            + " staging tables of " + schema + ": the staged rows are gone (nothing live was touched); start the"
+                            + " refresh again";
+                    try (PreparedStatement ps = c.prepareStatement("update " + schema + "._meta set lost = ?")) {
+                        ps.setString(1, reason);
+                        ps.executeUpdate();
+                    }
+                    return reason;
                 }
             }
         }
