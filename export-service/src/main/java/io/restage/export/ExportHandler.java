@@ -202,8 +202,9 @@ public class ExportHandler {
                 if (restart == null) {
                     return;
                 }
-                int next = ledger.nextAttempt(id, instance, events.outbox(),
-                        n -> new ExportReply.ExportRestarted(Message.newId(), id, Instant.now(), n, restart));
+                String why = restart;
+                int next = io.restage.common.Retry.DATABASE.run(() -> ledger.nextAttempt(id, instance, events.outbox(),
+                        n -> new ExportReply.ExportRestarted(Message.newId(), id, Instant.now(), n, why)));
                 if (next < 0) {
                     LOG.infof("refresh %s: no longer this instance's export, not starting it over", id);
                     return;
@@ -305,7 +306,7 @@ public class ExportHandler {
      */
     private boolean finish(String id, String status, Event reply) {
         try {
-            boolean held = ledger.finish(id, instance, status, events.outbox(), reply);
+            boolean held = io.restage.common.Retry.DATABASE.run(() -> ledger.finish(id, instance, status, events.outbox(), reply));
             if (!held) {
                 LOG.warnf("refresh %s: another export service instance took this export over: this attempt's outcome is not reported", id);
             }

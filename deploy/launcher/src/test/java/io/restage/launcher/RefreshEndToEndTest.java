@@ -1132,7 +1132,11 @@ class RefreshEndToEndTest {
         }
         Awaitility.await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> !Set.of("RUNNING", "COMPENSATING").contains(get("/api/refreshes/" + id).get("status").asText()));
+        // and the refresh's data key is destroyed (what is left of its raw batches anywhere can no longer be read)
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> get("/api/refreshes/" + id).hasNonNull("shredded"));
         JsonNode done = get("/api/refreshes/" + id);
+        assertTrue(done.get("shredded").get("keyDestroyed").asBoolean(), done.get("shredded").toString());
         System.out.printf("e2e fault: %s during %s -> %s in %d ms (%d export snapshot(s))%n", fault, moment,
                 done.get("status").asText(), (System.nanoTime() - start) / 1_000_000, done.get("exportAttempts").asInt());
         if (documentedFailure) {
