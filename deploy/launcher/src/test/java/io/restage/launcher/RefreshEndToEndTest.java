@@ -1143,7 +1143,17 @@ class RefreshEndToEndTest {
             assertEquals("FAILED", done.get("status").asText(), done.toPrettyString());
             assertEquals("FAILED", done.get("steps").get("COMMIT").get("status").asText(), done.toPrettyString());
             assertTrue(done.get("error").asText().contains("restarted during staging"), done.get("error").asText());
-            assertEquals(dbBefore, Db.fingerprint(stg), "the target database is exactly as before: every table, every sequence");
+            Map<String, String> dbAfter = Db.fingerprint(stg);
+            assertEquals(withoutSequences(dbBefore), withoutSequences(dbAfter), "the target database holds exactly its old rows");
+            // PostgreSQL's crash recovery itself moves a sequence on by up to 32 (it logs 32 values ahead and recovers
+            // from the log): restage changed none, so each is where it was or at most that much further
+            for (Map.Entry<String, String> e : dbBefore.entrySet()) {
+                if (e.getKey().startsWith("sequence ")) {
+                    long before = Long.parseLong(e.getValue().split(",")[0]);
+                    long after = Long.parseLong(dbAfter.get(e.getKey()).split(",")[0]);
+                    assertTrue(after >= before && after <= before + 32, e.getKey() + " was " + before + ", is " + after);
+                }
+            }
             assertEquals(bucketBefore, bucket("staging-media"), "the target bucket has the same keys and ETags as before");
             assertEquals("0", Db.one(stg, "select count(*) from pg_namespace where nspname like 'restage_stage_%'"), "no staging left behind");
             return;
@@ -1161,6 +1171,12 @@ class RefreshEndToEndTest {
         assertEquals("1", Db.one(stg, "select count(*) from restage.refresh_audit where refresh_id = '" + id + "'"), "committed exactly once");
         assertEquals("0", Db.one(stg, "select count(*) from pg_namespace where nspname like 'restage_stage_%'"), "no staging left behind");
         assertEquals(bucket("production-media"), bucket("staging-media"), "the bucket holds the source's objects: keys, ETags, sizes");
+    }
+
+    private static Map<String, String> withoutSequences(Map<String, String> fingerprint) {
+        Map<String, String> out = new TreeMap<>(fingerprint);
+        out.keySet().removeIf(k -> k.startsWith("sequence "));
+        return out;
     }
 
     private static void release(ExportGate gate, CommitHold hold) {
