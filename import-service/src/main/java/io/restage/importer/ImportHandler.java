@@ -415,7 +415,10 @@ public class ImportHandler {
         }
         try {
             Retry.DATABASE.run(() -> {
-                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import");
+                     java.sql.Statement st = c.createStatement()) {
+                    // never queue forever behind a session holding a staging table: time out, and retry with back-off
+                    st.execute("set lock_timeout = " + Math.max(1, settings.lockTimeout().toMillis()));
                     new StagingArea(cmd.refreshId()).drop(c);
                 }
                 return null;

@@ -105,6 +105,41 @@ class MediaSyncServiceTest {
     }
 
     @Test
+    void shouldCopyManyObjectsAtOnceAndStillRevertToExactlyTheOldBucket() throws Exception {
+        // given: 300 source objects, every other one already in the target with other content
+        for (int i = 0; i < 300; i++) {
+            put("production-media", "many/" + i + ".bin", "prod " + i);
+            if (i % 2 == 0) {
+                put("staging-media", "many/" + i + ".bin", "staging " + i);
+            }
+        }
+        TreeMap<String, String> before = listing("staging-media");
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            long start = System.nanoTime();
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
+            MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
+            System.out.printf("media: %d objects copied (%d overwritten) in %d ms, restage.media.parallelism at a time%n",
+                    copied.copied(), copied.overwritten(), (System.nanoTime() - start) / 1_000_000);
+            // then: every copy and every backup happened once, whatever the interleaving of the parallel copies
+            assertEquals(302, copied.copied());
+            assertEquals(151, copied.overwritten());
+            for (int i = 0; i < 300; i += 37) {
+                assertEquals("prod " + i, read("staging-media", "many/" + i + ".bin"));
+            }
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
+            MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
+            assertEquals(151, reverted.removed());
+            assertEquals(151, reverted.restored());
+        }
+        // and: the journal written before each copy lets the revert restore the bucket exactly
+        assertEquals(before, listing("staging-media"), "same keys and ETags as before the copy, no backups left");
+        assertEquals("staging 0", read("staging-media", "many/0.bin"));
+    }
+
+    @Test
     void shouldPruneAfterTheCommitSoTheTargetEqualsTheSource() throws Exception {
         String id = UUID.randomUUID().toString();
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {

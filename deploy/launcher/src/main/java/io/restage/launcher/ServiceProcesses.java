@@ -42,6 +42,8 @@ public final class ServiceProcesses implements AutoCloseable {
         return java.util.HexFormat.of().formatHex(k);
     }
 
+    private final List<String> jvmArgs = new ArrayList<>();
+
     public ServiceProcesses(Path repoRoot, Path logDir, StackProcess stack, String stateDatabase, Path configFile) {
         this.repoRoot = repoRoot;
         this.logDir = logDir;
@@ -65,6 +67,12 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     /** An extra environment variable for every service started from now on (a setting to exercise in a test). */
+    /** Extra JVM options for every service started from now on (a profiler's, for example). */
+    public ServiceProcesses withJvmArgs(String... args) {
+        jvmArgs.addAll(List.of(args));
+        return this;
+    }
+
     public ServiceProcesses withEnv(String name, String value) {
         env.put(name, value);
         return this;
@@ -109,7 +117,9 @@ public final class ServiceProcesses implements AutoCloseable {
         }
         int port = ports.computeIfAbsent(instance, k -> freePort());
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-jar", jar.toString()));
+                "-Xmx384m", "-XX:+UseSerialGC"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(instance + ".log").toFile()));
         pb.environment().putAll(env);

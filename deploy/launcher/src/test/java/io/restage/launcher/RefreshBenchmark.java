@@ -35,28 +35,31 @@ class RefreshBenchmark {
     @Test
     void printRefreshTimeNextToPgDumpAndPgcopydb() throws Exception {
         double scale = Double.parseDouble(System.getProperty("bench.scale", "1.0"));
+        // shop: 4 tables of numbers and short strings; saas: 17 tables of contact data, jsonb, arrays and long text
+        String ds = System.getProperty("bench.dataset", "shop");
+        boolean profile = Boolean.getBoolean("bench.profile");
         Path root = ServiceProcesses.findRepoRoot();
         Path work = Files.createTempDirectory("restage-bench-");
-        List<String> dbs = List.of("restage", "shop", "shop_restage", "shop_dump", "shop_dump_dir", "shop_copydb");
+        List<String> dbs = List.of("restage", ds, ds + "_restage", ds + "_dump", ds + "_dump_dir", ds + "_copydb");
         try (StackProcess stack = StackProcess.start(work.resolve("stack"), dbs, List.of(), Duration.ofMinutes(3))) {
             long gen = System.nanoTime();
-            for (String db : List.of("shop", "shop_restage")) {
+            for (String db : List.of(ds, ds + "_restage")) {
                 try (Connection c = Db.open(stack.jdbcUrl(db)); Statement st = c.createStatement()) {
-                    SqlScript.run(c, resource("shop-schema.sql"));
-                    st.execute("select set_config('restage.scale', '" + (db.equals("shop") ? scale : scale / 10) + "', false)");
-                    SqlScript.run(c, resource("shop-data.sql")); // the target starts with older, smaller data
+                    SqlScript.run(c, resource(ds + "-schema.sql"));
+                    st.execute("select set_config('restage.scale', '" + (db.equals(ds) ? scale : scale / 10) + "', false)");
+                    SqlScript.run(c, resource(ds + "-data.sql")); // the target starts with older, smaller data
                 }
             }
             // one database per environment (restage refuses two environments on one database): copies of the generated ones
-            Db.exec(stack.jdbcUrl("restage"), "create database shop_anon template shop",
-                    "create database shop_restage_undo template shop_restage");
-            long rows = Long.parseLong(Db.one(stack.jdbcUrl("shop"), "select (select count(*) from products) + (select count(*)"
-                    + " from customers) + (select count(*) from orders) + (select count(*) from order_items)"));
-            String size = Db.one(stack.jdbcUrl("shop"), "select pg_size_pretty(pg_database_size('shop'))");
-            System.out.printf("%nrefresh benchmark: %,d rows (%s on disk), 4 tables, orders in 4 partitions; data generated in %.1f s;"
-                    + " %d cores%n", rows, size, (System.nanoTime() - gen) / 1e9, Runtime.getRuntime().availableProcessors());
+            Db.exec(stack.jdbcUrl("restage"), "create database " + ds + "_anon template " + ds,
+                    "create database " + ds + "_restage_undo template " + ds + "_restage");
+            long rows = rows(stack.jdbcUrl(ds));
+            String size = Db.one(stack.jdbcUrl(ds), "select pg_size_pretty(pg_database_size('" + ds + "'))");
+            System.out.printf("%nrefresh benchmark (%s): %,d rows (%s on disk), %s leaf tables; data generated in %.1f s; %d cores%n",
+                    ds, rows, size, Db.one(stack.jdbcUrl(ds), "select count(*) from pg_tables where schemaname = 'public'"),
+                    (System.nanoTime() - gen) / 1e9, Runtime.getRuntime().availableProcessors());
 
-            String policies = """
+            String policies = ds.equals("shop") ? """
                     policy:
                       secret: bench-secret-0123456789abcdef
                       tables:
@@ -66,16 +69,43 @@ class RefreshBenchmark {
                         secret: bench-secret-0123456789abcdef
                         tables:
                           customers: { email: email, full_name: person-name, phone: phone }
+                    """ : """
+                    policy:
+                      secret: bench-secret-0123456789abcdef
+                      tables:
+                        organizations: { name: keep }
+                        users: { email: keep, full_name: keep, phone: keep, password_hash: keep, preferences: keep }
+                        addresses: { street: keep, city: keep, postal_code: keep }
+                        partner_integrations: { api_token: keep, webhook_url: keep }
+                        attachments: { file_name: keep }
+                    policies:
+                      anonymize:
+                        secret: bench-secret-0123456789abcdef
+                        staging-password: bench-staging-password
+                        bcrypt-cost: 4
+                        tables:
+                          organizations: { name: keep }
+                          users:
+                            email: email
+                            full_name: person-name
+                            phone: phone
+                            password_hash: password
+                            preferences: { transformer: json, paths: { "$.contact.email": email, "$.contact.phone": phone } }
+                          addresses: { street: street-address, city: city, postal_code: postal-code }
+                          messages: { subject: scrub, body: scrub }
+                          comments: { body: scrub }
+                          partner_integrations: { api_token: token, webhook_url: null }
+                          attachments: { file_name: keep }
                     """;
             Path config = Environments.write(work.resolve("restage.yaml"), stack, policies,
-                    new Environments.Env("shop-copy", "shop", null, "shop.internal", false),
-                    new Environments.Env("shop-anonymize", "shop_anon", null, "shop-anon.internal", false, "anonymize"));
+                    new Environments.Env(ds + "-copy", ds, null, ds + ".internal", false),
+                    new Environments.Env(ds + "-anonymize", ds + "_anon", null, ds + "-anon.internal", false, "anonymize"));
             // the targets: the same database with and without a kept generation for undo
             String yaml = Files.readString(config);
             yaml = yaml.replace("policy:\n", "  target:\n    hostname: target.internal\n    allow-import: true\n    keep-generations: 0\n"
-                    + "    database: { url: \"" + stack.jdbcUrl("shop_restage") + "\", user: postgres }\n"
+                    + "    database: { url: \"" + stack.jdbcUrl(ds + "_restage") + "\", user: postgres }\n"
                     + "  target-undo:\n    hostname: target-undo.internal\n    allow-import: true\n    keep-generations: 1\n"
-                    + "    database: { url: \"" + stack.jdbcUrl("shop_restage_undo") + "\", user: postgres }\npolicy:\n");
+                    + "    database: { url: \"" + stack.jdbcUrl(ds + "_restage_undo") + "\", user: postgres }\npolicy:\n");
             Files.writeString(config, yaml);
 
             Map<String, Double> seconds = new LinkedHashMap<>();
@@ -84,33 +114,38 @@ class RefreshBenchmark {
                 token = io.restage.common.security.LocalTokens.mint(io.restage.common.security.LocalTokens.readPrivateKey(key),
                         io.restage.common.security.LocalTokens.Claims.staff(Environments.DEMO_OPERATOR, List.of("operator"),
                                 Duration.ofHours(4)));
+                if (profile) {
+                    // a JFR recording per service (settings=profile), written when the services stop
+                    services.withJvmArgs("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + work.resolve("logs"));
+                }
                 services.startAll(Duration.ofMinutes(3));
-                seconds.put("restage, copy only (policy: keep)", refresh(services, "shop-copy", "target"));
-                seconds.put("restage, anonymized (3 rules)", refresh(services, "shop-anonymize", "target"));
-                seconds.put("restage, anonymized + undo generation kept", refresh(services, "shop-anonymize", "target-undo"));
+                seconds.put("restage, copy only (policy: keep)", refresh(services, ds + "-copy", "target"));
+                seconds.put("restage, anonymized", refresh(services, ds + "-anonymize", "target"));
+                seconds.put("restage, anonymized + undo generation kept", refresh(services, ds + "-anonymize", "target-undo"));
             }
-            String src = pgUrl(stack, "shop");
+            String src = pgUrl(stack, ds);
             seconds.put("pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
-                    + " --no-owner --no-acl -d '" + pgUrl(stack, "shop_dump") + "'"));
+                    + " --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump") + "'"));
             Path dir = work.resolve("dump");
             seconds.put("pg_dump -Fd -j 2 + pg_restore -j 2", shell("pg_dump -Fd -j 2 --no-owner --no-acl -f '" + dir + "' -d '"
-                    + src + "' && pg_restore -j 2 --no-owner --no-acl -d '" + pgUrl(stack, "shop_dump_dir") + "' '" + dir + "'"));
+                    + src + "' && pg_restore -j 2 --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump_dir") + "' '" + dir + "'"));
             if (shell("command -v pgcopydb") >= 0) {
                 seconds.put("pgcopydb clone --table-jobs 2 --index-jobs 2", shell("pgcopydb clone --no-owner --no-acl"
                         + " --skip-extensions --table-jobs 2 --index-jobs 2 --dir '" + work.resolve("pgcopydb") + "' --source '"
-                        + src + "' --target '" + pgUrl(stack, "shop_copydb") + "'"));
+                        + src + "' --target '" + pgUrl(stack, ds + "_copydb") + "'"));
             } else {
                 System.out.println("pgcopydb is not installed (apt-get install pgcopydb): its row is left out");
             }
-            for (String db : List.of("shop_restage", "shop_dump", "shop_dump_dir", "shop_copydb")) {
-                String n = Db.one(stack.jdbcUrl(db), "select count(*) from pg_class where relname = 'order_items'");
-                if ("1".equals(n)) {
-                    String copied = Db.one(stack.jdbcUrl(db), "select (select count(*) from products) + (select count(*)"
-                            + " from customers) + (select count(*) from orders) + (select count(*) from order_items)");
-                    if (!String.valueOf(rows).equals(copied)) {
+            for (String db : List.of(ds + "_restage", ds + "_dump", ds + "_dump_dir", ds + "_copydb")) {
+                if ("1".equals(Db.one(stack.jdbcUrl(db), "select count(*) from pg_class where relname = 'order_items'"))) {
+                    long copied = rows(stack.jdbcUrl(db));
+                    if (copied != rows) {
                         throw new AssertionError(db + " holds " + copied + " rows, the source " + rows);
                     }
                 }
+            }
+            if (profile) {
+                System.out.println("JFR recordings (jfr print --events jdk.ExecutionSample ...): " + work.resolve("logs"));
             }
             double base = seconds.get("pg_dump -Fc | pg_restore (one job)");
             System.out.printf("%-48s %10s %14s %16s%n", "", "seconds", "rows/s", "vs pg_dump|restore");
@@ -124,6 +159,15 @@ class RefreshBenchmark {
             System.out.println("(restage: POST to SUCCEEDED, policy check, export, anonymization, staging, leak audit, commit,"
                     + " services at -Xmx384m each; the tools: schema, data and indexes into an empty database)");
         }
+    }
+
+    /** Rows in every leaf table of the public schema. */
+    private static long rows(String url) throws java.sql.SQLException {
+        long n = 0;
+        for (String t : Db.column(url, "select format('%I.%I', schemaname, tablename) from pg_tables where schemaname = 'public'")) {
+            n += Long.parseLong(Db.one(url, "select count(*) from " + t));
+        }
+        return n;
     }
 
     private double refresh(ServiceProcesses services, String source, String target) throws Exception {

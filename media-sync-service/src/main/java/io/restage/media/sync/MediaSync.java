@@ -43,11 +43,16 @@ public class MediaSync {
     private final MediaJournal journal;
     private final Buckets buckets = new Buckets();
     private final Heartbeats beats;
+    /** Objects copied at the same time (each journaled before it is copied). */
+    private final int parallelism;
 
-    public MediaSync(RestageConfig config, MediaJournal journal, Heartbeats beats) {
+    public MediaSync(RestageConfig config, MediaJournal journal, Heartbeats beats,
+                     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "restage.media.parallelism", defaultValue = "16")
+                     int parallelism) {
         this.config = config;
         this.journal = journal;
         this.beats = beats;
+        this.parallelism = Math.max(1, parallelism);
     }
 
     public void onCommand(Command command, Consumer<Event> publish) throws Exception {
@@ -130,10 +135,10 @@ public class MediaSync {
             return; // reverted or pruned: a late duplicate changes nothing
         }
         journal.begin(id, cmd.source(), cmd.target());
-        long copied = 0;
+        java.util.concurrent.atomic.AtomicLong copied = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong overwritten = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
         long unchanged = 0;
-        long overwritten = 0;
-        long bytes = 0;
         try {
             BucketConfig from = Buckets.bucketOf(config.environment(cmd.source()));
             BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
@@ -141,33 +146,63 @@ public class MediaSync {
             buckets.requireBucket(to);
             Map<String, Buckets.ObjectInfo> source = buckets.list(from, null);
             Map<String, Buckets.ObjectInfo> target = buckets.list(to, null);
-            long seen = 0;
+            java.util.List<Map.Entry<String, Buckets.ObjectInfo>> changed = new java.util.ArrayList<>();
             for (Map.Entry<String, Buckets.ObjectInfo> e : source.entrySet()) {
-                work.progress(seen++, source.size(), "objects", null);
-                String key = e.getKey();
-                Buckets.ObjectInfo existing = target.get(key);
+                Buckets.ObjectInfo existing = target.get(e.getKey());
                 if (existing != null && existing.equals(e.getValue())) {
                     unchanged++;
-                    continue;
-                }
-                if (existing != null) {
-                    journal.record(id, key, Action.OVERWRITTEN);
-                    buckets.copy(to, key, to, backupKey(id, key));
-                    overwritten++;
                 } else {
-                    journal.record(id, key, Action.ADDED);
+                    changed.add(e);
                 }
-                buckets.copy(from, key, to, key);
-                copied++;
-                bytes += e.getValue().size();
             }
-            journal.finish(id, Status.COPIED, copied, unchanged, overwritten, bytes);
-            LOG.infof("refresh %s: media copied: %d new or changed (%d overwritten, %d bytes), %d unchanged",
-                    id, copied, overwritten, bytes, unchanged);
-            publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), copied, unchanged, overwritten, bytes));
+            // up to restage.media.parallelism copies at once; each object is journaled (and backed up if it is
+            // overwritten) before it is copied, so a revert undoes exactly what happened, whatever the interleaving
+            long skipped = unchanged;
+            java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                    Math.min(parallelism, Math.max(1, changed.size())), r -> {
+                        Thread t = new Thread(r, "media-copy");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            try {
+                java.util.List<java.util.concurrent.Future<Void>> futures = new java.util.ArrayList<>();
+                for (Map.Entry<String, Buckets.ObjectInfo> e : changed) {
+                    futures.add(pool.submit(() -> {
+                        String key = e.getKey();
+                        if (target.containsKey(key)) {
+                            journal.record(id, key, Action.OVERWRITTEN);
+                            buckets.copy(to, key, to, backupKey(id, key));
+                            overwritten.incrementAndGet();
+                        } else {
+                            journal.record(id, key, Action.ADDED);
+                        }
+                        buckets.copy(from, key, to, key);
+                        copied.incrementAndGet();
+                        bytes.addAndGet(e.getValue().size());
+                        work.progress(skipped + seen.incrementAndGet(), source.size(), "objects", null);
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<Void> f : futures) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException failed) {
+                        pool.shutdownNow(); // the first failure stops the rest; the journal holds what was done
+                        throw failed.getCause() instanceof Exception ex ? ex : failed;
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            journal.finish(id, Status.COPIED, copied.get(), unchanged, overwritten.get(), bytes.get());
+            LOG.infof("refresh %s: media copied: %d new or changed (%d overwritten, %d bytes), %d unchanged, %d at a time",
+                    id, copied.get(), overwritten.get(), bytes.get(), unchanged, parallelism);
+            publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), copied.get(), unchanged,
+                    overwritten.get(), bytes.get()));
         } catch (Exception e) {
             journal.set(id, Status.FAILED);
-            String reason = "media copy from '" + cmd.source() + "' to '" + cmd.target() + "' failed after " + copied
+            String reason = "media copy from '" + cmd.source() + "' to '" + cmd.target() + "' failed after " + copied.get()
                     + " objects: " + Failures.describe(e);
             LOG.errorf("refresh %s: %s", id, reason);
             publish.accept(new MediaReply.MediaCopyFailed(Message.newId(), id, Instant.now(), reason));
