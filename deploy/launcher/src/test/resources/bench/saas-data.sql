@@ -1,3 +1,4 @@
+-- Phone numbers never use exchange 555 (the fictional range fakes come from): a fake never equals a real number.
 -- restage.scale 1.0: 5,000 organizations, 100,000 users and addresses, 150,000 memberships, 60,000 pages (about 1.5 KB of
 -- text each), 200,000 comments, 500,000 messages (about 500 B each), 120,000 attachments, 20,000 products, 200,000 orders,
 -- 500,000 order items, 800,000 events (jsonb), 400,000 measurements in 4 partitions, 5,000 integrations.
@@ -9,10 +10,10 @@ select 'Organization ' || i, (array['free', 'team', 'enterprise'])[1 + i % 3],
 from generate_series(1, greatest(10, (5000 * (select s from n))::int)) i;
 insert into users (organization_id, email, full_name, phone, password_hash, role, preferences, tags, deleted_at, created_at)
 select 1 + i % greatest(10, (5000 * (select s from n))::int), 'user' || i || '@customer-mail.com', 'Firstname' || i || ' Lastname' || i,
-       '+1 415 555 ' || lpad((i % 10000)::text, 4, '0'), '$2a$10$' || md5(i::text) || md5((i * 7)::text),
+       '+1 415 ' || (201 + i % 300) || ' ' || lpad((i % 10000)::text, 4, '0'), '$2a$10$' || md5(i::text) || md5((i * 7)::text),
        case when i = 1 then 'admin' else (array['member', 'editor', 'viewer'])[1 + i % 3] end,
        jsonb_build_object('theme', (array['dark', 'light'])[1 + i % 2], 'locale', 'en-US', 'digest', i % 2 = 0,
-                          'contact', jsonb_build_object('email', 'alt' || i || '@customer-mail.com', 'phone', '+1 212 555 ' || lpad((i % 10000)::text, 4, '0'))),
+                          'contact', jsonb_build_object('email', 'alt' || i || '@customer-mail.com', 'phone', '+1 212 ' || (601 + i % 300) || ' ' || lpad(((i * 7) % 10000)::text, 4, '0'))),
        array['beta', 'tag' || (i % 20)], case when i % 50 = 0 then timestamptz '2024-06-01' end,
        timestamptz '2020-01-01' + i * interval '5 minutes'
 from generate_series(1, (100000 * (select s from n))::int) i;

@@ -94,7 +94,7 @@ class RefreshBenchmark {
                           addresses: { street: street-address, city: city, postal_code: postal-code }
                           messages: { subject: scrub, body: scrub }
                           comments: { body: scrub }
-                          partner_integrations: { api_token: token, webhook_url: null }
+                          partner_integrations: { api_token: token, webhook_url: { transformer: constant, value: "https://hooks.staging.invalid/" } }
                           attachments: { file_name: keep }
                     """;
             Path config = Environments.write(work.resolve("restage.yaml"), stack, policies,
