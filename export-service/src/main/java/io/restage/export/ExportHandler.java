@@ -124,6 +124,10 @@ public class ExportHandler {
      * never touches another's running export.
      */
     void onStart(@Observes StartupEvent ev) {
+        if (settings.attempts() < 1) {
+            throw new IllegalStateException("restage.export.attempts is " + settings.attempts()
+                    + ": it counts the snapshots one export may open, so it must be at least 1 (default 3)");
+        }
         long every = Math.max(1000, settings.lease().toMillis() / 3);
         leases.scheduleWithFixedDelay(this::renewAndSweep, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
     }

@@ -584,6 +584,10 @@ class RefreshEndToEndTest {
             kafka.send("refresh.events", finished, io.restage.common.messages.MessageCodec.encode(
                     new io.restage.common.messages.MessageDeadLettered(java.util.UUID.randomUUID().toString(), finished, now,
                             "import-service", "refresh.commands", "CommitImport", "forged")));
+            // and an export restart that would make the saga forget what the export counted
+            kafka.send("refresh.events", finished, io.restage.common.messages.MessageCodec.encode(
+                    new io.restage.common.messages.ExportReply.ExportRestarted(java.util.UUID.randomUUID().toString(), finished, now,
+                            2, "forged")));
             kafka.sendSigned("refresh.events", new io.restage.common.messages.ImportReply.CommitFailed(
                     java.util.UUID.randomUUID().toString(), finished, now, "late"), cfg.security().messageKey().reveal());
         }
@@ -605,6 +609,7 @@ class RefreshEndToEndTest {
         JsonNode still = get("/api/refreshes/" + finished);
         assertEquals("SUCCEEDED", still.get("status").asText(), "a failure of a finished step starts no compensation");
         assertEquals("DONE", still.get("steps").get("STAGE").get("status").asText());
+        assertEquals(1, still.get("exportAttempts").asInt(), "an unsigned export restart changes nothing");
         assertEquals(dbBefore, Db.fingerprint(prodDb), "production's database is untouched");
         assertEquals(bucketBefore, bucket("production-media"), "production's bucket is untouched");
         // and a client that ignores the cluster's security settings cannot even write

@@ -75,8 +75,7 @@ public class ExportLedger {
      */
     public int nextAttempt(String refreshId, String owner, ReplyOutbox outbox, java.util.function.IntFunction<Event> restarted)
             throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        return inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "update export_refresh set attempt = attempt + 1 where refresh_id = ? and owner = ? and status = 'RUNNING'"
                             + " returning attempt")) {
@@ -91,13 +90,9 @@ public class ExportLedger {
                 if (next > 0) {
                     outbox.append(c, restarted.apply(next));
                 }
-                c.commit();
                 return next;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        }
+        });
     }
 
     /** Records that the policy check's verdict was reported (a restarted export re-checks but reports no second verdict). */
@@ -160,8 +155,7 @@ public class ExportLedger {
                              Function<Restart, Event> restarted, Function<Restart, Event> failed) throws SQLException {
         List<Restart> restart = new ArrayList<>();
         List<Restart> exhausted = new ArrayList<>();
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("update export_refresh set owner = ?, attempt = attempt + 1,"
                     + " lease_until = now() + ? * interval '1 millisecond' where status = 'RUNNING' and (lease_until is null"
                     + " or lease_until < now()) and attempt < ? and request is not null and not cancel_requested"
@@ -180,9 +174,10 @@ public class ExportLedger {
                     + " finished_at = now() where status = 'RUNNING' and (lease_until is null or lease_until < now())"
                     + " and owner is distinct from ? returning refresh_id, attempt")) {
                 ps.setString(1, owner);
-                ResultSet rs = ps.executeQuery();
-                while (rs.next()) {
-                    exhausted.add(new Restart(rs.getString(1), rs.getInt(2), null));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        exhausted.add(new Restart(rs.getString(1), rs.getInt(2), null));
+                    }
                 }
             }
             // the replies in the same transaction: a takeover is reported if and only if it happened
@@ -192,8 +187,8 @@ public class ExportLedger {
             for (Restart r : exhausted) {
                 outbox.append(c, failed.apply(r));
             }
-            c.commit();
-        }
+            return null;
+        });
         return new Sweep(restart, exhausted);
     }
 
@@ -202,8 +197,7 @@ public class ExportLedger {
      * dead, its lease ran out) or it already ended; the caller then reports nothing, its attempt no longer counts.
      */
     public boolean finish(String refreshId, String owner, String status, ReplyOutbox outbox, Event reply) throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        return inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "update export_refresh set status = ?, finished_at = now() where refresh_id = ? and owner = ?"
                             + " and status = 'RUNNING'")) {
@@ -214,8 +208,24 @@ public class ExportLedger {
                 if (held && reply != null) {
                     outbox.append(c, reply); // the export's outcome and its reply: both or neither
                 }
-                c.commit();
                 return held;
+            }
+        });
+    }
+
+    /** Work inside one transaction of the ledger's database. */
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    private <T> T inTransaction(Work<T> work) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T out = work.run(c);
+                c.commit();
+                return out;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;

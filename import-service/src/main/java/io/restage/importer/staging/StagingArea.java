@@ -30,6 +30,8 @@ import org.postgresql.PGConnection;
  */
 public final class StagingArea {
     private final String schema;
+    /** Staging schemas this process created or found complete: later batches skip the create-if-not-exists DDL. */
+    private static final java.util.Set<String> ENSURED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public StagingArea(String refreshId) {
         this.schema = schemaFor(refreshId);
@@ -50,6 +52,9 @@ public final class StagingArea {
      * catalog.
      */
     public void ensure(Connection c) throws SQLException {
+        if (ENSURED.contains(schema)) {
+            return; // created by this process already: no DDL (and no lock on _meta) for every batch
+        }
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
@@ -59,6 +64,7 @@ public final class StagingArea {
             }
             create(c);
             c.commit();
+            ENSURED.add(schema);
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
@@ -492,6 +498,7 @@ public final class StagingArea {
         try (Statement st = c.createStatement()) {
             st.execute("drop schema if exists " + schema + " cascade");
         }
+        ENSURED.remove(schema);
     }
 
     public static List<TableCount> counts(List<StagedTable> tables) {
