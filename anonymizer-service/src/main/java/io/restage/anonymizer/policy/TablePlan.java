@@ -7,6 +7,7 @@ import io.restage.common.config.AdminRewrite;
 import io.restage.common.config.PolicyConfig;
 import io.restage.common.config.RuleConfig;
 import io.restage.common.policy.TransformerCatalog;
+import io.restage.common.policy.TransformerSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +21,10 @@ public final class TablePlan {
     final Transformer[] transformers;
     /** Per column: whether the leak audit fingerprints its source values. */
     final boolean[] audited;
+    /** Per column: the indexes of the other columns its transformer reads (null when none). */
+    final int[][] reads;
+    /** Per column: when a fake is drawn again because it equals a source value. */
+    final TransformerSpec.Redraw[] redraw;
     final int adminMatchIndex;
     final String adminMatchValue;
     final int adminEmailIndex;
@@ -28,10 +33,13 @@ public final class TablePlan {
     final List<String> ran;
     final List<String> skipped;
 
-    private TablePlan(Transformer[] transformers, boolean[] audited, int adminMatchIndex, String adminMatchValue, int adminEmailIndex,
+    private TablePlan(Transformer[] transformers, boolean[] audited, int[][] reads, TransformerSpec.Redraw[] redraw,
+                      int adminMatchIndex, String adminMatchValue, int adminEmailIndex,
                       String adminEmail, int adminPasswordIndex, List<String> ran, List<String> skipped) {
         this.transformers = transformers;
         this.audited = audited;
+        this.reads = reads;
+        this.redraw = redraw;
         this.adminMatchIndex = adminMatchIndex;
         this.adminMatchValue = adminMatchValue;
         this.adminEmailIndex = adminEmailIndex;
@@ -48,6 +56,8 @@ public final class TablePlan {
     public static TablePlan compile(PolicyConfig policy, String table, List<Column> columns, List<String> skip) {
         Transformer[] t = new Transformer[columns.size()];
         boolean[] audited = new boolean[columns.size()];
+        int[][] reads = new int[columns.size()][];
+        TransformerSpec.Redraw[] redraw = new TransformerSpec.Redraw[columns.size()];
         List<String> ran = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (RuleConfig rule : policy.rulesFor(table)) {
@@ -65,8 +75,20 @@ public final class TablePlan {
                 throw new IllegalArgumentException("rule for " + rule.id() + ": transformer '" + rule.transformer()
                         + "' cannot write column type " + columns.get(idx).type());
             }
+            if (!tr.reads().isEmpty()) {
+                reads[idx] = new int[tr.reads().size()];
+                for (int k = 0; k < reads[idx].length; k++) {
+                    String other = tr.reads().get(k);
+                    reads[idx][k] = indexOf(columns, other);
+                    if (reads[idx][k] < 0) {
+                        throw new IllegalArgumentException("rule for " + rule.id() + ": transformer '" + rule.transformer()
+                                + "' reads column " + other + ", which " + table + " does not have: name one of its columns");
+                    }
+                }
+            }
             t[idx] = tr;
             audited[idx] = TransformerCatalog.audited(rule);
+            redraw[idx] = TransformerCatalog.redraw(rule);
             ran.add(label);
         }
         int match = -1;
@@ -88,7 +110,7 @@ public final class TablePlan {
             adminEmail = admin.email();
             ran.add(table + ":admin-rewrite");
         }
-        return new TablePlan(t, audited, match, matchValue, email, adminEmail, password, List.copyOf(ran), List.copyOf(skipped));
+        return new TablePlan(t, audited, reads, redraw, match, matchValue, email, adminEmail, password, List.copyOf(ran), List.copyOf(skipped));
     }
 
     private static int indexOf(List<Column> columns, String name) {

@@ -17,6 +17,14 @@ final class Fakes {
     private record Seeded(Random random, Faker faker) {
     }
 
+    private static final java.util.Map<String, Fakes> BY_COUNTRY = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The fakes of a country's locale ({@link Countries#locale}), made once per country and process. */
+    static Fakes ofCountry(String iso2, Fakes fallback) {
+        java.util.Locale l = Countries.locale(iso2);
+        return l == null ? fallback : BY_COUNTRY.computeIfAbsent(iso2, k -> new Fakes(l.toLanguageTag()));
+    }
+
     Fakes(String locale) {
         String tag = locale == null || locale.isBlank() ? "en" : locale.trim();
         this.locale = Locale.forLanguageTag(tag);

@@ -36,7 +36,13 @@ public final class JsonTransformer implements Transformer {
 
     public JsonTransformer(RuleConfig rule) {
         for (JsonRules.PathRule p : JsonRules.parse(rule)) {
-            paths.add(new Compiled(p.path(), Transformers.create(p.rule(), "text"), TransformerCatalog.audited(p.rule())));
+            Transformer t = Transformers.create(p.rule(), "text");
+            if (!t.reads().isEmpty()) {
+                throw new IllegalArgumentException("json path " + p.path() + ": transformer '" + t.name() + "' reads column "
+                        + t.reads() + " of the row, which a value inside JSON does not have: drop that parameter"
+                        + (t.name().equals("date-shift") ? " (birth-date with keep: shift moves a date by itself)" : ""));
+            }
+            paths.add(new Compiled(p.path(), t, TransformerCatalog.audited(p.rule())));
         }
     }
 

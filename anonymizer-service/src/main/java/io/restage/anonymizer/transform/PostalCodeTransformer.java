@@ -21,7 +21,7 @@ public final class PostalCodeTransformer extends FakeValueTransformer {
     }
 
     @Override
-    String fake(String value, TransformContext ctx) {
+    String fake(String value, String[] row, TransformContext ctx) {
         return Shapes.substitute(value, ctx, "postal-code", 0, true);
     }
 }

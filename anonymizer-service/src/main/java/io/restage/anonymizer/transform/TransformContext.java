@@ -24,13 +24,34 @@ public final class TransformContext {
     private final ThreadLocal<Mac> mac;
     private final PasswordHashes passwords;
     private final int defaultCost;
-    private final Map<String, long[]> roundKeys = new ConcurrentHashMap<>();
+    private final Map<String, long[]> roundKeys;
+    /** Appended to every purpose: empty for the first draw, {@code #k} for the k-th re-draw. */
+    private final String draw;
 
     public TransformContext(String secret, PasswordHashes passwords, int defaultCost) {
         this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.mac = ThreadLocal.withInitial(this::newMac);
         this.passwords = passwords;
         this.defaultCost = defaultCost;
+        this.roundKeys = new ConcurrentHashMap<>();
+        this.draw = "";
+    }
+
+    private TransformContext(TransformContext base, int attempt) {
+        this.key = base.key;
+        this.mac = base.mac;
+        this.passwords = base.passwords;
+        this.defaultCost = base.defaultCost;
+        this.roundKeys = base.roundKeys;
+        this.draw = "#" + attempt;
+    }
+
+    /**
+     * The context of the {@code attempt}-th re-draw (1, 2, ...): every keyed choice differs from the first draw's,
+     * still deterministic. Used when a fake equals its own source value or another audited source value of its rule.
+     */
+    public TransformContext redraw(int attempt) {
+        return attempt == 0 ? this : new TransformContext(this, attempt);
     }
 
     private Mac newMac() {
@@ -47,6 +68,9 @@ public final class TransformContext {
     public byte[] hmac(String purpose, String value) {
         Mac m = mac.get();
         m.update(purpose.getBytes(StandardCharsets.UTF_8));
+        if (!draw.isEmpty()) {
+            m.update(draw.getBytes(StandardCharsets.UTF_8));
+        }
         m.update((byte) 0);
         return m.doFinal(value.getBytes(StandardCharsets.UTF_8));
     }
@@ -58,7 +82,7 @@ public final class TransformContext {
 
     /** {@code n} 64-bit keys derived from the secret for {@code purpose}, computed once. */
     public long[] roundKeys(String purpose, int n) {
-        return roundKeys.computeIfAbsent(purpose + "/" + n, k -> {
+        return roundKeys.computeIfAbsent(purpose + draw + "/" + n, k -> {
             long[] out = new long[n];
             for (int i = 0; i < n; i++) {
                 out[i] = hmacLong("round-key/" + purpose, Integer.toString(i));

@@ -1,6 +1,7 @@
 package io.restage.anonymizer.transform;
 
 import io.restage.common.policy.TransformerSpec;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +16,20 @@ public interface Transformer {
 
     /** The replacement of {@code value} (null for SQL NULL), in the column's COPY text form before escaping. */
     String apply(String value, TransformContext ctx);
+
+    /**
+     * Other columns of the same row whose source values this transformer reads (a {@code key-column} that keys a
+     * date shift, a {@code country-column} that chooses the locale): the table plan resolves them once, and
+     * {@link #apply(String, String[], TransformContext)} receives their values in this order.
+     */
+    default List<String> reads() {
+        return List.of();
+    }
+
+    /** The replacement of {@code value} given the row's source values of {@link #reads()} (in that order). */
+    default String apply(String value, String[] row, TransformContext ctx) {
+        return apply(value, ctx);
+    }
 
     /** The parts of a source value the leak audit fingerprints: the value itself, or (json) the values at its paths. */
     default void auditedValues(String value, Consumer<String> sink) {

@@ -18,15 +18,24 @@ public final class Transformers {
                 case "person-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FULL, rule.params().get("locale"));
                 case "first-name" -> new PersonNameTransformer(PersonNameTransformer.Part.FIRST, rule.params().get("locale"));
                 case "last-name" -> new PersonNameTransformer(PersonNameTransformer.Part.LAST, rule.params().get("locale"));
-                case "phone" -> new PhoneTransformer(rule.params().get("mode"), rule.params().get("country"));
-                case "street-address" -> new StreetAddressTransformer(rule.params().get("mode"), rule.params().get("locale"));
+                case "phone" -> new PhoneTransformer(rule.params().get("mode"), rule.params().get("country"),
+                        rule.params().get("country-column"), rule.params().get("unique"));
+                case "street-address" -> new StreetAddressTransformer(rule.params().get("mode"), rule.params().get("locale"),
+                        rule.params().get("country-column"));
                 case "postal-code" -> new PostalCodeTransformer(rule.params().get("mode"));
-                case "city" -> new CityTransformer(rule.params().get("mode"), rule.params().get("locale"));
+                case "city" -> new CityTransformer(rule.params().get("mode"), rule.params().get("locale"),
+                        rule.params().get("country-column"));
                 case "password" -> new PasswordTransformer(rule.params().get("mode"), rule.params().get("cost"));
                 case "scrub" -> new ScrubTransformer(rule.params().get("text"));
                 case "placeholder" -> new PlaceholderTransformer(columnType);
                 case "hash" -> new HashTransformer(columnType, rule.params().get("length"));
                 case "token" -> new TokenTransformer(rule.params().get("keep-prefix"));
+                case "ip" -> new IpTransformer(columnType, rule.params().get("prefix"), rule.params().get("prefix6"),
+                        rule.params().get("range"));
+                case "date-shift" -> new DateShiftTransformer(rule.params().get("key-column"), rule.params().get("window"));
+                case "birth-date" -> new BirthDateTransformer(rule.params().get("keep"), rule.params().get("window"));
+                case "iban" -> new IbanTransformer();
+                case "card-number" -> new CardNumberTransformer();
                 case "json" -> new JsonTransformer(rule);
                 case "null" -> new NullTransformer();
                 case "constant" -> new ConstantTransformer(rule.params().get("value"));

@@ -111,4 +111,74 @@ class BatchAnonymizerTest {
         assertEquals(0, BatchAnonymizer.anonymize(skipping, in, CTX, "h", KEY).fingerprintCount(),
                 "skipped rules are neither applied nor fingerprinted");
     }
+
+    private static PolicyConfig policy(String table, RuleConfig... rules) {
+        return new PolicyConfig(new Secret("0123456789abcdef0"), null, List.of(), Map.of(table, List.of(rules)), null,
+                new Secret("staging-pw"), 4);
+    }
+
+    @Test
+    void aFakeEqualToAnotherSourceValueOfTheBatchIsDrawnAgain() {
+        // 10.0.0.0/29 holds 8 addresses; the batch uses 4: every fake must be one of the other 4
+        PolicyConfig p = policy("public.logins", new RuleConfig("public.logins", "ip", "ip", Map.of("prefix", "29"), "tables"));
+        List<Column> cols = List.of(new Column("id", "bigint"), new Column("ip", "inet"));
+        TablePlan plan = TablePlan.compile(p, "public.logins", cols, List.of());
+        List<String> sources = List.of("10.0.0.1", "10.0.0.2", "10.0.0.5", "10.0.0.6");
+        long redraws = 0;
+        for (int round = 0; round < 50; round++) {
+            String[] lines = new String[sources.size()];
+            for (int i = 0; i < lines.length; i++) {
+                lines[i] = i + "\t" + sources.get(i);
+            }
+            TransformContext ctx = new TransformContext("secret-" + round + "-0123456789", (r, c) -> "x", 4);
+            BatchAnonymizer.Result r = BatchAnonymizer.anonymize(plan, rows(lines), ctx, null, KEY);
+            for (String line : new String(r.payload(), StandardCharsets.UTF_8).split("\n")) {
+                String fake = line.split("\t")[1];
+                assertTrue(fake.startsWith("10.0.0."), fake);
+                assertFalse(sources.contains(fake), "round " + round + ": " + fake + " is a source address of the batch");
+            }
+            assertEquals(new String(r.payload(), StandardCharsets.UTF_8),
+                    new String(BatchAnonymizer.anonymize(plan, rows(lines), ctx, null, KEY).payload(), StandardCharsets.UTF_8),
+                    "re-draws are deterministic");
+            redraws += r.redraws();
+        }
+        assertTrue(redraws > 20, "with half the range taken, many first draws collide: " + redraws);
+    }
+
+    @Test
+    void aFakeEqualToItsOwnSourceValueIsDrawnAgain() {
+        PolicyConfig p = policy("public.t", new RuleConfig("public.t", "zip", "postal-code", Map.of(), "tables"));
+        TablePlan plan = TablePlan.compile(p, "public.t", List.of(new Column("zip", "text")), List.of());
+        String[] lines = new String[10];
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = Integer.toString(i);
+        }
+        long redraws = 0;
+        for (int round = 0; round < 50; round++) {
+            TransformContext ctx = new TransformContext("secret-" + round + "-0123456789", (r, c) -> "x", 4);
+            BatchAnonymizer.Result r = BatchAnonymizer.anonymize(plan, rows(lines), ctx, null, KEY);
+            String[] out = new String(r.payload(), StandardCharsets.UTF_8).split("\n");
+            for (int i = 0; i < out.length; i++) {
+                assertTrue(out[i].matches("\\d"), out[i]);
+                assertFalse(out[i].equals(lines[i]), "a one-digit code is never drawn as itself");
+            }
+            redraws += r.redraws();
+        }
+        assertTrue(redraws > 10, "one in ten single digits is drawn as itself first: " + redraws);
+    }
+
+    @Test
+    void aTransformerReadingAColumnTheTableLacksIsRefusedNamingIt() {
+        PolicyConfig p = policy("public.v", new RuleConfig("public.v", "at", "date-shift", Map.of("key-column", "user_id"), "tables"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TablePlan.compile(p, "public.v",
+                List.of(new Column("id", "bigint"), new Column("at", "date")), List.of()));
+        assertTrue(e.getMessage().contains("user_id") && e.getMessage().contains("public.v.at"), e.getMessage());
+        TablePlan ok = TablePlan.compile(p, "public.v", List.of(new Column("user_id", "bigint"), new Column("at", "date")), List.of());
+        String out = new String(BatchAnonymizer.anonymize(ok, rows("7\t2024-01-01", "7\t2024-01-11", "8\t2024-01-01"), CTX, null, KEY)
+                .payload(), StandardCharsets.UTF_8);
+        String[] l = out.split("\n");
+        java.time.LocalDate a = java.time.LocalDate.parse(l[0].split("\t")[1]);
+        java.time.LocalDate b = java.time.LocalDate.parse(l[1].split("\t")[1]);
+        assertEquals(10, java.time.temporal.ChronoUnit.DAYS.between(a, b), "user 7's rows keep their interval");
+    }
 }

@@ -95,6 +95,27 @@ class TransformersTest {
                 c("hash", Map.of(), "uuid", "3F2504E0-4F89-11D3-9A0C-0305E82C3301", v -> v.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), true, "uuid", "bytea"),
                 c("token", Map.of(), "text", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", v -> v.matches("sk_live_[0-9A-Za-z]{24}"), true, "text", "integer"),
                 c("token", Map.of("keep-prefix", "0"), "text", "abc", v -> v.matches("[0-9A-Za-z]{16}"), true, "text", "integer"),
+                // ip: family and netmask kept, host keyed; a kept prefix stays the same network
+                c("ip", Map.of(), "inet", "81.2.69.142", v -> v.matches("\\d{1,3}(\\.\\d{1,3}){3}"), true, "inet", "text[]"),
+                c("ip", Map.of("prefix", "24"), "inet", "81.2.69.142/16", v -> v.matches("81\\.2\\.69\\.\\d{1,3}/16"), true, "text", "integer"),
+                c("ip", Map.of("prefix6", "48"), "inet", "2a02:8108:1ac0:ff00::1f", v -> v.startsWith("2a02:8108:1ac0:"), true, "inet", "integer"),
+                c("ip", Map.of(), "cidr", "81.2.64.0/20", v -> v.matches("\\d+\\.\\d+\\.\\d+\\.0/20") && (Integer.parseInt(v.split("\\.")[2]) & 15) == 0, true, "cidr", "bytea"),
+                c("ip", Map.of("range", "documentation"), "inet", "81.2.69.142", v -> v.matches("(192\\.0\\.2|198\\.51\\.100|203\\.0\\.113)\\.\\d{1,3}"), true, "inet", "integer"),
+                c("ip", Map.of("range", "documentation"), "inet", "2a02:8108:1ac0:ff00::1f", v -> v.startsWith("2001:db8:"), true, "inet", "integer"),
+                c("ip", Map.of(), "text", "not an address", v -> v.matches("(192\\.0\\.2|198\\.51\\.100|203\\.0\\.113)\\.\\d{1,3}"), true, "text", "integer"),
+                // dates: never the real day; shifts keep the time of day and zone
+                c("date-shift", Map.of("key-column", "user_id"), "date", "2024-03-05", v -> v.matches("202[34]-\\d\\d-\\d\\d") && !v.equals("2024-03-05"), true, "date", "integer"),
+                c("date-shift", Map.of("key-column", "user_id", "window", "3"), "timestamp with time zone", "2024-03-05 10:11:12.5+01",
+                        v -> v.matches("2024-03-0[2-8] 10:11:12\\.5\\+01") && !v.startsWith("2024-03-05"), true, "timestamp(3) without time zone", "time without time zone"),
+                c("birth-date", Map.of(), "date", "1984-07-19", v -> v.startsWith("1984-") && !v.equals("1984-07-19"), true, "date", "integer"),
+                c("birth-date", Map.of("keep", "decade"), "date", "1984-07-19", v -> v.startsWith("198") && !v.equals("1984-07-19"), true, "text", "integer"),
+                c("birth-date", Map.of("keep", "shift", "window", "10"), "timestamp without time zone", "1984-07-19 00:00:00",
+                        v -> v.matches("1984-07-(09|1\\d|2\\d) 00:00:00") && !v.startsWith("1984-07-19"), true, "timestamp without time zone", "interval"),
+                // financial: valid check digits, bank identifier nobody has, test card ranges
+                c("iban", Map.of(), "text", "DE89 3704 0044 0532 0130 00", v -> v.matches("DE\\d\\d 0000 0000 \\d{4} \\d{4} \\d\\d") && ibanValid(v), true, "text", "integer"),
+                c("iban", Map.of(), "text", "GB29NWBK60161331926819", v -> v.matches("GB\\d\\dXXXX000000\\d{8}") && ibanValid(v), true, "varchar", "bytea"),
+                c("card-number", Map.of(), "text", "4242 4242 4242 4242", v -> v.matches("4111 11\\d\\d \\d{4} \\d{4}") && CardNumberTransformer.luhnValid(v.replace(" ", "")), true, "text", "integer"),
+                c("card-number", Map.of(), "text", "3714-496353-98431", v -> v.matches("3782-82\\d{4}-\\d{5}") && CardNumberTransformer.luhnValid(v.replace("-", "")), true, "bigint", "integer"),
                 c("json", Map.of("paths", "{\"$.email\":\"email\",\"$.contacts[*].phone\":\"phone\",\"$..iban\":\"null\"}"), "jsonb",
                         "{\"email\":\"jane@corp.com\",\"plan\":\"pro\",\"contacts\":[{\"phone\":\"030 1234567\"},{\"phone\":\"0170 7654321\"}],\"bank\":{\"iban\":\"DE89370400440532013000\"}}",
                         v -> v.contains("@staging.invalid") && v.contains("\"plan\":\"pro\"") && v.contains("\"iban\":null")
@@ -131,6 +152,17 @@ class TransformersTest {
         assertEquals(c.transformer(), t.name());
     }
 
+    /** ISO 13616: the IBAN moved and read as digits (letters 10..35) is 1 modulo 97. */
+    static boolean ibanValid(String iban) {
+        String v = iban.replace(" ", "");
+        String moved = v.substring(4) + v.substring(0, 4);
+        StringBuilder d = new StringBuilder();
+        for (char ch : moved.toCharArray()) {
+            d.append(Character.isDigit(ch) ? String.valueOf(ch) : String.valueOf(ch - 'A' + 10));
+        }
+        return new java.math.BigInteger(d.toString()).mod(java.math.BigInteger.valueOf(97)).intValue() == 1;
+    }
+
     /** A different input of the same shape (a digit or letter changed). */
     private static String mutate(String in) {
         if (in.matches("-?\\d+")) {
@@ -155,6 +187,7 @@ class TransformersTest {
         for (TransformerSpec spec : TransformerCatalog.all().values()) {
             Map<String, String> params = switch (spec.name()) {
                 case "constant" -> Map.of("value", "x");
+                case "date-shift" -> Map.of("key-column", "id");
                 case "json" -> Map.of("paths", "{\"$.a\":\"email\"}");
                 default -> Map.of();
             };
@@ -170,7 +203,14 @@ class TransformersTest {
                 new Object[]{"hash", Map.of(), "integer", (Function<Integer, String>) i -> Integer.toString(i - 500_000)},
                 new Object[]{"hash", Map.of(), "bigint", (Function<Integer, String>) i -> Long.toString(i * 7_919_000_003L)},
                 new Object[]{"hash", Map.of(), "uuid", (Function<Integer, String>) i -> new java.util.UUID(i, i * 31L).toString()},
-                new Object[]{"token", Map.of(), "text", (Function<Integer, String>) i -> "sk_live_" + i})
+                new Object[]{"token", Map.of(), "text", (Function<Integer, String>) i -> "sk_live_" + i},
+                new Object[]{"phone", Map.of("unique", "true"), "text", (Function<Integer, String>) i -> switch (i % 4) {
+                    // the same digits in other layouts and prefixes stay distinct too
+                    case 0 -> "+1 (415) " + String.format("%03d-%04d", i / 4 % 1000, i / 4000);
+                    case 1 -> "(415) " + String.format("%03d-%04d", i / 4 % 1000, i / 4000);
+                    case 2 -> "001 415 " + String.format("%03d %04d", i / 4 % 1000, i / 4000);
+                    default -> "1 415 " + String.format("%03d %04d", i / 4 % 1000, i / 4000);
+                }})
                 .map(a -> Arguments.of(a[0] + " on " + a[2], a[0], a[1], a[2], a[3]));
     }
 
@@ -179,13 +219,17 @@ class TransformersTest {
     @SuppressWarnings("unchecked")
     void uniquenessPreservingTransformersStayUniqueOverAMillionDistinctInputs(String name, String transformer,
             Map<String, String> params, String type, Function<Integer, String> input) {
-        Transformer t = Transformers.create(new RuleConfig("public.t", "c", transformer, params, "tables"), type);
-        assertEquals(TransformerSpec.Uniqueness.PRESERVES, t.spec().uniqueness());
+        RuleConfig rule = new RuleConfig("public.t", "c", transformer, params, "tables");
+        Transformer t = Transformers.create(rule, type);
+        assertEquals(TransformerSpec.Uniqueness.PRESERVES, TransformerCatalog.uniqueness(rule));
         Set<String> seen = new HashSet<>(2_000_000);
         for (int i = 0; i < 1_000_000; i++) {
             String in = input.apply(i);
             String out = t.apply(in, CTX);
             assertTrue(seen.add(out), name + ": collision at input " + i);
+            if (transformer.equals("phone")) {
+                assertTrue(out.startsWith("+999 "), out + ": under the unassigned country code");
+            }
             if (type.equals("integer") || type.equals("bigint")) {
                 assertEquals(in.startsWith("-"), out.startsWith("-"), "the permutation keeps the sign");
             }
@@ -300,6 +344,117 @@ class TransformersTest {
     private static boolean reservedDigits(String phone) {
         String d = phone.replaceAll("\\D", "");
         return d.matches("1\\d{3}55501\\d\\d|447700900\\d{3}|61491570\\d{3}|493023125\\d{3}|3319900\\d{4}|999\\d+");
+    }
+
+    @Test
+    void dateShiftMovesEveryRowOfAnEntityByTheSameDaysSoIntervalsStay() {
+        Transformer t = Transformers.create(new RuleConfig("public.visits", "at", "date-shift", Map.of("key-column", "user_id",
+                "window", "30"), "tables"), "timestamp with time zone");
+        assertEquals(List.of("user_id"), t.reads());
+        java.util.Map<Long, Integer> shifts = new java.util.HashMap<>();
+        for (int user = 0; user < 500; user++) {
+            String key = Integer.toString(user);
+            java.time.LocalDate a = java.time.LocalDate.parse(t.apply("2024-02-28 23:59:59+00", new String[]{key}, CTX).substring(0, 10));
+            java.time.LocalDate b = java.time.LocalDate.parse(t.apply("2024-03-01 08:00:00+00", new String[]{key}, CTX).substring(0, 10));
+            java.time.LocalDate c = java.time.LocalDate.parse(t.apply("2025-12-31", new String[]{key}, CTX));
+            assertEquals(2, java.time.temporal.ChronoUnit.DAYS.between(a, b), "the interval across a leap day stays");
+            long shift = java.time.temporal.ChronoUnit.DAYS.between(java.time.LocalDate.of(2025, 12, 31), c);
+            assertEquals(shift, java.time.temporal.ChronoUnit.DAYS.between(java.time.LocalDate.of(2024, 2, 28), a), "one shift per entity");
+            assertTrue(shift != 0 && Math.abs(shift) <= 30, "shift " + shift + " within the window, never zero");
+            shifts.merge(shift, 1, Integer::sum);
+        }
+        assertTrue(shifts.size() > 40, "entities move differently: " + shifts.size() + " distinct shifts");
+        assertEquals("infinity", t.apply("infinity", new String[]{"1"}, CTX));
+        assertTrue(t.apply("0044-03-15 BC", new String[]{"1"}, CTX).endsWith(" BC"), "BC dates stay BC");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> t.apply("15/03/2024", new String[]{"1"}, CTX));
+        assertFalse(bad.getMessage().contains("15/03"), "the value is never quoted");
+        assertThrows(IllegalArgumentException.class, () -> Transformers.create(
+                new RuleConfig("public.visits", "at", "date-shift", Map.of(), "tables"), "date"), "key-column is required");
+    }
+
+    @Test
+    void birthDatesNeverKeepTheRealDay() {
+        Transformer year = Transformers.create(new RuleConfig("public.p", "dob", "birth-date", Map.of(), "tables"), "date");
+        Transformer decade = Transformers.create(new RuleConfig("public.p", "dob", "birth-date", Map.of("keep", "decade"), "tables"), "date");
+        java.time.LocalDate d = java.time.LocalDate.of(1950, 1, 1);
+        Set<String> fakes = new HashSet<>();
+        for (int i = 0; i < 20_000; i++, d = d.plusDays(1)) {
+            String in = d.toString();
+            String y = year.apply(in, CTX);
+            String dec = decade.apply(in, CTX);
+            assertNotEquals(in, y);
+            assertNotEquals(in, dec);
+            assertEquals(in.substring(0, 5), y.substring(0, 5), "same year");
+            assertEquals(in.substring(0, 3), dec.substring(0, 3), "same decade");
+            fakes.add(y.substring(5));
+        }
+        assertTrue(fakes.size() > 300, "days spread over the year: " + fakes.size());
+    }
+
+    @Test
+    void ibansAndCardNumbersAreFormatValidFakesFromRangesNoBankIssues() {
+        Transformer iban = Transformers.create(new RuleConfig("public.a", "iban", "iban", Map.of(), "tables"), "text");
+        Transformer card = Transformers.create(new RuleConfig("public.a", "pan", "card-number", Map.of(), "tables"), "text");
+        java.util.Random r = new java.util.Random(3);
+        String[] countries = {"DE", "FR", "NL", "GB", "IT", "ES", "BR", "CH"};
+        int[] lengths = {22, 27, 18, 22, 27, 24, 29, 21};
+        for (int i = 0; i < 20_000; i++) {
+            int k = i % countries.length;
+            StringBuilder bban = new StringBuilder();
+            for (int j = 4; j < lengths[k]; j++) {
+                bban.append(countries[k].equals("NL") && j < 8 || countries[k].equals("GB") && j < 8 ? (char) ('A' + r.nextInt(26))
+                        : (char) ('0' + r.nextInt(10)));
+            }
+            String src = countries[k] + "00" + bban;
+            String out = iban.apply(src, CTX);
+            assertTrue(ibanValid(out), src + " -> " + out + " passes mod 97");
+            assertEquals(src.length(), out.length());
+            assertEquals(countries[k], out.substring(0, 2));
+            int bank = switch (countries[k]) { case "DE", "ES" -> 8; case "FR" -> 10; case "GB" -> 10; case "IT" -> 11; case "CH" -> 5; default -> 4; };
+            assertTrue(out.substring(4, 4 + bank).matches("[0X]+"), out + ": bank identifier all zeros");
+            String pan = (i % 3 == 0 ? "4" : i % 3 == 1 ? "5" + (1 + r.nextInt(5)) : "6011") + String.format("%015d", r.nextLong(1_000_000_000_000_000L));
+            pan = pan.substring(0, 16);
+            String fake = card.apply(pan, CTX);
+            assertTrue(CardNumberTransformer.luhnValid(fake), pan + " -> " + fake);
+            assertTrue(fake.startsWith("411111") || fake.startsWith("555555") || fake.startsWith("601111"), fake);
+            assertEquals(pan.charAt(0), fake.charAt(0), "same brand");
+        }
+    }
+
+    @Test
+    void countryColumnDrawsAddressesAndNationalPhonesForTheRowsCountry() {
+        Transformer city = Transformers.create(new RuleConfig("public.c", "City", "city", Map.of("country-column", "Country"), "tables"), "text");
+        Transformer street = Transformers.create(new RuleConfig("public.c", "Address", "street-address", Map.of("country-column", "Country"), "tables"), "text");
+        Transformer phone = Transformers.create(new RuleConfig("public.c", "Phone", "phone", Map.of("country-column", "Country"), "tables"), "text");
+        assertEquals(List.of("Country"), city.reads());
+        Set<String> brazil = new HashSet<>();
+        Set<String> usa = new HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            brazil.add(city.apply("city " + i, new String[]{"Brazil"}, CTX));
+            usa.add(city.apply("city " + i, new String[]{"USA"}, CTX));
+        }
+        Set<String> shared = new HashSet<>(brazil);
+        shared.retainAll(usa);
+        assertTrue(shared.size() < 30, "Brazilian rows get Brazilian cities, not American ones: " + shared);
+        assertEquals(city.apply("Porto Alegre", new String[]{"BR"}, CTX), city.apply("Porto Alegre", new String[]{"Brasil"}, CTX),
+                "ISO code, English and native names name the same country");
+        assertEquals(city.apply("Porto Alegre", new String[]{"BRA"}, CTX), city.apply("Porto Alegre", new String[]{"brazil "}, CTX));
+        assertNotEquals(street.apply("Rua Dr. Falcão Filho, 155", new String[]{"Brazil"}, CTX),
+                street.apply("Rua Dr. Falcão Filho, 155", new String[]{"Germany"}, CTX));
+        assertTrue(phone.apply("07911 123456", new String[]{"United Kingdom"}, CTX).matches("07700 900\\d{3}"), "a national GB number");
+        assertTrue(phone.apply("030 1234567", new String[]{"Deutschland"}, CTX).replaceAll("\\D", "").startsWith("03023125"), "a national DE number");
+        assertTrue(phone.apply("(11) 3055-3278", new String[]{"Brazil"}, CTX).startsWith("+999 "), "a national number of a"
+                + " country without a fiction range gets +999, not a US number");
+        assertTrue(phone.apply("(11) 3055-3278", new String[]{null}, CTX).replaceAll("\\D", "").matches("\\d{3}55501\\d\\d"),
+                "an unknown country falls back to the rule's country (US)");
+        assertTrue(phone.apply("+55 11 3055-3278", new String[]{"Germany"}, CTX).startsWith("+999"), "a +CC prefix wins over the column");
+    }
+
+    @Test
+    void aDateShiftInsideJsonIsRefusedForItHasNoRow() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Transformers.create(new RuleConfig("public.e",
+                "payload", "json", Map.of("paths", "{\"$.at\":{\"transformer\":\"date-shift\",\"key-column\":\"id\"}}"), "tables"), "jsonb"));
+        assertTrue(e.getMessage().contains("birth-date"), e.getMessage());
     }
 
     @Test

@@ -116,6 +116,7 @@ public final class PolicyChecker {
                 rules.add(new ColumnRule(t.getKey(), col.column(), col.type(), r == null ? null : r.transformer()));
                 if (r != null) {
                     checkRule(r, col, problems);
+                    checkReadColumns(r, t.getValue(), problems);
                     continue;
                 }
                 String why = looksPersonal(col);
@@ -144,6 +145,19 @@ public final class PolicyChecker {
         }
         return new PolicyReport(sourceName, problems.isEmpty(), tables.size(),
                 tables.values().stream().mapToInt(List::size).sum(), sampled, List.copyOf(rules), List.copyOf(problems));
+    }
+
+    /** Parameters that name another column of the row ({@code key-column}, {@code country-column}) must name one. */
+    private static void checkReadColumns(RuleConfig r, List<Col> cols, List<Problem> problems) {
+        for (String p : List.of("key-column", "country-column")) {
+            String other = r.params().get(p);
+            if (other != null && cols.stream().noneMatch(c -> c.column().equals(other))) {
+                String near = cols.stream().map(Col::column).filter(n -> n.equalsIgnoreCase(other)).findFirst()
+                        .map(n -> " (did you mean " + n + "?)").orElse("");
+                problems.add(new Problem(Kind.UNKNOWN_COLUMN, r.table(), r.column(), "rule for " + r.id() + ": " + p + " "
+                        + other + " names a column " + r.table() + " does not have" + near + ": name a column of the same table"));
+            }
+        }
     }
 
     private static void checkRule(RuleConfig r, Col col, List<Problem> problems) {

@@ -12,9 +12,26 @@ import java.util.Set;
  * @param acceptedTypes {@code format_type()} prefixes of the column types it can write; empty means any type
  * @param uniqueness    whether distinct inputs stay distinct (a unique index or primary key survives)
  * @param audited       whether the leak audit fingerprints the column's source values by default
+ * @param redraw        when the anonymizer draws a fake again because it equals a source value
  */
 public record TransformerSpec(String name, String description, Map<String, String> parameters,
-                              Set<String> acceptedTypes, Uniqueness uniqueness, boolean audited) {
+                              Set<String> acceptedTypes, Uniqueness uniqueness, boolean audited, Redraw redraw) {
+
+    /**
+     * When a fake is drawn again (deterministically: the k-th re-draw is keyed by k). Only transformers that may
+     * break uniqueness re-draw: a re-draw of a uniqueness-preserving one would break its bijection.
+     */
+    public enum Redraw {
+        /** Never: the output cannot equal a source value by construction (reserved domains, markers, hashes). */
+        NEVER,
+        /** When the fake equals its own source value (a first name drawn as itself). */
+        SELF,
+        /**
+         * When the fake equals its own source value or any other source value of the column in the same batch; a
+         * coincidence with a value of another batch is left to the leak audit, which fails the refresh.
+         */
+        BATCH
+    }
 
     /** What a transformer does to distinct values. */
     public enum Uniqueness {
