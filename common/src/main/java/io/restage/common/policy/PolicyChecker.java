@@ -71,6 +71,7 @@ public final class PolicyChecker {
 
     public static PolicyReport check(Connection c, String sourceName, PolicyConfig policy) throws SQLException {
         Map<String, List<Col>> tables = columns(c, policy);
+        List<Index> indexes = indexes(c);
         List<Problem> problems = new ArrayList<>();
         List<ColumnRule> rules = new ArrayList<>();
         Map<String, RuleConfig> ruleByColumn = new LinkedHashMap<>();
@@ -121,21 +122,25 @@ public final class PolicyChecker {
                 }
                 String why = looksPersonal(col);
                 if (why != null) {
+                    Map<String, String> suggest = Suggestions.suggest(shape(col, t.getValue(), indexes), why);
                     problems.add(new Problem(Kind.UNRULED_PERSONAL_NAME, t.getKey(), col.column(), "column "
                             + t.getKey() + "." + col.column() + " (" + col.type() + ") looks personal (its name contains '"
-                            + why + "') and has no rule: add one, or `keep` if it is not personal"));
+                            + why + "') and has no rule: add one" + suggested(suggest) + ", or `keep` if it is not personal",
+                            suggest));
                 } else if (policy.requireEveryColumn()) {
                     problems.add(new Problem(Kind.UNRULED_COLUMN, t.getKey(), col.column(), "column " + t.getKey()
-                            + "." + col.column() + " has no rule and policy.unruled-columns is refuse-all: add one (keep included)"));
+                            + "." + col.column() + " has no rule and policy.unruled-columns is refuse-all: add one (keep included)",
+                            Map.of("transformer", "keep")));
                 } else if (col.textLike() || col.json()) {
                     unruledText.add(col);
                 }
             }
             if (!unruledText.isEmpty()) {
-                sampled += sample(c, t.getKey(), unruledText, problems);
+                List<Col> all = t.getValue();
+                sampled += sample(c, t.getKey(), unruledText, problems, col -> shape(col, all, indexes));
             }
         }
-        problems.addAll(uniqueProblems(c, policy, ruleByColumn, tables));
+        problems.addAll(uniqueProblems(indexes, policy, ruleByColumn, tables));
         long largeObjects = largeObjects(c);
         if (largeObjects > 0) {
             problems.add(new Problem(Kind.UNSUPPORTED, "pg_catalog.pg_largeobject", null, "source '" + sourceName
@@ -214,7 +219,8 @@ public final class PolicyChecker {
     }
 
     /** Samples the table's unruled text and JSON columns; returns how many values were looked at. */
-    private static int sample(Connection c, String table, List<Col> cols, List<Problem> problems) throws SQLException {
+    private static int sample(Connection c, String table, List<Col> cols, List<Problem> problems,
+                              java.util.function.Function<Col, Suggestions.Shape> shapes) throws SQLException {
         StringBuilder sql = new StringBuilder("select ");
         for (int i = 0; i < cols.size(); i++) {
             sql.append(i > 0 ? ", " : "").append(quote(cols.get(i).column())).append("::text");
@@ -232,6 +238,10 @@ public final class PolicyChecker {
         int[] phones = new int[cols.size()];
         int[] ibans = new int[cols.size()];
         int[] nonNull = new int[cols.size()];
+        List<Map<String, String>> jsonKeys = new ArrayList<>();
+        for (int i = 0; i < cols.size(); i++) {
+            jsonKeys.add(new java.util.TreeMap<>());
+        }
         int values = 0;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.toString())) {
             while (rs.next()) {
@@ -246,6 +256,7 @@ public final class PolicyChecker {
                     if (cols.get(i).json()) {
                         if (EMAIL_INSIDE.matcher(s).find()) {
                             emails[i]++;
+                            personalKeys(s, jsonKeys.get(i));
                         }
                         continue;
                     }
@@ -270,12 +281,79 @@ public final class PolicyChecker {
                     : significant(phones[i], nonNull[i]) ? "phone numbers" : null;
             if (what != null) {
                 int hits = what.equals("emails") ? emails[i] : what.equals("IBANs") ? ibans[i] : phones[i];
+                Map<String, String> suggest = cols.get(i).json()
+                        ? jsonSuggestion(jsonKeys.get(i))
+                        : Suggestions.suggest(shapes.apply(cols.get(i)), "content:" + what);
                 problems.add(new Problem(Kind.UNRULED_PERSONAL_CONTENT, table, cols.get(i).column(), "column " + table
                         + "." + cols.get(i).column() + " has no rule but " + hits + " of " + nonNull[i]
-                        + " sampled values look like " + what + ": add a rule, or `keep` if they are not personal"));
+                        + " sampled values look like " + what + ": add a rule" + suggested(suggest)
+                        + ", or `keep` if they are not personal", suggest));
             }
         }
         return values;
+    }
+
+    /** The keys (at any depth) whose string values look like emails or phone numbers, as {@code $..key} paths. */
+    private static void personalKeys(String json, Map<String, String> out) {
+        try {
+            walkJson(io.restage.common.Json.MAPPER.readTree(json), null, out);
+        } catch (java.io.IOException | RuntimeException e) {
+            // not JSON after all: the column is still flagged, without paths
+        }
+    }
+
+    private static void walkJson(com.fasterxml.jackson.databind.JsonNode node, String key, Map<String, String> out) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(e -> walkJson(e.getValue(), e.getKey(), out));
+        } else if (node.isArray()) {
+            node.forEach(n -> walkJson(n, key, out));
+        } else if (node.isTextual() && key != null && key.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            String v = node.asText().trim();
+            if (EMAIL.matcher(v).matches()) {
+                out.put("$.." + key, "email");
+            } else if (looksLikePhone(v)) {
+                out.putIfAbsent("$.." + key, "phone");
+            }
+        }
+    }
+
+    /** A json rule over the keys found, or scrub of the whole value when none was (a person reviews either). */
+    private static Map<String, String> jsonSuggestion(Map<String, String> keys) {
+        if (keys.isEmpty()) {
+            return null;
+        }
+        StringBuilder paths = new StringBuilder("{");
+        keys.forEach((k, t) -> paths.append(paths.length() > 1 ? ", " : "").append('"').append(k).append("\": \"")
+                .append(t).append('"'));
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("transformer", "json");
+        m.put("paths", paths.append('}').toString());
+        return m;
+    }
+
+    private static String suggested(Map<String, String> suggest) {
+        return suggest == null ? "" : " (suggested: " + Suggestions.yaml(suggest) + ")";
+    }
+
+    /** The column with what the suggestions need: its indexes, its table's primary key and other columns. */
+    private static Suggestions.Shape shape(Col col, List<Col> tableCols, List<Index> indexes) {
+        boolean unique = false;
+        boolean primary = false;
+        String pk = null;
+        for (Index ix : indexes) {
+            if (!ix.table().equals(col.table())) {
+                continue;
+            }
+            if (ix.primary() && ix.columns().size() == 1) {
+                pk = ix.columns().get(0);
+            }
+            if (ix.columns().contains(col.column())) {
+                unique = true;
+                primary |= ix.primary();
+            }
+        }
+        return new Suggestions.Shape(col.table(), col.column(), col.type(), col.notNull(), unique, primary, pk,
+                tableCols.stream().map(Col::column).toList());
     }
 
     /** At least one in five sampled values (and at least one). */
@@ -326,8 +404,7 @@ public final class PolicyChecker {
     }
 
     /** Unique indexes and primary keys with a column whose rule can turn distinct values into equal ones. */
-    private static List<Problem> uniqueProblems(Connection c, PolicyConfig policy, Map<String, RuleConfig> rules,
-                                                Map<String, List<Col>> tables) throws SQLException {
+    private static List<Index> indexes(Connection c) throws SQLException {
         String sql = """
                 select n.nspname || '.' || c.relname, ic.relname, i.indisprimary,
                        array(select a.attname from unnest(i.indkey) with ordinality k(attnum, ord)
@@ -345,6 +422,11 @@ public final class PolicyChecker {
                 indexes.add(new Index(rs.getString(1), rs.getString(2), rs.getBoolean(3), List.of(cols)));
             }
         }
+        return indexes;
+    }
+
+    private static List<Problem> uniqueProblems(List<Index> indexes, PolicyConfig policy, Map<String, RuleConfig> rules,
+                                                Map<String, List<Col>> tables) {
         // a column unique on its own keeps any index containing it unique, if its own rule keeps it unique
         Set<String> uniqueAlone = new HashSet<>();
         for (Index ix : indexes) {
@@ -370,10 +452,18 @@ public final class PolicyChecker {
                 }
                 TransformerSpec.Uniqueness u = TransformerCatalog.uniqueness(r);
                 if (u == TransformerSpec.Uniqueness.BREAKS || (u == TransformerSpec.Uniqueness.NULLS && ix.primary())) {
+                    Map<String, String> suggest = r.transformer().equals("phone") ? Map.of("transformer", "phone", "unique", "true")
+                            : Map.of("transformer", "hash");
+                    String type = tables.get(ix.table()).stream().filter(x -> x.column().equals(col)).map(Col::type)
+                            .findFirst().orElse("text");
+                    if (!TransformerCatalog.spec(suggest.get("transformer")).accepts(type)) {
+                        suggest = null;
+                    }
                     out.add(new Problem(Kind.BREAKS_UNIQUE, ix.table(), col, "rule for " + r.id() + ": transformer '"
                             + r.transformer() + "' can give equal values for distinct inputs, but " + col + " is part of "
                             + (ix.primary() ? "the primary key" : "unique index " + ix.name())
-                            + ": use a uniqueness-preserving transformer (email, hash, token, keep)"));
+                            + ": use a uniqueness-preserving transformer (email, hash, token, phone with unique: true, keep)"
+                            + suggested(suggest), suggest));
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.restage.common.policy;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The policy check's result for one source: every column with its rule, and every problem that stops a refresh.
@@ -35,7 +36,15 @@ public record PolicyReport(String source, boolean ok, int tables, int columns, i
         UNSUPPORTED
     }
 
-    public record Problem(Kind kind, String table, String column, String message) {
+    /**
+     * @param suggest the rule the check suggests ({@code transformer} and its parameters), or null: a draft for a
+     *                person to review ({@code POST /api/policies/check} with {@code "suggest": true} answers them as
+     *                a policy in YAML)
+     */
+    public record Problem(Kind kind, String table, String column, String message, Map<String, String> suggest) {
+        public Problem(Kind kind, String table, String column, String message) {
+            this(kind, table, column, message, null);
+        }
     }
 
     /** The problems as one message, for a refusal or a failed step. */

@@ -11,6 +11,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
+import io.restage.common.policy.PolicyDraft;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** The policy check as a dry run: what a refresh from this source would refuse, before anyone starts one. */
@@ -31,12 +34,21 @@ public class PolicyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Check the policy against a source (dry run)", description = "Body: {source}. 200 with"
             + " {source, ok, tables, columns, sampledValues, rules: [{table, column, type, transformer}], problems:"
-            + " [{kind, table, column, message}]}. ok=false lists what a refresh would be refused for.")
+            + " [{kind, table, column, message, suggest}]}. ok=false lists what a refresh would be refused for; suggest is"
+            + " the rule the check proposes. With {source, suggest: true} the answer adds draft: the policy with every"
+            + " suggestion, in the configuration's YAML, for a person to review.")
     public Uni<Response> check(String body) {
         String source;
+        boolean suggest;
         try {
             JsonNode json = body == null || body.isBlank() ? null : Json.MAPPER.readTree(body);
             source = json == null || !json.path("source").isTextual() ? null : json.get("source").asText();
+            JsonNode s = json == null ? null : json.get("suggest");
+            if (s != null && !s.isBoolean()) {
+                return Uni.createFrom().item(RefreshResource.error(new ApiError(400, "invalid-field",
+                        "suggest must be true or false: {\"source\": \"production\", \"suggest\": true}")));
+            }
+            suggest = s != null && s.asBoolean();
         } catch (IOException e) {
             return Uni.createFrom().item(RefreshResource.error(new ApiError(400, "malformed-request", "the body is not valid JSON")));
         }
@@ -48,8 +60,17 @@ public class PolicyResource {
             return Uni.createFrom().item(RefreshResource.error(new ApiError(404, "unknown-environment",
                     "no environment named '" + io.restage.orchestrator.audit.AuditLog.clean(source) + "': configured are " + new java.util.TreeSet<>(config.environments().keySet()))));
         }
+        String src = source;
         return checks.check(source)
-                .map(report -> Response.ok(report).build())
+                .map(report -> {
+                    if (!suggest) {
+                        return Response.ok(report).build();
+                    }
+                    String name = config.environment(src).policy();
+                    Map<String, Object> out = new LinkedHashMap<>(Json.MAPPER.convertValue(report, Map.class));
+                    out.put("draft", PolicyDraft.yaml(name, config.policyFor(src), report));
+                    return Response.ok(out).build();
+                })
                 .onFailure(PolicyCheckService.SourceUnavailableException.class)
                 .recoverWithItem(e -> RefreshResource.error(new ApiError(502, "source-unavailable", e.getMessage())));
     }
