@@ -77,6 +77,35 @@ class RefreshEndToEndTest {
                   capitals: { region: keep }
             """;
 
+    /**
+     * A music store with mixed-case names (as Chinook has them) and a 200,000-row phone book. Rules name tables and
+     * columns as stored ({@code Customer}), SQL-quoted ({@code '"Customer"'}) and schema-qualified
+     * ({@code Sales.Invoice}); the phone book's numbers come from a small real-looking range.
+     */
+    private static final String MUSIC_POLICY = """
+              music:
+                secret: music-e2e-secret-0123456789abcdef
+                tables:
+                  Customer: { FirstName: first-name, LastName: last-name, Company: keep, State: keep, PostalCode: postal-code, Email: email,
+                              Address: { transformer: street-address, country-column: Country },
+                              City: { transformer: city, country-column: Country } }
+                  '"Customer"': { '"Phone"': { transformer: phone, country-column: Country } }
+                  Sales.Invoice: { BillingCity: { transformer: city, country-column: BillingCountry } }
+                  public.phone_book: { phone: { transformer: phone, unique: "true" }, street: street-address, token: token,
+                                       last_ip: { transformer: ip, prefix: "24" }, born: birth-date, iban: iban, card: card-number,
+                                       seen_at: { transformer: date-shift, key-column: token } }
+            """;
+    private static final String MUSIC_SCHEMA = """
+            create table public."Customer" ("CustomerId" int primary key, "FirstName" varchar(40) not null,
+              "LastName" varchar(20) not null, "Company" varchar(80), "Address" varchar(70), "City" varchar(40),
+              "State" varchar(40), "Country" varchar(40), "PostalCode" varchar(10), "Phone" varchar(24), "Email" varchar(60) not null);
+            create schema "Sales";
+            create table "Sales"."Invoice" ("InvoiceId" int primary key, "CustomerId" int not null references public."Customer",
+              "BillingCity" varchar(40), "BillingCountry" varchar(40), "Total" numeric(10,2) not null);
+            create table public.phone_book (id int primary key, phone text not null unique, street text, token text,
+              last_ip inet, born date, iban text, card text, seen_at timestamptz)
+            """;
+
     /** The demo policy under another name, plus a rule that marks a denormalised copy of users' emails as keep. */
     private static String invoicingPolicy() {
         String body = Environments.DEMO_POLICY.substring(Environments.DEMO_POLICY.indexOf('\n') + 1)
@@ -99,7 +128,8 @@ class RefreshEndToEndTest {
         Path work = Files.createTempDirectory("restage-e2e-");
         stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
                 "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice", "prod_missing_media", "prod_writable",
-                "pagila_prod", "pagila_staging", "pagila_old", "shapes_prod", "shapes_staging", "shapes_lo", "staging_drift"),
+                "pagila_prod", "pagila_staging", "pagila_old", "shapes_prod", "shapes_staging", "shapes_lo", "staging_drift",
+                "music_prod", "music_staging"),
                 List.of(), Duration.ofMinutes(3));
         for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin",
                 "prod_contact", "prod_invoice", "staging_invoice", "staging_drift", "prod_missing_media", "prod_writable")) {
@@ -168,8 +198,32 @@ class RefreshEndToEndTest {
         // one field of 102,400,000 characters that barely compresses (hex): far beyond a batch and the 16 MiB record limit
         Db.exec(stack.jdbcUrl("shapes_prod"), "insert into loose_rows select -1, string_agg(md5(i::text), '') from generate_series(1, 3200000) i");
         Db.exec(stack.jdbcUrl("shapes_lo"), "select lo_from_bytea(0, 'a scanned contract'::bytea)");
+        for (String db : List.of("music_prod", "music_staging")) {
+            Db.exec(stack.jdbcUrl(db), MUSIC_SCHEMA.split(";"));
+        }
+        // national numbers in each country's layout; Brazil has no fiction range (+999), the others do
+        Db.exec(stack.jdbcUrl("music_prod"), """
+                insert into public."Customer" select i, 'First' || i, 'Last' || i, case when i % 4 = 0 then 'Company ' || i end,
+                  (i % 900 + 1) || ' ' || (array['Rua Paulista','Hauptstrasse','High Street','Main Street'])[i % 4 + 1],
+                  (array['São Paulo','Berlin','London','Chicago'])[i % 4 + 1], (array['SP',null,null,'IL'])[i % 4 + 1],
+                  (array['Brazil','Germany','United Kingdom','USA'])[i % 4 + 1], lpad((10000 + i)::text, 5, '0'),
+                  (array['(11) 3055-' || lpad((i % 10000)::text, 4, '0'), '030 ' || (2000000 + i), '07911 ' || (100000 + i),
+                         '(312) 3' || lpad((i % 100)::text, 2, '0') || '-' || lpad(i::text, 4, '0')])[i % 4 + 1],
+                  'customer' || i || '@music-prod.example.com'
+                from generate_series(1, 400) i""",
+                """
+                insert into "Sales"."Invoice" select i, i % 400 + 1, (array['São Paulo','Berlin','London','Chicago'])[i % 4 + 1],
+                  (array['Brazil','Germany','United Kingdom','USA'])[i % 4 + 1], i % 50 + 0.99 from generate_series(1, 2000) i""",
+                // 200,000 distinct numbers in +1 415-200-0000..415-219-9999: fakes drawn freely would hit real ones
+                """
+                insert into public.phone_book select i, '+1 415-' || (200 + i / 10000) || '-' || lpad((i % 10000)::text, 4, '0'),
+                  (i % 700) || ' Oak St', 'k' || (i % 5000), ('81.2.' || (i % 256) || '.' || (i % 250 + 1))::inet,
+                  date '1950-01-01' + (i % 20000), 'DE' || lpad((i % 97)::text, 2, '0') || '37040044' || lpad(i::text, 10, '0'),
+                  '4242 4242 ' || lpad((i % 10000)::text, 4, '0') || ' ' || lpad((i / 10000)::text, 4, '0'),
+                  timestamptz '2024-01-01 12:00:00+00' + (i % 97) * interval '1 day'
+                from generate_series(0, 199999) i""");
 
-        String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY
+        String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY + MUSIC_POLICY
                 // each database can record its schema version; unset counts as 0 on both sides
                 + "schema-version:\n  query: \"select coalesce(current_setting('app.schema_version', true), '0')\"\n";
         // one e2e operator starts every refresh: the start limit is lifted; staging-strict is kept for the e2e operator
@@ -195,7 +249,9 @@ class RefreshEndToEndTest {
                 new Environments.Env("pagila-prod", "pagila_prod", null, "pagila.prod.internal", false, "pagila"),
                 new Environments.Env("pagila-staging", "pagila_staging", null, "pagila.staging.internal", true, "pagila"),
                 new Environments.Env("pagila-old", "pagila_old", null, "pagila.old.internal", true, "pagila"),
-                new Environments.Env("staging-drift", "staging_drift", null, "drift.internal", true));
+                new Environments.Env("staging-drift", "staging_drift", null, "drift.internal", true),
+                new Environments.Env("music-prod", "music_prod", null, "music.prod.internal", false, "music"),
+                new Environments.Env("music-staging", "music_staging", null, "music.staging.internal", true, "music"));
         // split every table of 256 KiB or more into page ranges: the chunked export runs in every refresh below
         configFile = config;
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)
@@ -1360,5 +1416,107 @@ class RefreshEndToEndTest {
         assertTrue(Long.parseLong(Db.one(stg, "select nextval('public.payment_payment_id_seq')"))
                 > Long.parseLong(Db.one(prod, "select max(payment_id) from public.payment")), "the partitioned table's sequence is past the max");
         System.out.printf("e2e pagila refresh: %d rows in %.2f s (%.0f rows/s)%n", rows, seconds, rows / seconds);
+    }
+
+    @Test
+    @Order(25)
+    void shouldRefreshMixedCaseNamesAndLeaveNoRealContactBehind() throws Exception {
+        String prod = stack.jdbcUrl("music_prod");
+        String stg = stack.jdbcUrl("music_staging");
+        JsonNode r = refresh(request("music-prod", "music-staging", "music.staging.internal", false));
+        assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
+        assertEquals(0, r.get("leakAudit").get("hits").size(), r.get("leakAudit").toString());
+
+        // rules written stored, quoted and schema-qualified all applied
+        for (String[] col : new String[][]{{"public.\"Customer\"", "\"Email\""}, {"public.\"Customer\"", "\"Phone\""},
+                {"public.\"Customer\"", "\"Address\""}, {"\"Sales\".\"Invoice\"", "\"BillingCity\""}}) {
+            String sql = "select " + col[1] + " from " + col[0] + " where " + col[1] + " is not null";
+            Set<String> real = new HashSet<>(Db.column(prod, sql));
+            List<String> staged = Db.column(stg, sql);
+            assertFalse(staged.isEmpty(), col[0] + "." + col[1]);
+            assertTrue(staged.stream().noneMatch(real::contains), col[0] + "." + col[1] + " holds no production value");
+        }
+        // the phone follows the row's kept country: a national number of that country's fiction range, else +999
+        assertEquals("0", Db.one(stg, "select count(*) from public.\"Customer\" where \"Country\" = 'Brazil' and \"Phone\" !~ '^\\+999 '"));
+        assertEquals("0", Db.one(stg, "select count(*) from public.\"Customer\" where \"Country\" = 'Germany' and \"Phone\" !~ '^030 23125[0-9]{3}$'"));
+        assertEquals("0", Db.one(stg, "select count(*) from public.\"Customer\" where \"Country\" = 'United Kingdom' and \"Phone\" !~ '^07700 900[0-9]{3}$'"));
+        assertEquals("0", Db.one(stg, "select count(*) from public.\"Customer\" where \"Country\" = 'USA' and \"Phone\" !~ '^\\(312\\) 555-01[0-9]{2}$'"));
+
+        // 200,000 numbers from a small real-looking range: none equals a source number, all are under +999 (never
+        // assigned), and the unique index held through the commit
+        assertEquals("200000", Db.one(stg, "select count(*) from public.phone_book"));
+        assertEquals("0", Db.one(stg, "select count(*) from public.phone_book where phone !~ '^\\+999 [0-9] [0-9] [0-9]{3}-[0-9]{3}-[0-9]{4}$'"));
+        assertEquals("t", Db.one(stg, "select indisunique from pg_index where indexrelid = 'public.phone_book_phone_key'::regclass"));
+        for (String column : List.of("phone", "street", "token", "iban", "card")) {
+            Set<String> real = new HashSet<>(Db.column(prod, "select distinct " + column + " from public.phone_book"));
+            long equal = Db.column(stg, "select distinct " + column + " from public.phone_book").stream().filter(real::contains).count();
+            assertEquals(0, equal, column + ": no staged value equals a production value");
+        }
+        assertEquals("0", Db.one(stg, "select count(*) from public.phone_book where last_ip is null or host(last_ip) !~ '^81\\.2\\.'"),
+                "the /24 is kept");
+        assertEquals("0", Db.one(stg, "select count(*) from public.phone_book s where s.born is null or extract(year from s.born)"
+                + " <> extract(year from date '1950-01-01' + (s.id % 20000))"), "birth dates keep the year");
+        assertEquals("0", Db.one(stg, "select count(*) from public.phone_book s where s.born = date '1950-01-01' + (s.id % 20000)"),
+                "and never the real day");
+        // rows of one entity (the token) moved by the same days: the interval between two of its rows is kept
+        assertEquals(Db.one(prod, "select max(seen_at) - min(seen_at) from public.phone_book where id in (7, 5007, 10007)"),
+                Db.one(stg, "select max(seen_at) - min(seen_at) from public.phone_book where id in (7, 5007, 10007)"));
+        assertEquals("0", Db.one(stg, "select count(*) from public.phone_book where card !~ '^4111 11[0-9]{2} [0-9]{4} [0-9]{4}$'"));
+        assertEquals("0", Db.one(stg, "select count(*) from public.phone_book where iban !~ '^DE[0-9]{2}00000000[0-9]{10}$'"));
+
+        // a rule written in the wrong case is refused with the name as stored
+        PolicyConfigs wrong = PolicyConfigs.of(io.restage.common.config.RestageConfigLoader.qualify("customer"), "email", "email");
+        try (Connection c = Db.open(prod)) {
+            io.restage.common.policy.PolicyReport report = io.restage.common.policy.PolicyChecker.check(c, "music-prod", wrong.policy());
+            assertTrue(report.problems().stream().anyMatch(p -> p.message().contains("did you mean public.Customer.Email?")),
+                    report.summary());
+        }
+    }
+
+    /** A policy of one rule, for the checks above. */
+    private record PolicyConfigs(io.restage.common.config.PolicyConfig policy) {
+        static PolicyConfigs of(String table, String column, String transformer) {
+            return new PolicyConfigs(new io.restage.common.config.PolicyConfig(new io.restage.common.config.Secret("0123456789abcdef0"),
+                    null, List.of(), Map.of(table, List.of(new io.restage.common.config.RuleConfig(table, column, transformer, Map.of(), "tables"))),
+                    null, new io.restage.common.config.Secret(null), 4));
+        }
+    }
+
+    @Test
+    @Order(26)
+    void theSuggestedPolicyForEachSourceAppliedAsSuggestedPassesTheCheck() throws Exception {
+        io.restage.common.config.PolicyConfig empty = new io.restage.common.config.PolicyConfig(
+                new io.restage.common.config.Secret("0123456789abcdef0"), null, List.of(), Map.of(), null,
+                new io.restage.common.config.Secret(null), 4);
+        for (String db : List.of("production", "pagila_prod", "music_prod")) {
+            String url = stack.jdbcUrl(db);
+            io.restage.common.policy.PolicyReport first;
+            try (Connection c = Db.open(url)) {
+                first = io.restage.common.policy.PolicyChecker.check(c, db, empty);
+            }
+            assertFalse(first.ok(), db + ": an empty policy is refused");
+            List<String> without = first.problems().stream().filter(p -> p.suggest() == null).map(p -> p.message()).toList();
+            assertEquals(List.of(), without, db + ": every flagged column has a suggestion");
+            String draft = io.restage.common.policy.PolicyDraft.yaml("draft", empty, first);
+            String config = "environments:\n  src:\n    hostname: src.internal\n    policy: draft\n    database:\n      url: \""
+                    + url + "\"\nsecurity:\n  message-key: draft-message-key-0123456789abcdef0123456789\n" + draft;
+            io.restage.common.config.RestageConfig parsed = io.restage.common.config.RestageConfigLoader.parse(config, "draft.yaml",
+                    name -> name.equals("RESTAGE_POLICY_SECRET") ? "draft-secret-0123456789abcdef" : null);
+            io.restage.common.policy.PolicyReport second;
+            try (Connection c = Db.open(url)) {
+                second = io.restage.common.policy.PolicyChecker.check(c, db, parsed.policyFor("src"));
+            }
+            assertTrue(second.ok(), db + ": the draft as suggested passes the check: " + second.summary() + "\n" + draft);
+            System.out.printf("e2e suggested policy for %s: %d flagged columns, all suggested; the draft passes the check%n%s%n",
+                    db, first.problems().size(), db.equals("pagila_prod") ? draft : "");
+        }
+        // the same through the API: the draft comes back in the configuration's YAML
+        HttpResponse<String> api = post("/api/policies/check", "{\"source\":\"contact-prod\",\"suggest\":true}");
+        assertEquals(200, api.statusCode(), api.body());
+        JsonNode body = Json.MAPPER.readTree(api.body());
+        assertTrue(body.get("draft").asText().contains("\"contact_email\": email"), body.get("draft").asText());
+        assertTrue(body.get("problems").get(0).has("suggest"), body.toString());
+        assertFalse(api.body().contains("e2e-secret"), "no secret in the draft");
+        assertEquals(400, post("/api/policies/check", "{\"source\":\"contact-prod\",\"suggest\":\"yes\"}").statusCode());
     }
 }
