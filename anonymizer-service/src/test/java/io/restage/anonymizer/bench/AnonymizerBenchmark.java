@@ -41,7 +41,9 @@ class AnonymizerBenchmark {
             new Column("phone", "text"), new Column("street", "text"), new Column("postal_code", "text"),
             new Column("city", "text"), new Column("password_hash", "text"), new Column("api_token", "text"),
             new Column("external_id", "bigint"), new Column("profile", "jsonb"), new Column("notes", "text"),
-            new Column("created_at", "timestamp with time zone"));
+            new Column("created_at", "timestamp with time zone"), new Column("last_ip", "inet"),
+            new Column("birth_date", "date"), new Column("iban", "text"), new Column("card", "text"),
+            new Column("country", "text"));
     private static final String SECRET = "benchmark-secret-0123456789abcdef";
 
     private static RuleConfig rule(String column, String transformer, Map<String, String> params) {
@@ -57,9 +59,17 @@ class AnonymizerBenchmark {
         ONE_EACH.put("first-name", rule("first_name", "first-name", Map.of()));
         ONE_EACH.put("last-name", rule("last_name", "last-name", Map.of()));
         ONE_EACH.put("phone", rule("phone", "phone", Map.of()));
+        ONE_EACH.put("phone (unique)", rule("phone", "phone", Map.of("unique", "true")));
+        ONE_EACH.put("phone (country-column)", rule("phone", "phone", Map.of("country-column", "country")));
         ONE_EACH.put("street-address", rule("street", "street-address", Map.of()));
         ONE_EACH.put("postal-code", rule("postal_code", "postal-code", Map.of()));
         ONE_EACH.put("city", rule("city", "city", Map.of()));
+        ONE_EACH.put("city (country-column)", rule("city", "city", Map.of("country-column", "country")));
+        ONE_EACH.put("ip (prefix 24)", rule("last_ip", "ip", Map.of("prefix", "24")));
+        ONE_EACH.put("date-shift (key id)", rule("created_at", "date-shift", Map.of("key-column", "id")));
+        ONE_EACH.put("birth-date", rule("birth_date", "birth-date", Map.of()));
+        ONE_EACH.put("iban", rule("iban", "iban", Map.of()));
+        ONE_EACH.put("card-number", rule("card", "card-number", Map.of()));
         ONE_EACH.put("password", rule("password_hash", "password", Map.of()));
         ONE_EACH.put("token", rule("api_token", "token", Map.of()));
         ONE_EACH.put("hash (bigint)", rule("external_id", "hash", Map.of()));
@@ -193,7 +203,12 @@ class AnonymizerBenchmark {
                     "$2a$10$" + f.regexify("[A-Za-z0-9./]{53}"), "sk_live_" + f.regexify("[A-Za-z0-9]{24}"),
                     Long.toString(f.number().numberBetween(1L, 9_000_000_000L)),
                     "{\"email\": \"" + email + "\", \"phones\": [\"+49 170 " + f.number().digits(7) + "\"], \"prefs\": {\"lang\": \"de\", \"iban\": \"DE89370400440532013000\"}}",
-                    "Called on " + f.date().birthday() + "; prefers email.", "2024-03-0" + (1 + i % 9) + " 10:00:00+00");
+                    "Called on " + f.date().birthday() + "; prefers email.", "2024-03-0" + (1 + i % 9) + " 10:00:00+00",
+                    "81.2." + f.number().numberBetween(0, 256) + "." + f.number().numberBetween(1, 255),
+                    (1950 + f.number().numberBetween(0, 60)) + "-0" + f.number().numberBetween(1, 10) + "-1" + f.number().numberBetween(0, 10),
+                    "DE" + f.number().digits(2) + " 3704 0044 " + f.number().digits(4) + " " + f.number().digits(4) + " " + f.number().digits(2),
+                    "4242 4242 " + f.number().digits(4) + " " + f.number().digits(4),
+                    i % 3 == 0 ? "Germany" : i % 3 == 1 ? "Brazil" : "United Kingdom");
             sb.append(escape(row)).append('\n');
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
