@@ -127,7 +127,8 @@ public class ImportHandler {
         TableProof proof;
         try {
             // Retrying is safe: the batch ledger row is written in the same transaction as the rows.
-            proof = Retry.DATABASE.run(() -> stage(entry.get().target(), area, batch));
+            StagingArea.Audit audit = audit(entry.get().source(), peek.refreshId(), batch.header().skipAnonymizers());
+            proof = Retry.DATABASE.run(() -> stage(entry.get().target(), area, batch, audit));
         } catch (Exception e) {
             fail(peek.refreshId(), "staging " + peek.table() + " in '" + entry.get().target() + "' failed: " + Failures.describe(e), publish);
             return;
@@ -153,7 +154,18 @@ public class ImportHandler {
      * batch of an earlier export snapshot than the area holds is dropped; one of a later snapshot first empties the area
      * ({@link StagingArea#startOver}), so two snapshots never mix.
      */
-    private TableProof stage(String targetName, StagingArea area, Batch batch) throws Exception {
+    /**
+     * What the leak audit needs to probe batches as they are staged; null when no rule the refresh runs is audited
+     * (no source value is fingerprinted, so nothing could match).
+     */
+    private StagingArea.Audit audit(String source, String refreshId, List<String> skip) {
+        PolicyConfig policy = config.policyFor(source);
+        boolean any = policy.allRules().stream().anyMatch(r -> io.restage.common.policy.TransformerCatalog.audited(r)
+                && !skip.contains(r.id()) && !skip.contains(r.transformer()));
+        return any ? new StagingArea.Audit(policy, skip, LeakFingerprints.key(policy.secret().reveal(), refreshId)) : null;
+    }
+
+    private TableProof stage(String targetName, StagingArea area, Batch batch, StagingArea.Audit audit) throws Exception {
         try (Connection c = Connections.open(config.environment(targetName), "restage-import")) {
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
             area.ensure(c);
@@ -191,7 +203,7 @@ public class ImportHandler {
                 if (batch.header().kind() == BatchHeader.Kind.END) {
                     area.end(c, batch.header(), target);
                 } else {
-                    area.stage(c, batch, target, () -> Connections.open(config.environment(targetName), "restage-import"));
+                    area.stage(c, batch, target, () -> Connections.open(config.environment(targetName), "restage-import"), audit);
                 }
                 c.commit();
             } catch (Exception e) {

@@ -33,7 +33,7 @@ import java.util.List;
 public final class LeakAuditor {
     private static final String WORD_SPLIT = "E'[\\\\s,;:<>()\\\\[\\\\]{}\"''|]+'";
 
-    private enum Shape { TEXT, JSON, TEXT_ARRAY }
+    enum Shape { TEXT, JSON, TEXT_ARRAY }
 
     private record Target(String sourceTable, String stageTable, String column, Shape shape) {
     }
@@ -44,10 +44,11 @@ public final class LeakAuditor {
     }
 
     /**
-     * Runs the audit. The target computes only unkeyed digests of the candidate values and words; the service applies
-     * the refresh's key to each ({@link LeakFingerprints#ofDigest}) and writes the resulting probes back over a second
-     * connection; the match of probes against the anonymizer's fingerprints is one join in the target. Memory stays
-     * bounded (the digests stream through a cursor), and the key never leaves the service.
+     * Runs the audit. The probes of every batch were taken while it was staged ({@link #record}); the match of probes
+     * against the anonymizer's fingerprints is one join in the target. Tables with a row larger than a batch are
+     * scanned here instead: the target computes only unkeyed digests of their candidate values and words; the service
+     * applies the refresh's key to each ({@link LeakFingerprints#ofDigest}) and writes the resulting probes back over a
+     * second connection. Memory stays bounded, and the key never leaves the service.
      */
     public static LeakAudit run(Connection c, Connector second, StagingArea area, List<StagingArea.StagedTable> staged,
                                 PolicyConfig policy, List<String> skip, byte[] key) throws SQLException {
@@ -73,25 +74,54 @@ public final class LeakAuditor {
                 st.execute("create unlogged table if not exists " + probes + " (t int not null, fp bytea not null)");
                 st.execute("truncate " + probes);
             }
+            // the batches' probes were taken while they were staged; a table that held a row larger than a batch (staged
+            // from parts, never whole in this service) is scanned here, in SQL, instead
+            java.util.Set<String> inSql = new java.util.HashSet<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select source_table from "
+                    + area.schema() + "._tables where audit_in_sql")) {
+                while (rs.next()) {
+                    inSql.add(rs.getString(1));
+                }
+            }
             long scanned = 0;
             boolean auto = c.getAutoCommit();
             try (Connection w = second.open()) {
                 for (int i = 0; i < targets.size(); i++) {
-                    scanned += probe(c, w, area, targets.get(i), i, key, probes);
+                    if (inSql.contains(targets.get(i).sourceTable())) {
+                        scanned += probe(c, w, area, targets.get(i), i, key, probes);
+                    }
                 }
             } finally {
                 c.setAutoCommit(auto);
             }
-            List<String> hits = new ArrayList<>();
+            java.util.Map<String, Long> found = new java.util.TreeMap<>();
             try (PreparedStatement ps = c.prepareStatement("select p.t, count(distinct p.fp) from " + probes + " p join "
                     + area.schema() + "._leak_fp f on f.fp = p.fp group by p.t order by p.t");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Target t = targets.get(rs.getInt(1));
-                    long n = rs.getLong(2);
-                    hits.add(t.sourceTable() + "." + t.column() + ": " + n + " distinct value" + (n == 1 ? "" : "s"));
+                    found.put(t.sourceTable() + "." + t.column(), rs.getLong(2));
                 }
             }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select source_table, col, scanned from "
+                    + area.schema() + "._leak_cols")) {
+                while (rs.next()) {
+                    if (!inSql.contains(rs.getString(1))) {
+                        scanned += rs.getLong(3);
+                    }
+                }
+            }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select l.source_table, l.col,"
+                    + " count(distinct s.fp) from " + area.schema() + "._leak_seen s join " + area.schema() + "._leak_fp f"
+                    + " on f.fp = s.fp join " + area.schema() + "._leak_cols l on l.k = s.k group by 1, 2")) {
+                while (rs.next()) {
+                    if (!inSql.contains(rs.getString(1))) {
+                        found.merge(rs.getString(1) + "." + rs.getString(2), rs.getLong(3), Long::sum);
+                    }
+                }
+            }
+            List<String> hits = new ArrayList<>();
+            found.forEach((column, n) -> hits.add(column + ": " + n + " distinct value" + (n == 1 ? "" : "s")));
             try (Statement st = c.createStatement()) {
                 st.execute("truncate " + probes);
             }
@@ -167,6 +197,37 @@ public final class LeakAuditor {
     private static List<Target> targets(Connection c, StagingArea area, List<StagingArea.StagedTable> staged,
                                         PolicyConfig policy, List<String> skip) throws SQLException {
         List<Target> out = new ArrayList<>();
+        for (StagingArea.StagedTable st : staged) {
+            if (st.stageTable() == null) {
+                continue;
+            }
+            shapes(c, area.schema(), st.stageTable()).forEach((column, shape) -> {
+                if (scans(policy, st.sourceTable(), column, skip)) {
+                    out.add(new Target(st.sourceTable(), st.stageTable(), column, shape));
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Whether the audit scans a staged column: not when a transformer wrote it (unless its fakes could be real) or was skipped. */
+    static boolean scans(PolicyConfig policy, String sourceTable, String column, List<String> skip) {
+        RuleConfig rule = policy.rulesFor(sourceTable).stream().filter(r -> r.column().equals(column)).findFirst().orElse(null);
+        boolean skipped = rule != null && (skip.contains(rule.id()) || skip.contains(rule.transformer()));
+        // columns a transformer wrote are scanned only where a fake could be a real person's contact
+        boolean generated = rule != null && !rule.transformer().equals("keep") && !rule.transformer().equals("json")
+                && !TransformerCatalog.scannedWhenWritten(rule);
+        return !skipped && !generated;
+    }
+
+    private static final java.util.Map<String, java.util.Map<String, Shape>> SHAPES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The scannable columns of a stage table and how each is read (in column order), read once per stage table. */
+    static java.util.Map<String, Shape> shapes(Connection c, String schema, String stageTable) throws SQLException {
+        java.util.Map<String, Shape> known = SHAPES.get(schema + "." + stageTable);
+        if (known != null) {
+            return known;
+        }
         String sql = """
                 select a.attname,
                        case when t.typname in ('json', 'jsonb') or bt.typname in ('json', 'jsonb') then 'JSON'
@@ -179,34 +240,90 @@ public final class LeakAuditor {
                 where a.attrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass and a.attnum > 0 and not a.attisdropped
                 order by a.attnum
                 """;
-        for (StagingArea.StagedTable st : staged) {
-            if (st.stageTable() == null) {
-                continue;
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, area.schema());
-                ps.setString(2, st.stageTable());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String shape = rs.getString(2);
-                        if (shape == null) {
-                            continue;
-                        }
-                        String column = rs.getString(1);
-                        RuleConfig rule = policy.rulesFor(st.sourceTable()).stream()
-                                .filter(r -> r.column().equals(column)).findFirst().orElse(null);
-                        boolean skipped = rule != null && (skip.contains(rule.id()) || skip.contains(rule.transformer()));
-                        // columns a transformer wrote are scanned only where a fake could be a real person's contact
-                        boolean generated = rule != null && !rule.transformer().equals("keep") && !rule.transformer().equals("json")
-                                && !TransformerCatalog.scannedWhenWritten(rule);
-                        if (!skipped && !generated) {
-                            out.add(new Target(st.sourceTable(), st.stageTable(), column, Shape.valueOf(shape)));
-                        }
+        java.util.Map<String, Shape> out = new java.util.LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, schema);
+            ps.setString(2, stageTable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getString(2) != null) {
+                        out.put(rs.getString(1), Shape.valueOf(rs.getString(2)));
                     }
                 }
             }
         }
+        SHAPES.put(schema + "." + stageTable, out);
         return out;
+    }
+
+    /** Forgets the shapes of an area's stage tables (the area was dropped). */
+    static void forget(String schema) {
+        SHAPES.keySet().removeIf(k -> k.startsWith(schema + "."));
+    }
+
+    /**
+     * Takes the probes of one staged batch in the caller's transaction (so a rolled-back batch leaves none): the
+     * scanned columns' values are fingerprinted here ({@link LeakProbes}) and copied into {@code _leak_seen}, with
+     * how many values each column had. The audit before the pivot then only joins them against the fingerprints.
+     */
+    static void record(Connection c, String schema, String sourceTable, String stageTable, List<io.restage.common.batch.Column> columns,
+                       byte[] payload, PolicyConfig policy, List<String> skip, byte[] key) throws SQLException {
+        java.util.Map<String, Shape> shapes = shapes(c, schema, stageTable);
+        List<LeakProbes.Scanned> scanned = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            String name = columns.get(i).name();
+            Shape shape = shapes.get(name);
+            if (shape != null && scans(policy, sourceTable, name, skip)) {
+                scanned.add(new LeakProbes.Scanned(i, name, LeakProbes.Shape.valueOf(shape.name())));
+            }
+        }
+        if (scanned.isEmpty()) {
+            return;
+        }
+        List<LeakProbes.ColumnProbes> probes = LeakProbes.probe(payload, columns.size(), scanned, key);
+        // each scanned column gets a small number: its probes are stored as (k, fingerprint), the registry names it
+        int[] ks = new int[probes.size()];
+        try (PreparedStatement reg = c.prepareStatement("insert into " + schema + "._leak_cols as l (k, source_table, col, scanned)"
+                + " values (?, ?, ?, ?) on conflict (k) do update set scanned = l.scanned + excluded.scanned"
+                + " returning source_table, col")) {
+            for (int i = 0; i < probes.size(); i++) {
+                ks[i] = (sourceTable + "\0" + probes.get(i).column()).hashCode();
+                reg.setInt(1, ks[i]);
+                reg.setString(2, sourceTable);
+                reg.setString(3, probes.get(i).column());
+                reg.setLong(4, probes.get(i).values());
+                try (ResultSet rs = reg.executeQuery()) {
+                    rs.next();
+                    if (!rs.getString(1).equals(sourceTable) || !rs.getString(2).equals(probes.get(i).column())) {
+                        throw new IllegalStateException("leak audit: two columns share a probe key (" + sourceTable + "."
+                                + probes.get(i).column() + " and " + rs.getString(1) + "." + rs.getString(2) + ")");
+                    }
+                }
+            }
+        }
+        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + schema + "._leak_seen (k, fp) from stdin");
+        try {
+            StringBuilder buf = new StringBuilder(1 << 16);
+            for (int i = 0; i < probes.size(); i++) {
+                String prefix = ks[i] + "\t\\\\x";
+                for (long fp : probes.get(i).fingerprints()) {
+                    buf.append(prefix).append(String.format("%016x", fp)).append('\n');
+                    if (buf.length() > 60_000) {
+                        byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
+                        copy.writeToCopy(b, 0, b.length);
+                        buf.setLength(0);
+                    }
+                }
+            }
+            byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
+            copy.writeToCopy(b, 0, b.length);
+            copy.endCopy();
+        } catch (SQLException | RuntimeException e) {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+            throw e;
+        }
     }
 
     private LeakAuditor() {

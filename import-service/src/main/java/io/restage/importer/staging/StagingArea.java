@@ -107,6 +107,12 @@ public final class StagingArea {
             st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bytea primary key)");
             // the leak audit's keyed probes of staged values (written by the import service, never the key)
             st.execute("create unlogged table if not exists " + schema + "._leak_probe (t int not null, fp bytea not null)");
+            // the probes each batch's staging took (LeakAuditor.record), per scanned column k of _leak_cols
+            st.execute("create unlogged table if not exists " + schema + "._leak_seen (k int not null, fp bytea not null)");
+            st.execute("create unlogged table if not exists " + schema + "._leak_cols (k int primary key, source_table text"
+                    + " not null, col text not null, scanned bigint not null)");
+            // a table that held a row larger than a batch is audited in SQL after staging (its row was never whole here)
+            st.execute("alter table " + schema + "._tables add column if not exists audit_in_sql boolean not null default false");
         }
     }
 
@@ -118,7 +124,14 @@ public final class StagingArea {
         Connection open() throws SQLException;
     }
 
-    public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target, Reader reader)
+    /**
+     * What the leak audit needs to probe a batch while it is staged: the policy, the skipped rules and the refresh's
+     * fingerprint key. Null when the policy audits nothing (no fingerprint can ever match).
+     */
+    public record Audit(io.restage.common.config.PolicyConfig policy, List<String> skip, byte[] key) {
+    }
+
+    public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target, Reader reader, Audit audit)
             throws SQLException, IOException {
         BatchHeader h = batch.header();
         String stageTable = stageTable(c, h.table(), h.columns(), h.skipAnonymizers(), target);
@@ -142,6 +155,13 @@ public final class StagingArea {
             }
         }
         if (h.inParts()) {
+            if (stageTable != null) {
+                try (PreparedStatement ps = c.prepareStatement("update " + schema + "._tables set audit_in_sql = true"
+                        + " where source_table = ? and not audit_in_sql")) {
+                    ps.setString(1, h.table());
+                    ps.executeUpdate();
+                }
+            }
             stagePart(c, h, batch.payload(), stageTable, reader);
             return true;
         }
@@ -152,6 +172,10 @@ public final class StagingArea {
             if (copied != h.rowCount()) {
                 throw new IllegalStateException("batch " + h.seq() + " of " + h.table() + " declares " + h.rowCount()
                         + " rows but holds " + copied);
+            }
+            if (audit != null) {
+                LeakAuditor.record(c, schema, h.table(), stageTable, h.columns(), batch.payload(), audit.policy(),
+                        audit.skip(), audit.key());
             }
         }
         return true;
@@ -263,7 +287,8 @@ public final class StagingArea {
                 }
                 st.execute("delete from " + schema + "._tables");
                 st.execute("delete from " + schema + "._batches");
-                st.execute("truncate " + schema + "._parts, " + schema + "._leak_fp, " + schema + "._leak_probe");
+                st.execute("truncate " + schema + "._parts, " + schema + "._leak_fp, " + schema + "._leak_probe, "
+                        + schema + "._leak_seen, " + schema + "._leak_cols");
                 st.execute("update " + schema + "._meta set attempt = " + attempt + ", server_started_at = pg_postmaster_start_time(),"
                         + " lost = null");
             }
@@ -499,6 +524,7 @@ public final class StagingArea {
             st.execute("drop schema if exists " + schema + " cascade");
         }
         ENSURED.remove(schema);
+        LeakAuditor.forget(schema);
     }
 
     public static List<TableCount> counts(List<StagedTable> tables) {

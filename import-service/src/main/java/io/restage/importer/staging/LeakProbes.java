@@ -1,0 +1,211 @@
+package io.restage.importer.staging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.restage.common.Json;
+import io.restage.common.batch.CopyText;
+import io.restage.common.policy.LeakFingerprints;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The leak audit's probes of one batch, taken while it is staged: the same values the audit's SQL would read from the
+ * staged table afterwards (whole values, the words of free text that hold a digit or an @, the strings inside JSON, the
+ * elements of text arrays), normalised, digested and keyed here. Each column's probes are de-duplicated within the
+ * batch. The staged rows are never read again for the audit: the end is one join of probes against fingerprints.
+ */
+public final class LeakProbes {
+    /** The separators of free text, as in the audit's SQL. */
+    static final Pattern WORD_SPLIT = Pattern.compile("[\\s,;:<>()\\[\\]{}\"'|]+");
+    private static final Pattern HAS_SEPARATOR = Pattern.compile("[\\s,;:<>()\\[\\]{}\"'|]");
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JVM", e);
+        }
+    });
+
+    /** How a staged column is read: as text, as JSON (its strings), as a text array (its elements). */
+    public enum Shape { TEXT, JSON, TEXT_ARRAY }
+
+    /** A column of the batch the audit scans: its position in the batch's rows. */
+    public record Scanned(int index, String name, Shape shape) {
+    }
+
+    /** One column's probes: distinct keyed fingerprints and how many values were looked at. */
+    public record ColumnProbes(String column, long[] fingerprints, long values) {
+    }
+
+    /** The probes of every scanned column of one batch of COPY text rows with {@code fields} fields each. */
+    public static List<ColumnProbes> probe(byte[] rows, int fields, List<Scanned> columns, byte[] key) {
+        List<ColumnProbes> out = new ArrayList<>(columns.size());
+        if (columns.isEmpty()) {
+            return out;
+        }
+        int[] starts = new int[fields];
+        int[] ends = new int[fields];
+        List<Set<String>> distinct = new ArrayList<>();
+        long[] counts = new long[columns.size()];
+        for (int i = 0; i < columns.size(); i++) {
+            distinct.add(new HashSet<>());
+        }
+        int pos = 0;
+        while (pos < rows.length) {
+            int end = CopyText.rowEnd(rows, pos, rows.length);
+            if (CopyText.split(rows, pos, end, starts, ends) != fields) {
+                throw new IllegalStateException("a staged row has another number of fields than its batch declares");
+            }
+            for (int i = 0; i < columns.size(); i++) {
+                Scanned col = columns.get(i);
+                String v = CopyText.decode(rows, starts[col.index()], ends[col.index()]);
+                if (v == null) {
+                    continue;
+                }
+                Set<String> set = distinct.get(i);
+                int k = i;
+                Consumer<String> value = s -> {
+                    counts[k]++;
+                    candidates(s, set);
+                };
+                switch (col.shape()) {
+                    case TEXT -> value.accept(v);
+                    case JSON -> jsonStrings(v, value);
+                    case TEXT_ARRAY -> arrayElements(v, value);
+                }
+            }
+            pos = end + 1;
+        }
+        for (int i = 0; i < columns.size(); i++) {
+            long[] fps = new long[distinct.get(i).size()];
+            int n = 0;
+            for (String s : distinct.get(i)) {
+                fps[n++] = LeakFingerprints.ofDigest(key, SHA256.get().digest(s.getBytes(StandardCharsets.UTF_8)));
+            }
+            Arrays.sort(fps);
+            out.add(new ColumnProbes(columns.get(i).name(), fps, counts[i]));
+        }
+        return out;
+    }
+
+    /**
+     * The normalised candidates of one value: the value, and (free text) each word that holds a digit or an @ and
+     * had at least {@link LeakFingerprints#MIN_LENGTH} characters before trailing . ! ? were cut. Only candidates long
+     * enough to have a fingerprint are kept.
+     */
+    static void candidates(String v, Set<String> out) {
+        add(v, out);
+        if (!HAS_SEPARATOR.matcher(v).find()) {
+            return;
+        }
+        for (String w : WORD_SPLIT.split(v)) {
+            if (w.codePointCount(0, w.length()) >= LeakFingerprints.MIN_LENGTH && hasDigitOrAt(w)) {
+                int e = w.length();
+                while (e > 0 && (w.charAt(e - 1) == '.' || w.charAt(e - 1) == '!' || w.charAt(e - 1) == '?')) {
+                    e--;
+                }
+                add(w.substring(0, e), out);
+            }
+        }
+    }
+
+    private static void add(String s, Set<String> out) {
+        String n = LeakFingerprints.normalize(s);
+        if (LeakFingerprints.auditable(n)) {
+            out.add(n);
+        }
+    }
+
+    private static boolean hasDigitOrAt(String w) {
+        for (int i = 0; i < w.length(); i++) {
+            char c = w.charAt(i);
+            if (c == '@' || c >= '0' && c <= '9') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every string inside a JSON document (values, at any depth; not keys). */
+    static void jsonStrings(String json, Consumer<String> sink) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("a staged json value is not valid JSON");
+        }
+        walk(root, sink);
+    }
+
+    private static void walk(JsonNode n, Consumer<String> sink) {
+        if (n == null) {
+            return;
+        }
+        if (n.isTextual()) {
+            sink.accept(n.asText());
+        } else if (n.isContainerNode()) {
+            n.elements().forEachRemaining(x -> walk(x, sink));
+        }
+    }
+
+    /** The non-NULL elements of a PostgreSQL array literal ({@code {a,"b c",NULL}}, nested dimensions flattened). */
+    static void arrayElements(String literal, Consumer<String> sink) {
+        int i = 0;
+        if (literal.startsWith("[")) {
+            i = literal.indexOf('=') + 1; // explicit bounds: [1:2]={a,b}
+        }
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        for (; i < literal.length(); i++) {
+            char ch = literal.charAt(i);
+            if (quoted) {
+                if (ch == '\\' && i + 1 < literal.length()) {
+                    cur.append(literal.charAt(++i));
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    cur.append(ch);
+                }
+                continue;
+            }
+            switch (ch) {
+                case '{' -> {
+                    cur.setLength(0);
+                    wasQuoted = false;
+                }
+                case '"' -> {
+                    quoted = true;
+                    wasQuoted = true;
+                }
+                case ',', '}' -> {
+                    if (literal.charAt(i - 1) != '}') { // after a nested array's close there is no element
+                        String e = wasQuoted ? cur.toString() : cur.toString().strip();
+                        if (wasQuoted || !(e.equalsIgnoreCase("NULL") || e.isEmpty() && literal.charAt(i - 1) == '{')) {
+                            sink.accept(e);
+                        }
+                    }
+                    cur.setLength(0);
+                    wasQuoted = false;
+                }
+                case '\\' -> {
+                    if (i + 1 < literal.length()) {
+                        cur.append(literal.charAt(++i));
+                    }
+                }
+                default -> cur.append(ch);
+            }
+        }
+    }
+
+    private LeakProbes() {
+    }
+}

@@ -1,0 +1,88 @@
+package io.restage.importer.staging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.restage.common.policy.LeakFingerprints;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** What the leak audit probes in a staged value: the same candidates its SQL took from the staged table. */
+class LeakProbesTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            // whole values, normalised (trimmed, ASCII lower case); shorter than 6 characters: nothing
+            "' Jane.Doe@Corp.COM '                     | jane.doe@corp.com",
+            "short                                     | ''",
+            // free text: the value, and each word with a digit or @ of 6+ characters, trailing . ! ? cut
+            "'Call +4930123456 or mail jane@corp.com.' | call +4930123456 or mail jane@corp.com. ; +4930123456 ; jane@corp.com",
+            "'sent to a1@b.c, paid'                     | sent to a1@b.c, paid ; a1@b.c",
+            "'no digits in these words'                | no digits in these words",
+            "'(ref:AB12CD) [x]'                         | (ref:ab12cd) [x] ; ab12cd",
+            "'ab1!!! xyz'                               | ab1!!! xyz ; ab1"})
+    void candidatesAreTheValueAndItsWordsThatCouldHoldContactData(String value, String expected) {
+        Set<String> out = new TreeSet<>();
+        LeakProbes.candidates(value, out);
+        Set<String> want = new TreeSet<>();
+        for (String e : expected.split(" ; ")) {
+            if (!e.isEmpty() && LeakFingerprints.auditable(e)) {
+                want.add(e);
+            }
+        }
+        assertEquals(want, out);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{a@x.com,b@y.com}                 | a@x.com,b@y.com",
+            "'{\"two words\",NULL,\"q\\\"uote\"}' | two words,q\"uote",
+            "{{one,two},{three,NULL}}          | one,two,three",
+            "[0:1]={first,second}              | first,second",
+            "{}                                | ''",
+            "'{\"\",null,\"NULL\"}'            | ,NULL"})
+    void arrayElementsAreReadAsPostgresqlWritesThem(String literal, String expected) {
+        List<String> out = new ArrayList<>();
+        LeakProbes.arrayElements(literal, out::add);
+        List<String> want = expected.isEmpty() ? List.of() : Arrays.asList(expected.split(",", -1));
+        if (literal.startsWith("{\"\"")) {
+            want = List.of("", "NULL");
+        }
+        assertEquals(want, out);
+    }
+
+    @Test
+    void jsonGivesEveryStringValueAtAnyDepthButNoKeys() {
+        List<String> out = new ArrayList<>();
+        LeakProbes.jsonStrings("{\"email\":\"a@x.com\",\"n\":3,\"list\":[{\"phone\":\"+49 30 1\"},\"free\"],\"k\":null}", out::add);
+        assertEquals(List.of("a@x.com", "+49 30 1", "free"), out);
+        assertThrows(IllegalStateException.class, () -> LeakProbes.jsonStrings("{not json", s -> { }));
+    }
+
+    @Test
+    void aBatchGivesDistinctKeyedFingerprintsPerColumnAndCountsEveryValue() {
+        byte[] key = LeakFingerprints.key("secret-0123456789abc", "refresh-1");
+        byte[] rows = ("1\tjane@corp.com\t{\"e\":\"jane@corp.com\"}\t{jane@corp.com,bob@corp.com}\n"
+                + "2\tJANE@corp.com\t\\N\t{}\n"
+                + "3\t\\N\t{\"e\":\"x\"}\t\\N\n").getBytes(StandardCharsets.UTF_8);
+        List<LeakProbes.ColumnProbes> p = LeakProbes.probe(rows, 4, List.of(
+                new LeakProbes.Scanned(1, "email", LeakProbes.Shape.TEXT),
+                new LeakProbes.Scanned(2, "doc", LeakProbes.Shape.JSON),
+                new LeakProbes.Scanned(3, "tags", LeakProbes.Shape.TEXT_ARRAY)), key);
+        long jane = LeakFingerprints.of(key, "jane@corp.com");
+        assertEquals(2, p.get(0).values());
+        assertEquals(1, p.get(0).fingerprints().length, "the same value in two cases is one probe");
+        assertEquals(jane, p.get(0).fingerprints()[0], "the same fingerprint the anonymizer takes");
+        assertEquals(2, p.get(1).values());
+        assertEquals(1, p.get(1).fingerprints().length, "x is too short to be fingerprinted");
+        assertEquals(2, p.get(2).values());
+        assertEquals(2, p.get(2).fingerprints().length);
+    }
+}
