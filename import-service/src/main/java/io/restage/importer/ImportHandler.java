@@ -26,6 +26,7 @@ import io.restage.importer.staging.StagingProof;
 import io.restage.importer.staging.TableProof;
 import io.restage.importer.staging.StagingArea;
 import io.restage.importer.staging.TargetCatalog;
+import io.restage.importer.staging.TargetConnections;
 import io.restage.importer.staging.TargetCatalog.TargetColumn;
 import io.restage.importer.state.ImportLedger;
 import io.restage.importer.state.ImportLedger.Entry;
@@ -70,6 +71,9 @@ public class ImportHandler {
         this.settings = settings;
         this.targetRetry = new Retry(settings.attempts(), settings.firstRetryDelay(), Duration.ofSeconds(30));
     }
+
+    /** Idle connections to the targets for staging batches (commit, undo and discard open their own). */
+    private final TargetConnections stagingConnections = new TargetConnections("restage-import");
 
     public void onRequested(RefreshRequested r, Consumer<Event> publish) throws SQLException {
         String refusal = TargetRules.refusal(config, r.source(), r.target());
@@ -166,8 +170,9 @@ public class ImportHandler {
     }
 
     private TableProof stage(String targetName, StagingArea area, Batch batch, StagingArea.Audit audit) throws Exception {
-        try (Connection c = Connections.open(config.environment(targetName), "restage-import")) {
-            Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
+        try (TargetConnections.Lease lease = stagingConnections.borrow(config.environment(targetName))) {
+            Connection c = lease.connection();
+            StagingArea.Catalog target = () -> TargetCatalog.read(c); // read only for a table's first batch
             area.ensure(c);
             int attempt = batch.header().attempt();
             if (attempt > area.attempt(c) && area.startOver(c, attempt)) {

@@ -131,7 +131,12 @@ public final class StagingArea {
     public record Audit(io.restage.common.config.PolicyConfig policy, List<String> skip, byte[] key) {
     }
 
-    public boolean stage(Connection c, Batch batch, Map<String, List<TargetColumn>> target, Reader reader, Audit audit)
+    /** The target's catalog, read only when a table is staged for the first time (not for every batch). */
+    public interface Catalog {
+        Map<String, List<TargetColumn>> read() throws SQLException;
+    }
+
+    public boolean stage(Connection c, Batch batch, Catalog target, Reader reader, Audit audit)
             throws SQLException, IOException {
         BatchHeader h = batch.header();
         String stageTable = stageTable(c, h.table(), h.columns(), h.skipAnonymizers(), target);
@@ -313,7 +318,7 @@ public final class StagingArea {
     }
 
     /** Records a table's end marker (idempotent). */
-    public void end(Connection c, BatchHeader end, Map<String, List<TargetColumn>> target) throws SQLException {
+    public void end(Connection c, BatchHeader end, Catalog target) throws SQLException {
         stageTable(c, end.table(), end.columns(), end.skipAnonymizers(), target);
         try (PreparedStatement ps = c.prepareStatement("update " + schema + "._tables set ended = true, expected_rows = ?,"
                 + " batch_count = ?, table_checksum = ? where source_table = ?")) {
@@ -532,7 +537,7 @@ public final class StagingArea {
     }
 
     private String stageTable(Connection c, String table, List<Column> columns, List<String> skip,
-                              Map<String, List<TargetColumn>> target) throws SQLException {
+                              Catalog catalog) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select stage_table, skipped from " + schema + "._tables where source_table = ?")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
@@ -554,7 +559,7 @@ public final class StagingArea {
                 }
             }
         }
-        List<TargetColumn> targetColumns = target.get(table);
+        List<TargetColumn> targetColumns = catalog.read().get(table);
         String stageName = null;
         List<String> conversions = new ArrayList<>();
         if (targetColumns != null) {
