@@ -59,6 +59,37 @@ class LeakProbesTest {
     }
 
     @Test
+    void theOnePassSplitterTakesTheSameWordsAsTheRegularExpression() {
+        java.util.Random r = new java.util.Random(11);
+        String alphabet = "ab@1.!? ,;:<>()[]{}\"'|\t\nXé9-_";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int j = r.nextInt(40); j > 0; j--) {
+                sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+            }
+            String v = sb.toString();
+            Set<String> fast = new TreeSet<>();
+            LeakProbes.candidates(v, fast);
+            Set<String> reference = new TreeSet<>();
+            String n = LeakFingerprints.normalize(v);
+            if (LeakFingerprints.auditable(n)) {
+                reference.add(n);
+            }
+            if (java.util.regex.Pattern.compile("[\\s,;:<>()\\[\\]{}\"'|]").matcher(v).find()) {
+                for (String w : LeakProbes.WORD_SPLIT.split(v)) {
+                    if (w.codePointCount(0, w.length()) >= LeakFingerprints.MIN_LENGTH && w.matches(".*[0-9@].*")) {
+                        String t = LeakFingerprints.normalize(w.replaceAll("[.!?]+$", ""));
+                        if (LeakFingerprints.auditable(t)) {
+                            reference.add(t);
+                        }
+                    }
+                }
+            }
+            assertEquals(reference, fast, "'" + v + "'");
+        }
+    }
+
+    @Test
     void jsonGivesEveryStringValueAtAnyDepthButNoKeys() {
         List<String> out = new ArrayList<>();
         LeakProbes.jsonStrings("{\"email\":\"a@x.com\",\"n\":3,\"list\":[{\"phone\":\"+49 30 1\"},\"free\"],\"k\":null}", out::add);

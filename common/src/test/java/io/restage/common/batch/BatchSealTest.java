@@ -1,0 +1,55 @@
+package io.restage.common.batch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
+
+/** Sealed raw batches: only the data key opens them, any changed byte fails, and records of the earlier format open. */
+class BatchSealTest {
+    private static final SecretKey KEY = new SecretKeySpec(new byte[32], "AES");
+    private static final SecretKey OTHER = new SecretKeySpec(java.util.HexFormat.of().parseHex("01".repeat(32)), "AES");
+
+    private static byte[] record() {
+        byte[] rows = "1\tjane@corp.example\tJane Doe\n".getBytes(StandardCharsets.UTF_8);
+        return BatchCodec.encode(BatchHeader.rows("r-1", "public.users", 0, 1,
+                List.of(new Column("id", "bigint"), new Column("email", "text"), new Column("name", "text")),
+                Checksums.of(rows), List.of()), rows);
+    }
+
+    @Test
+    void sealedRecordsHideTheRowsAndOpenOnlyWithTheirKey() {
+        byte[] record = record();
+        byte[] sealed = BatchSeal.seal(record, KEY);
+        assertTrue(BatchSeal.isSealed(sealed));
+        assertEquals('2', sealed[3], "ChaCha20-Poly1305 records are RSE2");
+        assertFalse(new String(sealed, StandardCharsets.ISO_8859_1).contains("jane@corp.example"), "the rows are not readable");
+        assertArrayEquals(record, BatchSeal.open(sealed, KEY));
+        assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(sealed, OTHER), "another key does not open it");
+        for (int at : new int[]{10, sealed.length / 2, sealed.length - 1}) {
+            byte[] changed = sealed.clone();
+            changed[at] ^= 1;
+            assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(changed, KEY), "a changed byte at " + at + " fails");
+        }
+        assertFalse(java.util.Arrays.equals(sealed, BatchSeal.seal(record, KEY)), "a fresh nonce per record");
+    }
+
+    @Test
+    void recordsSealedWithAesGcmByAnEarlierVersionStillOpen() {
+        byte[] record = record();
+        byte[] old = BatchSeal.sealGcm(record, KEY);
+        assertEquals('1', old[3]);
+        assertTrue(BatchSeal.isSealed(old));
+        assertArrayEquals(record, BatchSeal.open(old, KEY));
+        byte[] changed = old.clone();
+        changed[changed.length - 3] ^= 1;
+        assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(changed, KEY));
+    }
+}
