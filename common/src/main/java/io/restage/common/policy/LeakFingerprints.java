@@ -52,19 +52,20 @@ public final class LeakFingerprints {
         while (end > start && isTrimmed(v.charAt(end - 1))) {
             end--;
         }
-        StringBuilder sb = null;
         for (int i = start; i < end; i++) {
             char c = v.charAt(i);
             if (c >= 'A' && c <= 'Z') {
-                if (sb == null) {
-                    sb = new StringBuilder(end - start).append(v, start, i);
+                // lower-case from the first capital on, in a char array (no StringBuilder per character)
+                char[] a = v.substring(start, end).toCharArray();
+                for (int j = i - start; j < a.length; j++) {
+                    if (a[j] >= 'A' && a[j] <= 'Z') {
+                        a[j] = (char) (a[j] + 32);
+                    }
                 }
-                sb.append((char) (c + 32));
-            } else if (sb != null) {
-                sb.append(c);
+                return new String(a);
             }
         }
-        return sb != null ? sb.toString() : v.substring(start, end);
+        return start == 0 && end == v.length() ? v : v.substring(start, end);
     }
 
     private static boolean isTrimmed(char c) {
