@@ -82,7 +82,7 @@ public final class HashTransformer implements Transformer {
     }
 
     /** MurmurHash3's 64-bit finaliser: the Feistel round function (any function keeps the network a bijection). */
-    private static long mix(long z) {
+    static long mix(long z) {
         z ^= z >>> 33;
         z *= 0xff51afd7ed558ccdL;
         z ^= z >>> 33;

@@ -116,7 +116,7 @@ public final class PhoneTransformer extends FakeValueTransformer {
             long l = y >>> half;
             long r = y & mask;
             for (long k : keys) {
-                long f = mix(r ^ k) & mask;
+                long f = HashTransformer.mix(r ^ k) & mask;
                 long nl = r;
                 r = l ^ f;
                 l = nl;
@@ -126,12 +126,4 @@ public final class PhoneTransformer extends FakeValueTransformer {
         return y;
     }
 
-    private static long mix(long z) {
-        z ^= z >>> 33;
-        z *= 0xff51afd7ed558ccdL;
-        z ^= z >>> 33;
-        z *= 0xc4ceb9fe1a85ec53L;
-        z ^= z >>> 33;
-        return z;
-    }
 }

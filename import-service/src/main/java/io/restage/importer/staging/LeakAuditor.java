@@ -166,22 +166,13 @@ public final class LeakAuditor {
         CopyIn copy = w.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + probes + " (t, fp) from stdin");
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setFetchSize(10_000);
-            StringBuilder buf = new StringBuilder(1 << 16);
-            String prefix = index + "\t\\\\x";
+            ProbeRows rows = new ProbeRows(copy);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long fp = LeakFingerprints.ofDigest(key, rs.getBytes(1));
-                    buf.append(prefix).append(String.format("%016x", fp)).append('\n');
-                    if (buf.length() > 60_000) {
-                        byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
-                        copy.writeToCopy(b, 0, b.length);
-                        buf.setLength(0);
-                    }
+                    rows.add(index, LeakFingerprints.ofDigest(key, rs.getBytes(1)));
                 }
             }
-            byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
-            copy.writeToCopy(b, 0, b.length);
-            copy.endCopy();
+            rows.end();
         } catch (SQLException | RuntimeException e) {
             if (copy.isActive()) {
                 copy.cancelCopy();
@@ -303,26 +294,51 @@ public final class LeakAuditor {
         }
         CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + schema + "._leak_seen (k, fp) from stdin");
         try {
-            StringBuilder buf = new StringBuilder(1 << 16);
+            ProbeRows rows = new ProbeRows(copy);
             for (int i = 0; i < probes.size(); i++) {
-                String prefix = ks[i] + "\t\\\\x";
                 for (long fp : probes.get(i).fingerprints()) {
-                    buf.append(prefix).append(String.format("%016x", fp)).append('\n');
-                    if (buf.length() > 60_000) {
-                        byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
-                        copy.writeToCopy(b, 0, b.length);
-                        buf.setLength(0);
-                    }
+                    rows.add(ks[i], fp);
                 }
             }
-            byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
-            copy.writeToCopy(b, 0, b.length);
-            copy.endCopy();
+            rows.end();
         } catch (SQLException | RuntimeException e) {
             if (copy.isActive()) {
                 copy.cancelCopy();
             }
             throw e;
+        }
+    }
+
+    /** Probe rows {@code (k, fingerprint)} in COPY text, written to a COPY in 60 KB pieces. */
+    private static final class ProbeRows {
+        private final CopyIn copy;
+        private final StringBuilder buf = new StringBuilder(1 << 16);
+
+        ProbeRows(CopyIn copy) {
+            this.copy = copy;
+        }
+
+        void add(int k, long fingerprint) throws SQLException {
+            String hex = Long.toHexString(fingerprint);
+            buf.append(k).append("\t\\\\x");
+            for (int i = hex.length(); i < 16; i++) {
+                buf.append('0');
+            }
+            buf.append(hex).append('\n');
+            if (buf.length() > 60_000) {
+                flush();
+            }
+        }
+
+        void end() throws SQLException {
+            flush();
+            copy.endCopy();
+        }
+
+        private void flush() throws SQLException {
+            byte[] b = buf.toString().getBytes(StandardCharsets.US_ASCII);
+            copy.writeToCopy(b, 0, b.length);
+            buf.setLength(0);
         }
     }
 
