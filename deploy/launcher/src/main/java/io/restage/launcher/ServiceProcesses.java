@@ -131,6 +131,28 @@ public final class ServiceProcesses implements AutoCloseable {
         processes.put(instance, pb.start());
     }
 
+    /**
+     * Per running instance: CPU seconds used so far (user + system) and peak resident memory in MB (VmHWM), read from
+     * /proc. Empty where there is no /proc (not Linux).
+     */
+    public Map<String, double[]> usage() {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        processes.forEach((name, p) -> {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+                // after "pid (comm) ": state is field 3 of the line, utime 14 and stime 15 (clock ticks, 100 per second)
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                long peakKb = Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status")).stream()
+                        .filter(l -> l.startsWith("VmHWM:")).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0L);
+                out.put(name, new double[]{cpu, peakKb / 1024.0});
+            } catch (IOException | RuntimeException e) {
+                // gone, or no /proc here: left out
+            }
+        });
+        return out;
+    }
+
     public void awaitReady(String service, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         URI health = URI.create("http://127.0.0.1:" + ports.get(service) + "/q/health/ready");

@@ -119,9 +119,21 @@ class RefreshBenchmark {
                     services.withJvmArgs("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + work.resolve("logs"));
                 }
                 services.startAll(Duration.ofMinutes(3));
-                seconds.put("restage, copy only (policy: keep)", refresh(services, ds + "-copy", "target"));
-                seconds.put("restage, anonymized", refresh(services, ds + "-anonymize", "target"));
-                seconds.put("restage, anonymized + undo generation kept", refresh(services, ds + "-anonymize", "target-undo"));
+                // scale-out: more anonymizer instances share the batch topic's partitions (4 by default)
+                int anonymizers = Integer.getInteger("bench.anonymizers", 1);
+                for (int i = 2; i <= anonymizers; i++) {
+                    services.start("anonymizer-service", "anonymizer-service-" + i);
+                    services.awaitReady("anonymizer-service-" + i, Duration.ofMinutes(3));
+                }
+                String suffix = anonymizers > 1 ? " (" + anonymizers + " anonymizers)" : "";
+                Map<String, double[]> before = services.usage();
+                seconds.put("restage, copy only (policy: keep)" + suffix, refresh(services, ds + "-copy", "target"));
+                seconds.put("restage, anonymized" + suffix, refresh(services, ds + "-anonymize", "target"));
+                seconds.put("restage, anonymized + undo generation kept" + suffix, refresh(services, ds + "-anonymize", "target-undo"));
+                Map<String, double[]> after = services.usage();
+                System.out.printf("%nper service over the three refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx384m)%n");
+                after.forEach((name, u) -> System.out.printf("  %-28s %8.1f s %8.0f MB%n", name,
+                        u[0] - before.getOrDefault(name, new double[]{0, 0})[0], u[1]));
             }
             String src = pgUrl(stack, ds);
             seconds.put("pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
@@ -148,13 +160,13 @@ class RefreshBenchmark {
                 System.out.println("JFR recordings (jfr print --events jdk.ExecutionSample ...): " + work.resolve("logs"));
             }
             double base = seconds.get("pg_dump -Fc | pg_restore (one job)");
-            System.out.printf("%-48s %10s %14s %16s%n", "", "seconds", "rows/s", "vs pg_dump|restore");
+            System.out.printf("%-62s %10s %14s %16s%n", "", "seconds", "rows/s", "vs pg_dump|restore");
             for (Map.Entry<String, Double> e : seconds.entrySet()) {
                 if (e.getValue() < 0) {
-                    System.out.printf("%-48s %10s%n", e.getKey(), "failed");
+                    System.out.printf("%-62s %10s%n", e.getKey(), "failed");
                     continue;
                 }
-                System.out.printf("%-48s %10.1f %,14.0f %15.2fx%n", e.getKey(), e.getValue(), rows / e.getValue(), e.getValue() / base);
+                System.out.printf("%-62s %10.1f %,14.0f %15.2fx%n", e.getKey(), e.getValue(), rows / e.getValue(), e.getValue() / base);
             }
             System.out.println("(restage: POST to SUCCEEDED, policy check, export, anonymization, staging, leak audit, commit,"
                     + " services at -Xmx384m each; the tools: schema, data and indexes into an empty database)");
