@@ -192,7 +192,7 @@ public final class LeakAuditor {
             if (st.stageTable() == null) {
                 continue;
             }
-            shapes(c, area.schema(), st.stageTable()).forEach((column, shape) -> {
+            shapes(c, area.schema(), st.stageTable(), null).forEach((column, shape) -> {
                 if (scans(policy, st.sourceTable(), column, skip)) {
                     out.add(new Target(st.sourceTable(), st.stageTable(), column, shape));
                 }
@@ -213,9 +213,14 @@ public final class LeakAuditor {
 
     private static final java.util.Map<String, java.util.Map<String, Shape>> SHAPES = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** The scannable columns of a stage table and how each is read (in column order), read once per stage table. */
-    static java.util.Map<String, Shape> shapes(Connection c, String schema, String stageTable) throws SQLException {
-        java.util.Map<String, Shape> known = SHAPES.get(schema + "." + stageTable);
+    /**
+     * The scannable columns of a stage table and how each is read (in column order). With a {@code cacheKey} (the
+     * table and its export snapshot: a new snapshot re-creates the stage table, perhaps with other columns) it is
+     * read once per key and process.
+     */
+    static java.util.Map<String, Shape> shapes(Connection c, String schema, String stageTable, String cacheKey)
+            throws SQLException {
+        java.util.Map<String, Shape> known = cacheKey == null ? null : SHAPES.get(cacheKey);
         if (known != null) {
             return known;
         }
@@ -243,7 +248,12 @@ public final class LeakAuditor {
                 }
             }
         }
-        SHAPES.put(schema + "." + stageTable, out);
+        if (cacheKey != null) {
+            if (SHAPES.size() > 10_000) {
+                SHAPES.clear(); // areas dropped by another instance are never forgotten here: a bound, not a leak
+            }
+            SHAPES.put(cacheKey, out);
+        }
         return out;
     }
 
@@ -257,9 +267,10 @@ public final class LeakAuditor {
      * scanned columns' values are fingerprinted here ({@link LeakProbes}) and copied into {@code _leak_seen}, with
      * how many values each column had. The audit before the pivot then only joins them against the fingerprints.
      */
-    static void record(Connection c, String schema, String sourceTable, String stageTable, List<io.restage.common.batch.Column> columns,
-                       byte[] payload, PolicyConfig policy, List<String> skip, byte[] key) throws SQLException {
-        java.util.Map<String, Shape> shapes = shapes(c, schema, stageTable);
+    static void record(Connection c, String schema, String sourceTable, String stageTable, int attempt,
+                       List<io.restage.common.batch.Column> columns, byte[] payload, PolicyConfig policy, List<String> skip,
+                       byte[] key) throws SQLException {
+        java.util.Map<String, Shape> shapes = shapes(c, schema, stageTable, schema + "." + stageTable + "#" + attempt);
         List<LeakProbes.Scanned> scanned = new ArrayList<>();
         for (int i = 0; i < columns.size(); i++) {
             String name = columns.get(i).name();

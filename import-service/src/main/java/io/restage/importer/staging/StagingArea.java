@@ -179,7 +179,7 @@ public final class StagingArea {
                         + " rows but holds " + copied);
             }
             if (audit != null) {
-                LeakAuditor.record(c, schema, h.table(), stageTable, h.columns(), batch.payload(), audit.policy(),
+                LeakAuditor.record(c, schema, h.table(), stageTable, h.attempt(), h.columns(), batch.payload(), audit.policy(),
                         audit.skip(), audit.key());
             }
         }
