@@ -56,6 +56,11 @@ public class PolicyResource {
             return Uni.createFrom().item(RefreshResource.error(new ApiError(400, "missing-field",
                     "source is required: {\"source\": \"production\"}")));
         }
+        if (!RefreshRequestValidator.ENVIRONMENT_NAME.matcher(source).matches()) {
+            // the same rule as a refresh request: a name is letters, digits, - and _ (never echoed otherwise)
+            return Uni.createFrom().item(RefreshResource.error(new ApiError(400, "malformed-request",
+                    "field 'source' must be an environment name (letters, digits, - and _, at most 63 characters)")));
+        }
         if (!config.environments().containsKey(source)) {
             return Uni.createFrom().item(RefreshResource.error(new ApiError(404, "unknown-environment",
                     "no environment named '" + io.restage.orchestrator.audit.AuditLog.clean(source) + "': configured are " + new java.util.TreeSet<>(config.environments().keySet()))));

@@ -18,7 +18,7 @@ public final class RefreshRequestValidator {
     public static final String RISK_ACKNOWLEDGEMENT = io.restage.common.messages.RefreshRequested.RISK_ACKNOWLEDGEMENT;
     private static final Set<String> FIELDS = Set.of("source", "target", "confirmTarget", "skipAnonymizers",
             "riskAcknowledgement", "media");
-    private static final java.util.regex.Pattern ENVIRONMENT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+    static final java.util.regex.Pattern ENVIRONMENT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
     static final int MAX_SKIPPED = 500;
     static final int MAX_NAME = 256;
 

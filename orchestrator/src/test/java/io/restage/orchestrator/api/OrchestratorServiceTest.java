@@ -188,6 +188,37 @@ class OrchestratorServiceTest {
     }
 
     @Test
+    void thePolicyDryRunRefusesBadAndHostileRequestsAndWritesNothing() throws Exception {
+        String viewer = token(StackTestResource.VIEWER, Duration.ofHours(1), "viewer");
+        String j = "application/json";
+        List<Hostile> table = List.of(
+                new Hostile("no token", null, "/api/policies/check", j, "{\"source\":\"production\",\"suggest\":true}", 401, "unauthenticated"),
+                new Hostile("not staff", token("mallory@elsewhere.example", Duration.ofHours(1), "viewer"), "/api/policies/check", j,
+                        "{\"source\":\"production\",\"suggest\":true}", 403, "not-staff"),
+                new Hostile("malformed JSON", viewer, "/api/policies/check", j, "{\"source\":", 400, "malformed-request"),
+                new Hostile("suggest not a boolean", viewer, "/api/policies/check", j,
+                        "{\"source\":\"production\",\"suggest\":\"yes\"}", 400, "invalid-field"),
+                new Hostile("no source", viewer, "/api/policies/check", j, "{\"suggest\":true}", 400, "missing-field"),
+                new Hostile("SQL in the source name", viewer, "/api/policies/check", j,
+                        "{\"source\":\"prod'; drop table users; --\",\"suggest\":true}", 400, "malformed-request"),
+                new Hostile("unknown source", viewer, "/api/policies/check", j,
+                        "{\"source\":\"nowhere\",\"suggest\":true}", 404, "unknown-environment"),
+                new Hostile("text/plain body", viewer, "/api/policies/check", "text/plain", "{\"source\":\"production\"}", 415, null),
+                new Hostile("1 MB body", viewer, "/api/policies/check", j,
+                        "{\"source\":\"production\",\"x\":\"" + "a".repeat(1 << 20) + "\"}", 413, null));
+        int refreshesBefore = get("/api/refreshes").size();
+        for (Hostile h : table) {
+            HttpResponse<String> r = post(h.path(), h.body(), h.token(), h.contentType());
+            assertEquals(h.status(), r.statusCode(), h.name() + ": " + r.body());
+            if (h.error() != null) {
+                assertEquals(h.error(), Json.MAPPER.readTree(r.body()).get("error").asText(), h.name() + ": " + r.body());
+            }
+            assertTrue(!r.body().contains("drop table") && !r.body().contains("draft"), h.name() + ": " + r.body());
+        }
+        assertEquals(refreshesBefore, get("/api/refreshes").size(), "a dry run starts nothing");
+    }
+
+    @Test
     void shouldAnswerEveryBadOrHostileRequestAsSpecifiedStartNothingAndAuditIt() throws Exception {
         java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
