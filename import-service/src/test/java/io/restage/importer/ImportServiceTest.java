@@ -45,6 +45,7 @@ class ImportServiceTest {
                 .load(java.nio.file.Path.of(file)).policyFor("production"));
     }
 
+    private static final Instant SNAPSHOT = Instant.parse("2020-06-01T12:00:00Z");
     private static final List<Column> COLS = List.of(new Column("id", "bigint"), new Column("email", "text"),
             new Column("updated_at", "timestamp with time zone"), new Column("legacy", "text"));
 
@@ -72,6 +73,13 @@ class ImportServiceTest {
                 }
                 st.execute(s);
             }
+        }
+    }
+
+    private static void execute(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("staging"), "postgres", "");
+             Statement st = c.createStatement()) {
+            st.execute(sql);
         }
     }
 
@@ -149,7 +157,7 @@ class ImportServiceTest {
             assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"), "live tables untouched while staging");
 
             Command.CommitImport commit = new Command.CommitImport(UUID.randomUUID().toString(), id, Instant.now(), "production",
-                    "staging", "tester", List.of(), List.of("public.users.email:email"));
+                    "staging", "tester", List.of(), List.of("public.users.email:email"), SNAPSHOT);
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), commit);
             awaitEvent(kafka, id, ImportReply.ImportCommitted.class);
         }
@@ -162,6 +170,14 @@ class ImportServiceTest {
         assertEquals("0;", query("select count(*) from leftovers"), "tables only in the target are emptied");
         assertEquals("tester;", query("select requested_by from restage.refresh_audit where refresh_id = '" + id + "'"));
         assertEquals("", query("select nspname from pg_namespace where nspname like 'restage_stage_%'"));
+        assertEquals(id + "|production|" + SNAPSHOT.getEpochSecond() + "|true;", query("select refresh_id || '|' || source || '|'"
+                + " || extract(epoch from snapshot_at)::bigint || '|' || fully_anonymized from restage.marker"),
+                "the staging marker names the refresh now in the target");
+        execute("do $$ begin if not exists (select 1 from pg_roles where rolname = 'marker_app') then create role marker_app; end if; end $$");
+        assertEquals("true|true|false;", query("select has_schema_privilege('marker_app', 'restage', 'usage') || '|'"
+                + " || has_table_privilege('marker_app', 'restage.marker', 'select') || '|'"
+                + " || has_table_privilege('marker_app', 'restage.refresh_audit', 'select')"),
+                "any role of the target reads the marker, not the audit");
     }
 
     /** What an end marker can disagree with: the checksum, the row count, the batch numbering. */
@@ -311,7 +327,7 @@ class ImportServiceTest {
                 st.executeQuery("select count(*) from users").close();
             }
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CommitImport(UUID.randomUUID().toString(), id,
-                    Instant.now(), "production", "staging", "tester", List.of(), List.of()));
+                    Instant.now(), "production", "staging", "tester", List.of(), List.of(), Instant.now()));
             String waiting = "select a.pid from pg_locks l join pg_stat_activity a on a.pid = l.pid"
                     + " where not l.granted and a.application_name like 'restage-import%'";
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !query(waiting).isEmpty());
@@ -394,7 +410,7 @@ class ImportServiceTest {
             }
             // when: the commit starts and queues for ACCESS EXCLUSIVE behind it
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CommitImport(UUID.randomUUID().toString(), id,
-                    Instant.now(), "production", "staging", "tester", List.of(), List.of()));
+                    Instant.now(), "production", "staging", "tester", List.of(), List.of(), Instant.now()));
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !query("select 1 from pg_locks l"
                     + " join pg_stat_activity a on a.pid = l.pid where not l.granted and a.application_name like 'restage-import%'").isEmpty());
             // then: another session of the target still reads users, waiting at most the commit's lock timeout (2 s)
@@ -426,7 +442,7 @@ class ImportServiceTest {
             kafka.send(Topics.REFRESH_REQUESTED.name(), forged, MessageCodec.encode(new RefreshRequested(UUID.randomUUID().toString(),
                     forged, Instant.now(), "staging", "production", List.of(), false, "mallory", null)));
             kafka.send(Topics.REFRESH_COMMANDS.name(), forged, MessageCodec.encode(new Command.CommitImport(UUID.randomUUID().toString(),
-                    forged, Instant.now(), "staging", "production", "mallory", List.of(), List.of())));
+                    forged, Instant.now(), "staging", "production", "mallory", List.of(), List.of(), null)));
             kafka.send(Topics.BATCHES_ANONYMIZED.name(), Topics.batchKey(forged, "public.users"),
                     BatchCodec.encode(BatchHeader.rows(forged, "public.users", 0, 1, COLS, Checksums.of(new byte[0]), List.of())
                             .anonymized(Checksums.of(new byte[0]), 0, null), new byte[0]));
@@ -434,7 +450,7 @@ class ImportServiceTest {
             kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(), signed,
                     Instant.now(), "staging", "production", List.of(), false, "mallory", null));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CommitImport(UUID.randomUUID().toString(), signed,
-                    Instant.now(), "staging", "production", "mallory", List.of(), List.of()));
+                    Instant.now(), "staging", "production", "mallory", List.of(), List.of(), null));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoImport(UUID.randomUUID().toString(), signed,
                     Instant.now(), "production", "mallory"));
             // then: each is refused and reported, and the signed commit and undo fail without touching anything

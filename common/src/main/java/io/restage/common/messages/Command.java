@@ -45,8 +45,8 @@ public sealed interface Command extends Message {
 
     /** The pivot: replace the target's data with the staged data in one transaction. */
     record CommitImport(String eventId, String refreshId, Instant occurredAt, String source, String target,
-                        String requestedBy, List<String> skippedAnonymizers, List<String> anonymizersRan)
-            implements Command {
+                        String requestedBy, List<String> skippedAnonymizers, List<String> anonymizersRan,
+                        Instant snapshotAt) implements Command {
     }
 
     /** Copy new and changed objects server-side from the source bucket to the target bucket, keeping backups. */

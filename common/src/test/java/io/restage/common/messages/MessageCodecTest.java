@@ -25,7 +25,7 @@ class MessageCodecTest {
 
     @Test
     void shouldDecodeCommandsPolymorphically() {
-        Command c = new Command.CommitImport("e2", "r1", Instant.EPOCH, "production", "staging", "ops", List.of(), List.of("x"));
+        Command c = new Command.CommitImport("e2", "r1", Instant.EPOCH, "production", "staging", "ops", List.of(), List.of("x"), Instant.EPOCH.plusSeconds(5));
         assertEquals(c, MessageCodec.decode(MessageCodec.encode(c), Command.class));
     }
 }

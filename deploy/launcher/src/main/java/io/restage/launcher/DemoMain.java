@@ -29,6 +29,7 @@ public final class DemoMain {
                 }
             }
         }
+        int port = dashboardPort();
         System.out.println("restage demo: starting Kafka (KRaft), PostgreSQL and S3 in " + work + " ...");
         StackProcess stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging"),
                 List.of(), Duration.ofMinutes(3));
@@ -59,7 +60,7 @@ public final class DemoMain {
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true));
         System.out.println("restage demo: data loaded (production: 1500 users, 3000 messages, 600 attachments and objects);"
                 + " starting the five services ...");
-        services[0] = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config);
+        services[0] = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config).withPort("orchestrator", port);
         Path signingKey = services[0].withLocalSigningKey(work.resolve("keys"));
         services[0].startAll(Duration.ofMinutes(3));
         String url = services[0].orchestratorUrl();
@@ -77,9 +78,14 @@ public final class DemoMain {
                 Every route needs a bearer token. A token for the demo operator (%s, valid 8 hours;
                 paste it into the dashboard's sign-in field):
 
+                  export RESTAGE_URL=%s
                   export RESTAGE_TOKEN=%s
 
-                Start a refresh of staging from production:
+                Start a refresh of staging from production and watch it, with the CLI:
+
+                  deploy/restage refresh production staging --confirm staging.prod-corp.internal --wait
+
+                or with curl:
 
                   curl -i -X POST %s/api/refreshes -H "Authorization: Bearer $RESTAGE_TOKEN" \\
                        -H 'Content-Type: application/json' \\
@@ -90,10 +96,35 @@ public final class DemoMain {
                   deploy/restage token --subject %s --role viewer
 
                 Press Ctrl-C to stop everything.
-                """.formatted(url, url, config, services[0].logDir(), Environments.DEMO_OPERATOR, token, url, signingKey,
+                """.formatted(url, url, config, services[0].logDir(), Environments.DEMO_OPERATOR, url, token, url, signingKey,
                 Environments.DEMO_VIEWER));
         Files.writeString(work.resolve("orchestrator.url"), url);
+
         stopped.await();
+    }
+
+    /** The dashboard's port: RESTAGE_PORT, else 8080; refused up front when something else listens there. */
+    static int dashboardPort() {
+        String v = System.getenv().getOrDefault("RESTAGE_PORT", "8080");
+        int port;
+        try {
+            port = Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            System.err.println("restage demo: RESTAGE_PORT='" + v + "' is not a port (1-65535)");
+            System.exit(2);
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+        } catch (java.io.IOException e) {
+            System.err.println("restage demo: port " + port + " is in use (another restage demo?): stop that, or run"
+                    + " RESTAGE_PORT=8081 deploy/run-demo.sh");
+            System.exit(2);
+        }
+        return port;
     }
 
     private DemoMain() {

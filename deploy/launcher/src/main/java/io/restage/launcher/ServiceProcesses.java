@@ -66,13 +66,19 @@ public final class ServiceProcesses implements AutoCloseable {
         return priv;
     }
 
-    /** An extra environment variable for every service started from now on (a setting to exercise in a test). */
     /** Extra JVM options for every service started from now on (a profiler's, for example). */
     public ServiceProcesses withJvmArgs(String... args) {
         jvmArgs.addAll(List.of(args));
         return this;
     }
 
+    /** Serves {@code instance} on a fixed port instead of a free one (the run command's dashboard: 8080). */
+    public ServiceProcesses withPort(String instance, int port) {
+        ports.put(instance, port);
+        return this;
+    }
+
+    /** An extra environment variable for every service started from now on (a setting to exercise in a test). */
     public ServiceProcesses withEnv(String name, String value) {
         env.put(name, value);
         return this;

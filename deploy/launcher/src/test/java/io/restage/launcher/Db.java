@@ -56,8 +56,11 @@ final class Db {
             out.put(t, one(url, "select count(*) || ':' || coalesce(md5(string_agg(x.t, E'\\n' order by x.t)), '') from (select "
                     + "r::text as t from " + t + " r) x"));
         }
+        // a sequence's position is the value its next nextval() returns: (4001, called) and (4002, not called) are equal
         for (String s : column(url, "select format('%I.%I', schemaname, sequencename) from pg_sequences order by 1")) {
-            out.put("sequence " + s, one(url, "select last_value || ',' || is_called from " + s));
+            out.put("sequence " + s, one(url, "select 'next ' || case when s.is_called then s.last_value + q.increment_by"
+                    + " else s.last_value end from " + s + " s, pg_sequences q where format('%I.%I', q.schemaname,"
+                    + " q.sequencename) = '" + s.replace("'", "''") + "'"));
         }
         out.put("staging schemas", String.join(",", column(url, "select nspname from pg_namespace where nspname like 'restage\\_stage\\_%'")));
         return out;

@@ -564,6 +564,11 @@ class RefreshEndToEndTest {
         assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
         assertNotEquals(before, Db.fingerprint(stg));
         String id = r.get("id").asText();
+        assertEquals(id + "|shapes-prod|true", Db.one(stg, "select refresh_id || '|' || source || '|' || fully_anonymized"
+                + " from restage.marker"), "the staging marker names the refresh the target now holds");
+        assertEquals(java.time.Instant.parse(r.get("snapshotAt").asText()).toEpochMilli(), Long.parseLong(Db.one(stg,
+                "select floor(extract(epoch from snapshot_at) * 1000)::bigint from restage.marker")),
+                "the marker's as-of time is the export's snapshot");
 
         // when: the operator undoes it
         HttpResponse<String> undo = post("/api/refreshes/" + id + "/undo", "{\"confirmTarget\":\"shapes.staging.internal\"}");
@@ -576,6 +581,7 @@ class RefreshEndToEndTest {
         assertEquals("UNDONE", done.get("status").asText(), done.toPrettyString());
         assertEquals(before, Db.fingerprint(stg), "the previous staging is back, row for row and sequence for sequence");
         assertEquals("UNDONE", Db.one(stg, "select result from restage.refresh_audit where refresh_id = '" + id + "'"));
+        assertEquals(earlier, Db.one(stg, "select refresh_id from restage.marker"), "the marker is back to the refresh undone to");
         assertTrue(done.get("undo").get("restored").size() >= 14, done.get("undo").toString());
 
         // an undo cannot be undone
@@ -622,7 +628,7 @@ class RefreshEndToEndTest {
                             "staging", "production", List.of(), true, "mallory", null)));
             kafka.send("refresh.commands", forged, io.restage.common.messages.MessageCodec.encode(
                     new io.restage.common.messages.Command.CommitImport(java.util.UUID.randomUUID().toString(), forged, now,
-                            "staging", "production", "mallory", List.of(), List.of())));
+                            "staging", "production", "mallory", List.of(), List.of(), now)));
             kafka.send("refresh.commands", forged, io.restage.common.messages.MessageCodec.encode(
                     new io.restage.common.messages.Command.PruneMedia(java.util.UUID.randomUUID().toString(), forged, now,
                             "staging", "production")));
@@ -1218,8 +1224,8 @@ class RefreshEndToEndTest {
             // from the log): restage changed none, so each is where it was or at most that much further
             for (Map.Entry<String, String> e : dbBefore.entrySet()) {
                 if (e.getKey().startsWith("sequence ")) {
-                    long before = Long.parseLong(e.getValue().split(",")[0]);
-                    long after = Long.parseLong(dbAfter.get(e.getKey()).split(",")[0]);
+                    long before = Long.parseLong(e.getValue().substring("next ".length()));
+                    long after = Long.parseLong(dbAfter.get(e.getKey()).substring("next ".length()));
                     assertTrue(after >= before && after <= before + 32, e.getKey() + " was " + before + ", is " + after);
                 }
             }
@@ -1526,5 +1532,111 @@ class RefreshEndToEndTest {
         assertTrue(body.get("problems").get(0).has("suggest"), body.toString());
         assertFalse(api.body().contains("e2e-secret"), "no secret in the draft");
         assertEquals(400, post("/api/policies/check", "{\"source\":\"contact-prod\",\"suggest\":\"yes\"}").statusCode());
+    }
+
+    // ---- the platform team's command line ----
+
+    /** Runs {@code deploy/restage ARGS} in-process as the e2e operator; returns exit code, stdout and stderr. */
+    private String[] cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = io.restage.cli.RestageCli.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err),
+                Map.of("RESTAGE_URL", services.orchestratorUrl(), "RESTAGE_TOKEN", operatorToken), false);
+        return new String[]{Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    @Order(27)
+    void shouldDriveRefreshesFromTheCommandLineWithExitCodesAScriptCanUse() throws Exception {
+        // refused by the server: wrong hostname typed (exit 3, the server's reason, nothing started)
+        int before = get("/api/refreshes?limit=500").size();
+        String[] refused = cli("refresh", "production", "staging", "--confirm", "staging.wrong.internal", "--wait");
+        assertEquals("3", refused[0], refused[2]);
+        assertTrue(refused[2].contains("refused (422 confirmation-mismatch)") && refused[2].contains("type the target's hostname"), refused[2]);
+        assertEquals(before, get("/api/refreshes?limit=500").size(), "a refused request starts nothing");
+
+        // a refresh that succeeds, followed to the end (exit 0) with per-table counts
+        String[] ok = cli("refresh", "production", "staging", "--confirm", "staging.prod-corp.internal", "--wait", "--interval", "250ms");
+        assertEquals("0", ok[0], ok[1] + ok[2]);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("refresh (\\S+) accepted").matcher(ok[1]);
+        assertTrue(m.find(), ok[1]);
+        String id = m.group(1);
+        String users = Db.one(stack.jdbcUrl("staging"), "select count(*) from users");
+        assertTrue(ok[1].contains("SUCCEEDED"), ok[1]);
+        assertTrue(java.util.regex.Pattern.compile("public\\.users +\\[#{20}\\] +" + users + " +" + users + " +" + users + " +" + users)
+                .matcher(ok[1]).find(), "the users line shows its count at every stage: " + ok[1]);
+
+        // status as JSON, and the list filtered by target and status
+        String[] status = cli("status", id, "--json");
+        assertEquals("0", status[0], status[2]);
+        assertEquals(id, Json.MAPPER.readTree(status[1]).get("id").asText());
+        String[] list = cli("list", "--target", "staging", "--status", "succeeded", "--limit", "5");
+        assertEquals("0", list[0], list[2]);
+        assertTrue(list[1].lines().skip(1).findFirst().orElse("").startsWith(id), "newest first: " + list[1]);
+        assertTrue(list[1].lines().skip(1).allMatch(l -> l.contains("-> staging ") && l.contains("SUCCEEDED")), list[1]);
+        String[] badFilter = cli("list", "--status", "happy");
+        assertEquals("3", badFilter[0]);
+        assertTrue(badFilter[2].contains("query 'status' must be one of"), badFilter[2]);
+
+        // a refresh that fails before the pivot (the leak audit): exit 4, the reason on screen
+        String[] failed = cli("refresh", "invoice-prod", "invoice-staging", "--confirm", "invoice.staging.internal", "--wait",
+                "--interval", "250ms");
+        assertEquals("4", failed[0], failed[1] + failed[2]);
+        assertTrue(failed[1].contains("FAILED") && failed[1].contains("leak audit"), failed[1]);
+
+        // the policy dry run: complete (0) and incomplete (3, every problem listed); a draft on stdout with --suggest
+        assertEquals("0", cli("policy", "check", "production")[0]);
+        String[] incomplete = cli("policy", "check", "contact-prod", "--suggest");
+        assertEquals("3", incomplete[0], incomplete[2]);
+        assertTrue(incomplete[2].contains("INCOMPLETE") && incomplete[2].contains("public.organizations.contact_email"), incomplete[2]);
+        assertTrue(incomplete[1].contains("\"contact_email\": email"), "the draft policy is on stdout: " + incomplete[1]);
+
+        // undo, followed to the end (exit 0); the marker is back to what staging held before
+        String[] undo = cli("undo", id, "--confirm", "staging.prod-corp.internal", "--wait", "--interval", "250ms");
+        assertEquals("0", undo[0], undo[1] + undo[2]);
+        assertEquals("UNDONE", get("/api/refreshes/" + id).get("status").asText());
+
+        // the configuration the services run with validates offline
+        String[] valid = cli("config", "validate", configFile.toString());
+        assertEquals("0", valid[0], valid[2]);
+        assertTrue(valid[1].contains("environment staging") && valid[1].contains("target (allows imports)"), valid[1]);
+
+        // the shipped script: deploy/restage, a separate JVM, as a platform team's CI would run it
+        ProcessBuilder pb = new ProcessBuilder(ServiceProcesses.findRepoRoot().resolve("deploy/restage").toString(), "list",
+                "--target", "staging", "--limit", "1").redirectErrorStream(true);
+        pb.environment().put("RESTAGE_URL", services.orchestratorUrl());
+        pb.environment().put("RESTAGE_TOKEN", operatorToken);
+        Process p = pb.start();
+        String printed = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), printed);
+        assertTrue(printed.startsWith("ID ") && printed.contains(id), printed);
+        assertFalse(printed.contains(operatorToken), "the token is never printed");
+    }
+
+    @Test
+    @Order(28)
+    void shouldCreateEveryTopicAsRestageNeedsItAndChangeNothingTheSecondTime() throws Exception {
+        Path props = Files.createTempFile("kafka-client", ".properties");
+        try (var w = Files.newBufferedWriter(props)) {
+            stack.kafkaClientProperties().store(w, "the embedded broker");
+        }
+        String[] first = cli("topics", "create", "--bootstrap-server", stack.kafkaBootstrap(), "--command-config", props.toString());
+        assertEquals("0", first[0], first[2]);
+        for (String t : List.of("refresh.requested", "refresh.commands", "refresh.events", "refresh.dead-letter",
+                "batches.exported", "batches.anonymized")) {
+            assertTrue(first[1].lines().anyMatch(l -> l.startsWith(t + " ")), t + " is set up: " + first[1]);
+        }
+        String[] second = cli("topics", "create", "--bootstrap-server", stack.kafkaBootstrap(), "--command-config", props.toString());
+        assertEquals("0", second[0], second[2]);
+        assertTrue(second[1].lines().allMatch(l -> l.matches("\\S+ +ok .*")), "a second run changes nothing: " + second[1]);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(stack.kafkaClientProperties())) {
+            var res = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "refresh.events");
+            var config = admin.describeConfigs(List.of(res)).all().get(30, java.util.concurrent.TimeUnit.SECONDS).get(res);
+            assertEquals(Long.toString(io.restage.common.TopicLayout.CONTROL_RETENTION_MS), config.get("retention.ms").value());
+            var batches = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "batches.exported");
+            assertEquals(Integer.toString(io.restage.common.TopicLayout.MAX_MESSAGE_BYTES), admin.describeConfigs(List.of(batches)).all()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS).get(batches).get("max.message.bytes").value());
+        }
     }
 }

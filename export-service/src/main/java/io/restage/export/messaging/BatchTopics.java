@@ -1,6 +1,5 @@
 package io.restage.export.messaging;
 
-import io.restage.common.Topics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -19,7 +18,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The two batch topics' lifecycle: created (or brought in line) with a short retention, so records nobody deletes
@@ -41,9 +39,7 @@ public final class BatchTopics implements AutoCloseable {
     /** Creates missing batch topics; sets retention, segment roll and record size on all of them. */
     public void ensure(int partitions, long retentionMs) throws Exception {
         Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
-        Map<String, String> configs = Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs),
-                TopicConfig.SEGMENT_MS_CONFIG, Long.toString(Math.max(60_000, retentionMs / 6)),
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_BATCH_RECORD_BYTES + 1024 * 1024));
+        Map<String, String> configs = io.restage.common.TopicLayout.batchConfigs(retentionMs);
         List<NewTopic> create = new ArrayList<>();
         Map<ConfigResource, Collection<AlterConfigOp>> alter = new HashMap<>();
         for (String t : consumers.keySet()) {

@@ -31,6 +31,8 @@ import java.util.stream.Collectors;
  */
 public final class Committer {
     public static final String AUDIT_TABLE = "restage.refresh_audit";
+    /** The staging marker: a view of the audit's latest SUCCEEDED commit (see {@link Generations#ensureTables}). */
+    public static final String MARKER_VIEW = "restage.marker";
     /** From this many rows, a table's plain indexes are rebuilt after the load instead of maintained row by row. */
     static final long REBUILD_ROWS = 50_000;
 
@@ -111,7 +113,8 @@ public final class Committer {
             }
             resetSequences(c, owned);
             try (PreparedStatement ps = c.prepareStatement("insert into " + AUDIT_TABLE + " (refresh_id, source, target,"
-                    + " requested_by, result, anonymizers_ran, anonymizers_skipped, rows) values (?, ?, ?, ?, 'SUCCEEDED', ?, ?, ?::jsonb)")) {
+                    + " requested_by, result, anonymizers_ran, anonymizers_skipped, rows, snapshot_at)"
+                    + " values (?, ?, ?, ?, 'SUCCEEDED', ?, ?, ?::jsonb, ?)")) {
                 ps.setString(1, cmd.refreshId());
                 ps.setString(2, cmd.source());
                 ps.setString(3, cmd.target());
@@ -119,6 +122,8 @@ public final class Committer {
                 ps.setArray(5, c.createArrayOf("text", cmd.anonymizersRan().toArray()));
                 ps.setArray(6, c.createArrayOf("text", cmd.skippedAnonymizers().toArray()));
                 ps.setString(7, Json.MAPPER.writeValueAsString(imported));
+                ps.setObject(8, cmd.snapshotAt() == null ? null
+                        : java.time.OffsetDateTime.ofInstant(cmd.snapshotAt(), java.time.ZoneOffset.UTC));
                 ps.executeUpdate();
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);

@@ -47,7 +47,20 @@ public final class Generations {
                     + " result text not null, anonymizers_ran text[] not null, anonymizers_skipped text[] not null,"
                     + " rows jsonb not null)");
             st.execute("alter table " + Committer.AUDIT_TABLE + " add column if not exists undone_at timestamptz,"
-                    + " add column if not exists undone_by text");
+                    + " add column if not exists undone_by text, add column if not exists snapshot_at timestamptz");
+            // the staging marker: the refresh whose data the target holds now (an undo brings the previous one back),
+            // readable by every role of the target so the application can show a "staging data" banner
+            boolean noMarker;
+            try (ResultSet rs = st.executeQuery("select to_regclass('" + Committer.MARKER_VIEW + "') is null")) {
+                noMarker = rs.next() && rs.getBoolean(1);
+            }
+            if (noMarker) {
+                st.execute("create view " + Committer.MARKER_VIEW + " as select refresh_id, source, snapshot_at,"
+                        + " committed_at, anonymizers_skipped, cardinality(anonymizers_skipped) = 0 as fully_anonymized"
+                        + " from " + Committer.AUDIT_TABLE + " where result = 'SUCCEEDED' order by committed_at desc limit 1");
+                st.execute("grant usage on schema restage to public");
+                st.execute("grant select on " + Committer.MARKER_VIEW + " to public");
+            }
             st.execute("create table if not exists " + TABLE + " (refresh_id text primary key, target text not null,"
                     + " schema_name text not null, created_at timestamptz not null default now(), state text not null)");
         }

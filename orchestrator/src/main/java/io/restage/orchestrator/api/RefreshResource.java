@@ -9,6 +9,7 @@ import io.restage.common.messages.Message;
 import io.restage.orchestrator.audit.AuditLog;
 import io.restage.orchestrator.persistence.RefreshStore;
 import io.restage.orchestrator.saga.Refresh;
+import io.restage.orchestrator.saga.RefreshStatus;
 import io.restage.orchestrator.saga.SagaService;
 import io.restage.orchestrator.saga.Transitions;
 import io.restage.orchestrator.security.AccessPolicy;
@@ -136,11 +137,29 @@ public class RefreshResource {
 
     @GET
     @RolesAllowed(AccessPolicy.VIEWER)
-    @Operation(summary = "List refreshes, newest first (viewer)")
-    public Uni<List<Refresh>> list(@QueryParam("limit") Integer limit) {
+    @Operation(summary = "List refreshes, newest first (viewer)", description = "Query: limit (1-500, default 50),"
+            + " target (an environment), status (RUNNING, SUCCEEDED, ...), before (an ISO-8601 instant: the createdAt of the"
+            + " previous page's last item, for the next page). 400 for a malformed filter.")
+    public Uni<Response> list(@QueryParam("limit") Integer limit, @QueryParam("target") String target,
+                              @QueryParam("status") String status, @QueryParam("before") String before) {
         int n = limit == null ? 50 : Math.max(1, Math.min(500, limit));
-        return RefreshStore.tx(() -> store.newestFirst(n))
-                .map(list -> list.stream().map(e -> RefreshStore.fromJson(e.state)).toList());
+        if (target != null && !RefreshRequestValidator.ENVIRONMENT_NAME.matcher(target).matches()) {
+            return Uni.createFrom().item(error(new ApiError(400, "malformed-request", "query 'target' must be an environment"
+                    + " name: configured are " + new java.util.TreeSet<>(config.environments().keySet()))));
+        }
+        if (status != null && java.util.Arrays.stream(RefreshStatus.values()).noneMatch(s -> s.name().equals(status))) {
+            return Uni.createFrom().item(error(new ApiError(400, "malformed-request", "query 'status' must be one of "
+                    + java.util.Arrays.toString(RefreshStatus.values()))));
+        }
+        Instant cursor;
+        try {
+            cursor = before == null ? null : Instant.parse(before);
+        } catch (java.time.format.DateTimeParseException e) {
+            return Uni.createFrom().item(error(new ApiError(400, "malformed-request", "query 'before' must be an ISO-8601"
+                    + " instant such as 2026-01-31T08:00:00Z (the createdAt of the previous page's last refresh)")));
+        }
+        return RefreshStore.tx(() -> store.newestFirst(n, target, status, cursor))
+                .map(list -> Response.ok(list.stream().map(e -> RefreshStore.fromJson(e.state)).toList()).build());
     }
 
     @GET

@@ -42,7 +42,30 @@ public class RefreshStore {
     }
 
     public Uni<List<RefreshEntity>> newestFirst(int limit) {
-        return RefreshEntity.<RefreshEntity>findAll(Sort.descending("createdAt")).page(0, limit).list();
+        return newestFirst(limit, null, null, null);
+    }
+
+    /**
+     * Newest first, optionally only of one target and/or one status, and only created before {@code before} (the
+     * page cursor: the last item's createdAt of the previous page).
+     */
+    public Uni<List<RefreshEntity>> newestFirst(int limit, String target, String status, java.time.Instant before) {
+        StringBuilder q = new StringBuilder("1 = 1");
+        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        if (target != null) {
+            q.append(" and target = :target");
+            params.put("target", target);
+        }
+        if (status != null) {
+            q.append(" and status = :status");
+            params.put("status", status);
+        }
+        if (before != null) {
+            q.append(" and createdAt < :before");
+            params.put("before", before);
+        }
+        return RefreshEntity.<RefreshEntity>find(q.toString(), Sort.descending("createdAt").and("id", Sort.Direction.Descending),
+                params).page(0, limit).list();
     }
 
     /** The id of a refresh of {@code target} created after {@code after} whose data is in the target, or null. */

@@ -27,6 +27,8 @@ public class Refresh {
     public Map<Step, StepState> steps = new EnumMap<>(Step.class);
     public Map<String, TableStats> tables = new TreeMap<>();
     public List<String> exportedTables;
+    /** When the export's (last) snapshot of the source was opened: the data's as-of time, shown by the staging marker. */
+    public Instant snapshotAt;
     public List<String> anonymizersRan = new ArrayList<>();
     public List<String> anonymizersSkipped = new ArrayList<>();
     public List<String> excludedTables = new ArrayList<>();

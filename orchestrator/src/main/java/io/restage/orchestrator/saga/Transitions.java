@@ -322,6 +322,7 @@ public final class Transitions {
             return;
         }
         r.exportedTables = List.copyOf(e.tables());
+        r.snapshotAt = e.occurredAt();
         r.step(Step.EXPORT).lastHeardAt = c.now;
     }
 
