@@ -1639,4 +1639,79 @@ class RefreshEndToEndTest {
                     .get(30, java.util.concurrent.TimeUnit.SECONDS).get(batches).get("max.message.bytes").value());
         }
     }
+
+    // ---- the dashboard, in a real browser ----
+
+    @Test
+    @Order(29)
+    void shouldStartARefreshFromTheDashboardAndWatchItSucceedLive() throws Exception {
+        try (Browser browser = new Browser(ServiceProcesses.findRepoRoot())) {
+            org.openqa.selenium.WebDriver d = browser.driver;
+            org.openqa.selenium.support.ui.WebDriverWait wait = new org.openqa.selenium.support.ui.WebDriverWait(d, Duration.ofSeconds(30));
+            java.util.function.Function<String, org.openqa.selenium.WebElement> byId = id -> d.findElement(org.openqa.selenium.By.id(id));
+            d.get(services.orchestratorUrl() + "/");
+            // sign in with the operator's token; the live stream connects
+            wait.until(x -> byId.apply("token").isDisplayed());
+            byId.apply("token").sendKeys(operatorToken);
+            d.findElement(org.openqa.selenium.By.cssSelector("#signin button[type=submit]")).click();
+            wait.until(x -> byId.apply("live").getText().equals("live"));
+            assertTrue(byId.apply("who").getText().contains(OPERATOR), byId.apply("who").getText());
+            browser.screenshot("01-refreshes");
+
+            // the start form: the anonymizers of the source's policy, ticked
+            d.findElement(org.openqa.selenium.By.linkText("Start a refresh")).click();
+            wait.until(x -> !d.findElements(org.openqa.selenium.By.cssSelector("input.rule")).isEmpty());
+            new org.openqa.selenium.support.ui.Select(byId.apply("s-source")).selectByVisibleText("production");
+            new org.openqa.selenium.support.ui.Select(byId.apply("s-target")).selectByVisibleText("staging");
+            wait.until(x -> d.findElements(org.openqa.selenium.By.cssSelector("input.rule")).stream()
+                    .anyMatch(c -> "public.users.email".equals(c.getAttribute("value"))));
+
+            // unticking an anonymizer asks for the typed acknowledgement; without it the server refuses
+            org.openqa.selenium.WebElement rule = d.findElements(org.openqa.selenium.By.cssSelector("input.rule")).get(0);
+            rule.click();
+            assertTrue(byId.apply("s-risk").isDisplayed(), "the risk acknowledgement appears");
+            byId.apply("s-confirm").sendKeys("staging.prod-corp.internal");
+            byId.apply("start").submit();
+            wait.until(x -> byId.apply("s-error").getText().contains("risk-not-acknowledged"));
+            rule.click();
+
+            // a wrong hostname is refused and says why; nothing starts
+            int before = get("/api/refreshes?limit=500").size();
+            byId.apply("s-confirm").clear();
+            byId.apply("s-confirm").sendKeys("staging.wrong.internal");
+            byId.apply("start").submit();
+            wait.until(x -> byId.apply("s-error").getText().contains("confirmation-mismatch"));
+            assertTrue(byId.apply("s-error").getText().contains("type the target's hostname"), byId.apply("s-error").getText());
+            browser.screenshot("02-refused-wrong-hostname");
+            assertEquals(before, get("/api/refreshes?limit=500").size(), "a refused form starts nothing");
+
+            // the right hostname: the refresh starts and its page follows it live to SUCCEEDED, no reload
+            byId.apply("s-confirm").clear();
+            byId.apply("s-confirm").sendKeys("staging.prod-corp.internal");
+            byId.apply("start").submit();
+            wait.until(x -> x.getCurrentUrl().contains("#/refreshes/"));
+            String id = d.getCurrentUrl().substring(d.getCurrentUrl().indexOf("#/refreshes/") + "#/refreshes/".length());
+            browser.screenshot("03-running");
+            new org.openqa.selenium.support.ui.WebDriverWait(d, Duration.ofMinutes(3))
+                    .until(x -> byId.apply("d-head").getText().contains("succeeded"));
+            assertEquals("SUCCEEDED", get("/api/refreshes/" + id).get("status").asText());
+            String users = Db.one(stack.jdbcUrl("staging"), "select count(*) from users");
+            String row = d.findElements(org.openqa.selenium.By.cssSelector("#d-tables tbody tr")).stream()
+                    .map(org.openqa.selenium.WebElement::getText).filter(t -> t.startsWith("public.users")).findFirst().orElse("");
+            String shown = String.format(java.util.Locale.US, "%,d", Long.parseLong(users));
+            assertEquals(4, row.split(java.util.regex.Pattern.quote(shown), -1).length - 1,
+                    "the users row shows " + shown + " rows exported, anonymized, staged and imported: " + row);
+            assertTrue(byId.apply("d-facts").getText().contains("0 hits"), "the leak audit's counts are shown");
+            assertEquals("polite", byId.apply("announce").getAttribute("aria-live"));
+            browser.screenshot("04-succeeded");
+
+            // back in the list, the refresh is a real link (keyboard reachable) with its status
+            d.findElement(org.openqa.selenium.By.linkText("Refreshes")).click();
+            org.openqa.selenium.WebElement link = wait.until(x -> x.findElements(org.openqa.selenium.By.cssSelector(
+                    "#rows a[href='#/refreshes/" + id + "']")).stream().findFirst().orElse(null));
+            assertEquals("a", link.getTagName());
+            assertTrue(link.findElement(org.openqa.selenium.By.xpath("./ancestor::tr")).getText().contains("succeeded"));
+            browser.screenshot("05-list");
+        }
+    }
 }

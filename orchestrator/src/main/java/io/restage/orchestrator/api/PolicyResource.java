@@ -28,6 +28,29 @@ public class PolicyResource {
         this.checks = checks;
     }
 
+    /** One rule of a source's policy, as the start form lists it (an anonymizer that can be skipped). */
+    public record RuleView(String id, String table, String column, String transformer) {
+    }
+
+    @jakarta.ws.rs.GET
+    @Path("{source}/rules")
+    @jakarta.annotation.security.RolesAllowed(io.restage.orchestrator.security.AccessPolicy.VIEWER)
+    @Operation(summary = "The rules (anonymizers) of the policy that applies to a source (viewer)", description = "From the"
+            + " configuration only (no database is read). 200 [{id, table, column, transformer}]; 400 malformed name;"
+            + " 404 unknown environment.")
+    public Response rules(@jakarta.ws.rs.PathParam("source") String source) {
+        if (!RefreshRequestValidator.ENVIRONMENT_NAME.matcher(source).matches()) {
+            return RefreshResource.error(new ApiError(400, "malformed-request",
+                    "the source must be an environment name (letters, digits, - and _, at most 63 characters)"));
+        }
+        if (!config.environments().containsKey(source)) {
+            return RefreshResource.error(new ApiError(404, "unknown-environment", "no environment named '" + source
+                    + "': configured are " + new java.util.TreeSet<>(config.environments().keySet())));
+        }
+        return Response.ok(config.policyFor(source).allRules().stream()
+                .map(r -> new RuleView(r.id(), r.table(), r.column(), r.transformer())).toList()).build();
+    }
+
     @POST
     @Path("check")
     @jakarta.annotation.security.RolesAllowed(io.restage.orchestrator.security.AccessPolicy.VIEWER)

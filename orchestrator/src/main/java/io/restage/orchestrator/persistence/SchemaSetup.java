@@ -24,6 +24,13 @@ public class SchemaSetup {
                         + " end $$").executeUpdate())
                 .chain(() -> s.createNativeQuery("drop trigger if exists audit_log_append_only on audit_log").executeUpdate())
                 .chain(() -> s.createNativeQuery("create trigger audit_log_append_only before update or delete or truncate"
-                        + " on audit_log for each statement execute function restage_audit_append_only()").executeUpdate()))));
+                        + " on audit_log for each statement execute function restage_audit_append_only()").executeUpdate())
+                // every committed change of a refresh is announced (LISTENed by each orchestrator's live feed)
+                .chain(() -> s.createNativeQuery("create or replace function restage_refresh_changed() returns trigger"
+                        + " language plpgsql as $$ begin perform pg_notify('" + io.restage.orchestrator.live.RefreshFeed.CHANNEL
+                        + "', new.id); return null; end $$").executeUpdate())
+                .chain(() -> s.createNativeQuery("drop trigger if exists refresh_changed on refresh").executeUpdate())
+                .chain(() -> s.createNativeQuery("create trigger refresh_changed after insert or update on refresh"
+                        + " for each row execute function restage_refresh_changed()").executeUpdate()))));
     }
 }

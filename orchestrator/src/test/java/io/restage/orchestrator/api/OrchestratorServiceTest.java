@@ -117,6 +117,75 @@ class OrchestratorServiceTest {
 
     @Test
     void shouldDriveARefreshThroughEveryStepFromTheParticipantsReplies() throws Exception {
+        assertEquals(401, getRaw("/api/events", null).statusCode(), "the live stream needs a token");
+        try (SseProbe live = new SseProbe(URI.create(base + "api/events"), token("viewer@restage.example", Duration.ofHours(1), "viewer"))) {
+            String id = driveARefresh();
+            // every change reached the stream as it was committed, the last one SUCCEEDED, without anyone polling
+            Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> live.statusesOf(id).contains("SUCCEEDED"));
+            List<String> seen = live.statusesOf(id);
+            assertEquals("RUNNING", seen.get(0), seen.toString());
+            assertEquals(List.of("RUNNING", "SUCCEEDED"), seen);
+            long changes = live.events.stream().filter(e -> e.contains("\"id\":\"" + id + "\"")).count();
+            assertTrue(changes >= 4, "the steps' changes were pushed as they happened (" + changes + " events)");
+            assertTrue(live.events.stream().allMatch(e -> e.startsWith("refresh|")), "only refresh events: " + live.events);
+        }
+    }
+
+    /** Reads a server-sent-event stream on a thread of its own: one "name|data" entry per event. */
+    static final class SseProbe implements AutoCloseable {
+        final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.io.InputStream in;
+
+        SseProbe(URI uri, String token) throws Exception {
+            HttpResponse<java.io.InputStream> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+                    .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, res.statusCode());
+            assertTrue(res.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"), res.headers().toString());
+            in = res.body();
+            Thread t = new Thread(() -> {
+                try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))) {
+                    String name = null;
+                    StringBuilder data = new StringBuilder();
+                    for (String line; (line = r.readLine()) != null; ) {
+                        if (line.isEmpty()) {
+                            if (name != null || data.length() > 0) {
+                                events.add((name == null ? "message" : name) + "|" + data);
+                            }
+                            name = null;
+                            data.setLength(0);
+                        } else if (line.startsWith("event:")) {
+                            name = line.substring(6).trim();
+                        } else if (line.startsWith("data:")) {
+                            data.append(line.substring(5).trim());
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // closed by the test
+                }
+            }, "sse-probe");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        List<String> statusesOf(String id) throws Exception {
+            List<String> out = new java.util.ArrayList<>();
+            for (String e : events) {
+                JsonNode r = Json.MAPPER.readTree(e.substring(e.indexOf('|') + 1));
+                if (id.equals(r.path("id").asText()) && (out.isEmpty() || !out.get(out.size() - 1).equals(r.get("status").asText()))) {
+                    out.add(r.get("status").asText());
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() throws Exception {
+            in.close();
+        }
+    }
+
+    private String driveARefresh() throws Exception {
         HttpResponse<String> created = post("/api/refreshes", OK.replace("}", ",\"skipAnonymizers\":[\"public.users.full_name\"],"
                 + "\"riskAcknowledgement\":\"I_UNDERSTAND_THE_PII_RISK\"}"), operator(), "application/json");
         assertEquals(202, created.statusCode(), created.body());
@@ -181,6 +250,7 @@ class OrchestratorServiceTest {
             return n == 2;
         });
         assertEquals("DONE", r.get("steps").get("STAGE").get("status").asText());
+        return id;
     }
 
     /** One hostile or bad request: who sends it, what, and what it must get. */
