@@ -242,7 +242,10 @@ public class ExportHandler {
             List<TableCount> counts = exporter.export(new SnapshotExporter.Route(id, r.source(), r.target(), r.skipAnonymizers(),
                             io.restage.common.policy.PolicyFingerprint.of(config.policyFor(r.source())), attempt),
                     config.policyFor(r.source())::isExcluded, snapshot -> validate(id, r.source(), snapshot, report), sender,
-                    tables -> events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables, attempt)),
+                    (tables, estimates) -> {
+                        exporting.tables(exporter::rowsSoFar);
+                        events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables, attempt, estimates));
+                    },
                     () -> cancelled.contains(id));
             long rows = counts.stream().mapToLong(TableCount::rows).sum();
             LOG.infof("refresh %s: exported %d tables, %d rows in %d ms (attempt %d)", id, counts.size(), rows,

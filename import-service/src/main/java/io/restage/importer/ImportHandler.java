@@ -141,6 +141,9 @@ public class ImportHandler {
             fail(peek.refreshId(), p.reason(), publish);
             return;
         }
+        if (batch.header().kind() == io.restage.common.batch.BatchHeader.Kind.ROWS) {
+            beats.addRows(peek.refreshId(), "STAGE", peek.table(), batch.header().rowCount(), batch.header().attempt());
+        }
         if (ledger.find(peek.refreshId()).map(x -> x.status() == Status.DISCARDED).orElse(false)) {
             // a discard ran while this batch was being staged: drop what the batch may have re-created
             try (Connection c = Connections.open(config.environment(entry.get().target()), "restage-import")) {

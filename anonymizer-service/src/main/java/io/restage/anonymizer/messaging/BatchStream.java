@@ -79,6 +79,9 @@ public class BatchStream {
         clean.sendMessageAndAwait(Message.of(out.record()).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(in.key()).withHeaders(SignedRecords.signBatch(signatures, Topics.BATCHES_ANONYMIZED.name(), in.key(),
                         out.record())).build()));
+        if (h.kind() == io.restage.common.batch.BatchHeader.Kind.ROWS) {
+            beats.addRows(h.refreshId(), "ANONYMIZE", h.table(), h.rowCount(), h.attempt());
+        }
         if (out.event() != null) {
             publish(out.event());
         }

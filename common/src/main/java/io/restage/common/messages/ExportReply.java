@@ -24,10 +24,18 @@ public sealed interface ExportReply extends Event {
 
     /**
      * The snapshot is open; these tables (schema-qualified) will be streamed, in no particular order. {@code attempt}
-     * counts the snapshots this refresh's export has opened (1, or more after {@link ExportRestarted}).
+     * counts the snapshots this refresh's export has opened (1, or more after {@link ExportRestarted}). {@code estimates}:
+     * the source's row estimate per table (its statistics, not a count), for progress bars; a table may be missing.
      */
-    record ExportStarted(String eventId, String refreshId, Instant occurredAt, List<String> tables, int attempt)
-            implements ExportReply {
+    record ExportStarted(String eventId, String refreshId, Instant occurredAt, List<String> tables, int attempt,
+                         java.util.Map<String, Long> estimates) implements ExportReply {
+        public ExportStarted {
+            estimates = estimates == null ? java.util.Map.of() : java.util.Map.copyOf(estimates);
+        }
+
+        public ExportStarted(String eventId, String refreshId, Instant occurredAt, List<String> tables, int attempt) {
+            this(eventId, refreshId, occurredAt, tables, attempt, null);
+        }
     }
 
     /**

@@ -14,7 +14,21 @@ import java.time.Instant;
  * @param total  units in all, or -1 when unknown
  * @param unit   what is counted ({@code rows}, {@code tables}, {@code objects})
  * @param detail what it is busy with now (a table name), or null
+ * @param instance which instance of the service beats (several share a step when scaled out), or null
+ * @param tables   rows this instance has handled so far per table (schema-qualified) in this step, or null
  */
 public record StepProgress(String eventId, String refreshId, Instant occurredAt, String service, String step,
-                           long done, long total, String unit, String detail) implements Event {
+                           long done, long total, String unit, String detail, String instance,
+                           java.util.Map<String, Long> tables) implements Event {
+    /** At most this many tables per beat (the first ones, by name); a beat stays a small message. */
+    public static final int MAX_TABLES = 2000;
+
+    public StepProgress {
+        tables = tables == null || tables.isEmpty() ? null : java.util.Map.copyOf(tables);
+    }
+
+    public StepProgress(String eventId, String refreshId, Instant occurredAt, String service, String step,
+                        long done, long total, String unit, String detail) {
+        this(eventId, refreshId, occurredAt, service, step, done, total, unit, detail, null, null);
+    }
 }

@@ -29,6 +29,9 @@ public final class Heartbeats implements AutoCloseable {
     public interface Work extends AutoCloseable {
         void progress(long done, long total, String unit, String detail);
 
+        /** Where each beat reads this work's rows per table so far (the export's running counts). */
+        void tables(java.util.function.Supplier<Map<String, Long>> rowsSoFar);
+
         @Override
         void close();
     }
@@ -43,9 +46,26 @@ public final class Heartbeats implements AutoCloseable {
         long total = -1;
         String unit = "";
         String detail;
+        /** Rows per table so far, counted with {@link #addRows}. */
+        final Map<String, Long> rows = new ConcurrentHashMap<>();
+        int attempt = 1;
+        volatile java.util.function.Supplier<Map<String, Long>> rowsSupplier;
+
+        Map<String, Long> tables() {
+            Map<String, Long> from = rowsSupplier != null ? rowsSupplier.get() : rows;
+            if (from == null || from.isEmpty()) {
+                return null;
+            }
+            Map<String, Long> out = new java.util.TreeMap<>(from);
+            while (out.size() > StepProgress.MAX_TABLES) {
+                out.remove(((java.util.TreeMap<String, Long>) out).lastKey());
+            }
+            return out;
+        }
     }
 
     private final String service;
+    private final String instance;
     private final Duration linger;
     private final Clock clock;
     private final Map<Key, Entry> active = new ConcurrentHashMap<>();
@@ -53,6 +73,7 @@ public final class Heartbeats implements AutoCloseable {
 
     public Heartbeats(String service, Duration linger, Clock clock) {
         this.service = service;
+        this.instance = service + "@" + host() + ":" + ProcessHandle.current().pid();
         this.linger = linger;
         this.clock = clock;
     }
@@ -75,6 +96,14 @@ public final class Heartbeats implements AutoCloseable {
             }
 
             @Override
+            public void tables(java.util.function.Supplier<Map<String, Long>> rowsSoFar) {
+                Entry e = active.get(k);
+                if (e != null) {
+                    e.rowsSupplier = rowsSoFar;
+                }
+            }
+
+            @Override
             public void close() {
                 if (closed) {
                     return;
@@ -94,6 +123,34 @@ public final class Heartbeats implements AutoCloseable {
         Key k = new Key(refreshId, step);
         active.computeIfAbsent(k, kk -> new Entry());
         update(k, done, total, unit, detail);
+    }
+
+    /**
+     * Streaming activity on a step that handled {@code rows} more rows of {@code table} from the export's snapshot
+     * {@code attempt}: counted in the next beats. A later attempt starts the counts over; an earlier one's rows are
+     * not counted.
+     */
+    public void addRows(String refreshId, String step, String table, long rows, int attempt) {
+        Key k = new Key(refreshId, step);
+        Entry e = active.computeIfAbsent(k, kk -> new Entry());
+        synchronized (e) {
+            if (attempt > e.attempt) {
+                e.rows.clear();
+                e.attempt = attempt;
+            }
+            if (rows > 0 && table != null && attempt == e.attempt) {
+                e.rows.merge(table, rows, Long::sum);
+            }
+        }
+        update(k, -1, -1, "rows", table);
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown-host";
+        }
     }
 
     /** The refresh is over for this participant: no more beats for any of its steps. */
@@ -127,7 +184,8 @@ public final class Heartbeats implements AutoCloseable {
                 if (e.busy <= 0 && e.touched.plus(linger).isBefore(now)) {
                     return null;
                 }
-                out.add(new StepProgress(Message.newId(), k.refreshId(), now, service, k.step(), e.done, e.total, e.unit, e.detail));
+                out.add(new StepProgress(Message.newId(), k.refreshId(), now, service, k.step(), e.done, e.total, e.unit, e.detail,
+                        instance, e.tables()));
                 return e;
             });
         }

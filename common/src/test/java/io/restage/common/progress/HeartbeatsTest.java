@@ -37,6 +37,33 @@ class HeartbeatsTest {
     private final Heartbeats beats = new Heartbeats("import-service", Duration.ofSeconds(30), clock);
 
     @Test
+    void shouldCountRowsPerTableOfTheLatestSnapshotOnly() {
+        beats.addRows("r1", "STAGE", "public.users", 500, 1);
+        beats.addRows("r1", "STAGE", "public.users", 250, 1);
+        beats.addRows("r1", "STAGE", "public.orders", 10, 1);
+        StepProgress beat = beats.due().get(0);
+        assertEquals(java.util.Map.of("public.users", 750L, "public.orders", 10L), beat.tables());
+        assertTrue(beat.instance().startsWith("import-service@"), beat.instance());
+        // the export started over: snapshot 2 counts from zero, a late batch of snapshot 1 is not counted
+        beats.addRows("r1", "STAGE", "public.users", 100, 2);
+        beats.addRows("r1", "STAGE", "public.users", 999, 1);
+        assertEquals(java.util.Map.of("public.users", 100L), beats.due().get(0).tables());
+    }
+
+    @Test
+    void shouldReadABusyWorksCountsFromItsSupplierAtEachBeat() {
+        java.util.Map<String, Long> running = new java.util.concurrent.ConcurrentHashMap<>();
+        try (Heartbeats.Work w = beats.begin("r2", "EXPORT")) {
+            w.tables(() -> running);
+            assertEquals(null, beats.due().get(0).tables(), "no table yet: no map on the wire");
+            running.put("public.film", 40L);
+            assertEquals(java.util.Map.of("public.film", 40L), beats.due().get(0).tables());
+            running.put("public.film", 1000L);
+            assertEquals(java.util.Map.of("public.film", 1000L), beats.due().get(0).tables());
+        }
+    }
+
+    @Test
     void shouldBeatForBusyWorkUntilItIsClosedHoweverLongItTakes() {
         try (Heartbeats.Work w = beats.begin("r1", "COMMIT")) {
             w.progress(3, 10, "tables", "public.film");

@@ -39,7 +39,7 @@ public final class TableProgress {
         return --chunksLeft == 0;
     }
 
-    synchronized long rows() {
+    public synchronized long rows() {
         return rows;
     }
 

@@ -47,17 +47,23 @@ public final class Catalog {
             }
         }
         Map<String, Long> pages = new LinkedHashMap<>();
+        Map<String, Long> estimates = new LinkedHashMap<>();
+        // the row estimate: the statistics collector's live-tuple count (kept up to date by inserts and deletes, also
+        // before any ANALYZE), else the planner's reltuples; -1 when neither knows
         try (PreparedStatement ps = c.prepareStatement("select n.nspname || '.' || c.relname,"
-                + " pg_relation_size(c.oid) / current_setting('block_size')::bigint from pg_class c"
-                + " join pg_namespace n on n.oid = c.relnamespace where " + PgCatalog.APPLICATION_TABLES);
+                + " pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
+                + " case when s.n_live_tup > 0 then s.n_live_tup when c.reltuples >= 0 then c.reltuples::bigint else -1 end"
+                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " left join pg_stat_all_tables s on s.relid = c.oid where " + PgCatalog.APPLICATION_TABLES);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 pages.put(rs.getString(1), rs.getLong(2));
+                estimates.put(rs.getString(1), rs.getLong(3));
             }
         }
         List<SourceTable> out = new ArrayList<>();
         tables.values().forEach(t -> out.add(new SourceTable(t.schema(), t.name(), List.copyOf(t.columns()),
-                pages.getOrDefault(t.qualified(), 0L))));
+                pages.getOrDefault(t.qualified(), 0L), estimates.getOrDefault(t.qualified(), -1L))));
         return out;
     }
 

@@ -44,7 +44,17 @@ public final class SnapshotExporter {
 
     /** Told when the table list is known, before any batch is sent. */
     public interface Listener {
-        void started(List<String> tables);
+        /** {@code estimates}: the source's row estimate per table, where its statistics have one. */
+        void started(List<String> tables, java.util.Map<String, Long> estimates);
+    }
+
+    /** Rows sent so far per table, while an export runs (for heartbeats). */
+    private volatile java.util.Map<String, TableProgress> running = java.util.Map.of();
+
+    public java.util.Map<String, Long> rowsSoFar() {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        running.forEach((t, p) -> out.put(t, p.rows()));
+        return out;
     }
 
     public static final class CancelledException extends RuntimeException {
@@ -123,8 +133,13 @@ public final class SnapshotExporter {
             List<SourceTable> tables = Catalog.tables(leader).stream()
                     .filter(t -> !excluded.test(t.qualified()))
                     .collect(Collectors.toCollection(ArrayList::new));
-            listener.started(tables.stream().map(SourceTable::qualified).toList());
+            java.util.Map<String, Long> estimates = new java.util.LinkedHashMap<>();
+            tables.stream().filter(t -> t.estimate() >= 0).forEach(t -> estimates.put(t.qualified(), t.estimate()));
+            listener.started(tables.stream().map(SourceTable::qualified).toList(), estimates);
             List<Chunk> plan = chunks(tables);
+            java.util.Map<String, TableProgress> progress = new java.util.HashMap<>();
+            plan.forEach(c -> progress.putIfAbsent(c.table().qualified(), c.progress()));
+            running = progress;
             plan.stream().filter(c -> c.index() == 0).forEach(c -> LOG.infof("refresh %s: %s (%d pages) is read as %d page ranges in parallel",
                     refreshId, c.table().qualified(), c.table().pages(), parallelism * 2));
             ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>(plan);

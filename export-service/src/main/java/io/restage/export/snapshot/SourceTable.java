@@ -3,10 +3,17 @@ package io.restage.export.snapshot;
 import io.restage.common.batch.Column;
 import java.util.List;
 
-/** A table to export: schema, name, the stored (non-generated) columns in order, and its size in pages. */
-public record SourceTable(String schema, String name, List<Column> columns, long pages) {
+/**
+ * A table to export: schema, name, the stored (non-generated) columns in order, its size in pages, and the source's
+ * row estimate from its statistics (-1 when it has none), shown against the counts as progress.
+ */
+public record SourceTable(String schema, String name, List<Column> columns, long pages, long estimate) {
     public SourceTable(String schema, String name, List<Column> columns) {
-        this(schema, name, columns, 0);
+        this(schema, name, columns, 0, -1);
+    }
+
+    public SourceTable(String schema, String name, List<Column> columns, long pages) {
+        this(schema, name, columns, pages, -1);
     }
 
     public String qualified() {

@@ -93,6 +93,34 @@ public class Refresh {
         public Long anonymized;
         public Long staged;
         public Long imported;
+        /** The source's row estimate (its statistics, not a count), or null. */
+        public Long estimate;
+        /** While a step runs: rows so far by stage (exported, anonymized, staged), summed over the participant's instances. */
+        public Map<String, Long> live;
+    }
+
+    /** Heartbeat counts: step -> instance -> table -> rows so far (summed into {@link TableStats#live}). */
+    public Map<String, Map<String, Map<String, Long>>> liveRows = new TreeMap<>();
+
+    /** Records an instance's rows-so-far for a step and recomputes each table's live count of that stage. */
+    public void liveRows(Step step, String stage, String instance, Map<String, Long> rows) {
+        Map<String, Map<String, Long>> byInstance = liveRows.computeIfAbsent(step.name(), k -> new TreeMap<>());
+        byInstance.put(instance, new TreeMap<>(rows));
+        Map<String, Long> sum = new TreeMap<>();
+        byInstance.values().forEach(m -> m.forEach((t, n) -> sum.merge(t, n, Long::sum)));
+        sum.forEach((t, n) -> {
+            TableStats ts = table(t);
+            if (ts.live == null) {
+                ts.live = new TreeMap<>();
+            }
+            ts.live.put(stage, n);
+        });
+    }
+
+    /** Forgets every live count (the export started over). */
+    public void clearLive() {
+        liveRows.clear();
+        tables.values().forEach(t -> t.live = null);
     }
 
     public static class UndoState {

@@ -323,6 +323,7 @@ public final class Transitions {
         }
         r.exportedTables = List.copyOf(e.tables());
         r.snapshotAt = e.occurredAt();
+        e.estimates().forEach((t, n) -> r.table(t).estimate = n);
         r.step(Step.EXPORT).lastHeardAt = c.now;
     }
 
@@ -344,6 +345,7 @@ public final class Transitions {
             t.exported = null;
             t.anonymized = null;
         });
+        r.clearLive();
         r.notes.add("the export started over under snapshot " + e.attempt() + " at " + c.now + " (" + e.reason()
                 + "); what earlier snapshots staged was discarded");
     }
@@ -372,7 +374,15 @@ public final class Transitions {
             p.detail = e.detail();
             st.progress = p;
         }
+        String stage = LIVE_STAGES.get(s);
+        if (!compensating && stage != null && e.instance() != null && e.tables() != null) {
+            r.liveRows(s, stage, e.instance(), e.tables());
+        }
     }
+
+    /** The steps whose heartbeats count rows per table, and the count they feed. */
+    private static final java.util.Map<Step, String> LIVE_STAGES = java.util.Map.of(Step.EXPORT, "exported",
+            Step.ANONYMIZE, "anonymized", Step.STAGE, "staged");
 
     /**
      * Gives up on what has been silent past its deadline. Before the pivot a silent step fails and the saga

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TransitionsTest {
@@ -67,6 +68,37 @@ class TransitionsTest {
             assertEquals(StepStatus.DONE, r.statusOf(s), s.name());
         }
         assertEquals(3L, r.table("public.users").imported);
+    }
+
+    private static StepProgress beat(String step, String instance, Map<String, Long> tables) {
+        return new StepProgress("b-" + java.util.UUID.randomUUID(), ID, T, "svc", step, -1, -1, "rows", null, instance, tables);
+    }
+
+    @Test
+    void shouldCountRowsPerTableLiveFromEveryInstancesHeartbeatsAgainstTheSourcesEstimate() {
+        Refresh r = begin(false);
+        on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
+        on(r, new ExportReply.ExportStarted("e1", ID, T, List.of("public.users", "public.orders"), 1,
+                Map.of("public.users", 1000L, "public.orders", 50_000L)));
+        assertEquals(1000L, r.table("public.users").estimate);
+        assertEquals(50_000L, r.table("public.orders").estimate);
+
+        on(r, beat("EXPORT", "export@a", Map.of("public.users", 400L, "public.orders", 0L)));
+        on(r, beat("EXPORT", "export@a", Map.of("public.users", 1000L, "public.orders", 20_000L)));
+        assertEquals(1000L, r.table("public.users").live.get("exported"), "a later beat of the same instance replaces its count");
+        // two anonymizer instances share the work: their counts add up
+        on(r, beat("ANONYMIZE", "anonymizer@a", Map.of("public.orders", 7_000L)));
+        on(r, beat("ANONYMIZE", "anonymizer@b", Map.of("public.orders", 5_000L, "public.users", 300L)));
+        assertEquals(12_000L, r.table("public.orders").live.get("anonymized"));
+        assertEquals(300L, r.table("public.users").live.get("anonymized"));
+        // a beat of a step that is not running counts nothing
+        on(r, beat("STAGE", "import@a", Map.of("public.orders", 9L)));
+        assertEquals(12_000L, r.table("public.orders").live.get("anonymized"));
+
+        // the export starts over: the live counts of the lost snapshot go with it
+        on(r, new ExportReply.ExportRestarted("e2", ID, T, 2, "the instance stopped"));
+        assertNull(r.table("public.orders").live);
+        assertTrue(r.liveRows.isEmpty());
     }
 
     @Test
