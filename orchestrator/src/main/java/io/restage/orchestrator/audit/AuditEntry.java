@@ -11,7 +11,7 @@ import java.time.Instant;
 /**
  * One line of the orchestrator's audit log: every start, cancel and undo, every refusal (401, 403, 409, 422, 429 and
  * the safety gates) and every control message a participant refused. Append-only: no API route changes or deletes a
- * line, and a trigger in the database refuses UPDATE and DELETE (see {@code SchemaSetup}).
+ * line, and a trigger in the database refuses UPDATE and DELETE (the migration V1__state_schema.sql).
  */
 @Entity
 @Table(name = "audit_log", indexes = @Index(name = "audit_log_at", columnList = "at"))

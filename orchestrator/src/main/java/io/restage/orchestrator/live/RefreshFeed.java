@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Every change of a refresh's saga state, as it is committed, by whichever orchestrator instance made it: the state
- * database NOTIFYs {@value #CHANNEL} with the refresh id (a trigger on the refresh table, see SchemaSetup), this
+ * database NOTIFYs {@value #CHANNEL} with the refresh id (a trigger on the refresh table, db/migration/V1__state_schema.sql), this
  * instance LISTENs, reads the new state once (bursts within {@value #COALESCE_MS} ms coalesce into one read) and
  * broadcasts it to every open dashboard stream. Nothing polls.
  */

@@ -131,6 +131,22 @@ class OrchestratorServiceTest {
         }
     }
 
+    @Test
+    void shouldOwnTheStateSchemaThroughVersionedMigrations() throws Exception {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(StackTestResource.stack().jdbcUrl("restage"), "postgres", "");
+             java.sql.Statement st = c.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("select success from flyway_schema_history where version = '1'")) {
+                assertTrue(rs.next() && rs.getBoolean(1), "V1 applied by Flyway at start");
+            }
+            try (java.sql.ResultSet rs = st.executeQuery("select count(*) from pg_indexes where indexname = 'refresh_one_active_per_target_v2'")) {
+                assertTrue(rs.next() && rs.getInt(1) == 1, "one active refresh per target, enforced by the database");
+            }
+            java.sql.SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> st.executeUpdate("delete from audit_log"));
+            assertTrue(refused.getMessage().contains("append-only"), refused.getMessage());
+        }
+    }
+
     /** Reads a server-sent-event stream on a thread of its own: one "name|data" entry per event. */
     static final class SseProbe implements AutoCloseable {
         final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
