@@ -30,6 +30,16 @@ public final class Topics {
         return refreshId + "/" + table;
     }
 
+    /** The refresh a record key names (a control key is the refresh id, a batch key starts with it), or null. */
+    public static String refreshOf(String key) {
+        if (key == null || key.isEmpty()) {
+            return null;
+        }
+        int slash = key.indexOf('/');
+        String id = slash < 0 ? key : key.substring(0, slash);
+        return id.matches("[A-Za-z0-9-]{1,64}") ? id : null;
+    }
+
     private Topics() {
     }
 }

@@ -147,7 +147,7 @@ public class ExportHandler {
                 LOG.warnf("refresh %s: the export service instance that ran attempt %d stopped; reading every table again under"
                         + " a new snapshot (attempt %d of %d)", r.refreshId(), r.attempt() - 1, r.attempt(), settings.attempts());
                 running.add(r.refreshId());
-                jobs.submit(() -> run(request, r.attempt()));
+                jobs.submit(() -> logged(request.refreshId(), () -> run(request, r.attempt())));
             }
             for (ExportLedger.Restart r : sweep.exhausted()) {
                 LOG.warnf("refresh %s: the export service instance that ran the export stopped (its lease expired)", r.refreshId());
@@ -183,7 +183,17 @@ public class ExportHandler {
             return;
         }
         running.add(request.refreshId());
-        jobs.submit(() -> run(request, 1));
+        jobs.submit(() -> logged(request.refreshId(), () -> run(request, 1)));
+    }
+
+    /** Runs a refresh's job with its id in the log context (every line the job writes names the refresh). */
+    static void logged(String refreshId, Runnable job) {
+        org.jboss.logging.MDC.put("refreshId", refreshId);
+        try {
+            job.run();
+        } finally {
+            org.jboss.logging.MDC.remove("refreshId");
+        }
     }
 
     /** Recorded in the shared ledger, so whichever instance runs the export stops it at its next renewal. */

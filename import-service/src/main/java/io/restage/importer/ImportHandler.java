@@ -132,7 +132,12 @@ public class ImportHandler {
         try {
             // Retrying is safe: the batch ledger row is written in the same transaction as the rows.
             StagingArea.Audit audit = audit(entry.get().source(), peek.refreshId(), batch.header().skipAnonymizers());
+            long started = System.nanoTime();
             proof = Retry.DATABASE.run(() -> stage(entry.get().target(), area, batch, audit));
+            if (batch.header().kind() == io.restage.common.batch.BatchHeader.Kind.ROWS) {
+                io.restage.common.health.BatchMeters.batch(io.micrometer.core.instrument.Metrics.globalRegistry, "stage",
+                        peek.table(), batch.header().rowCount(), record.length, System.nanoTime() - started);
+            }
         } catch (Exception e) {
             fail(peek.refreshId(), "staging " + peek.table() + " in '" + entry.get().target() + "' failed: " + Failures.describe(e), publish);
             return;

@@ -48,6 +48,7 @@ public class BatchStream {
         this.beats = beats;
     }
 
+    @RefreshLogged
     @Incoming("batches-exported")
     @Blocking
     public void process(ConsumerRecord<String, byte[]> in) throws Exception {
@@ -63,6 +64,7 @@ public class BatchStream {
         io.restage.common.batch.BatchHeader h = io.restage.common.batch.BatchCodec.header(record);
         beats.touch(h.refreshId(), "ANONYMIZE", -1, -1, "batches", h.table());
         AnonymizerHandler.Output out;
+        long started = System.nanoTime();
         try {
             out = handler.handle(record);
         } catch (RuntimeException e) {
@@ -81,8 +83,14 @@ public class BatchStream {
                         out.record())).build()));
         if (h.kind() == io.restage.common.batch.BatchHeader.Kind.ROWS) {
             beats.addRows(h.refreshId(), "ANONYMIZE", h.table(), h.rowCount(), h.attempt());
+            io.restage.common.health.BatchMeters.batch(io.micrometer.core.instrument.Metrics.globalRegistry, "anonymize",
+                    h.table(), h.rowCount(), record.length, System.nanoTime() - started);
         }
         if (out.event() != null) {
+            if (out.event() instanceof io.restage.common.messages.AnonymizerReply.TableAnonymized t) {
+                LOG.infof("refresh %s: %s anonymized (%d rows, %d rules ran, %d skipped)", t.refreshId(), t.table(), t.rows(),
+                        t.ran().size(), t.skipped().size());
+            }
             publish(out.event());
         }
     }

@@ -17,6 +17,11 @@ public final class Connections {
     }
 
     public static Connection open(EnvironmentConfig env, String applicationName) throws SQLException {
+        return open(env, applicationName, 15);
+    }
+
+    /** As {@link #open(EnvironmentConfig, String)}, giving up on connecting after {@code connectTimeoutSeconds}. */
+    public static Connection open(EnvironmentConfig env, String applicationName, int connectTimeoutSeconds) throws SQLException {
         DatabaseConfig db = env.database();
         Properties p = new Properties();
         if (db.user() != null) {
@@ -28,7 +33,7 @@ public final class Connections {
         p.setProperty("ApplicationName", applicationName);
         // Never let the driver put server DETAIL lines (which may quote row values) into exception messages.
         p.setProperty("logServerErrorDetail", "false");
-        p.setProperty("connectTimeout", "15");
+        p.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
         try {
             return DriverManager.getConnection(db.url(), p);
         } catch (SQLException e) {

@@ -12,7 +12,17 @@ import java.util.Optional;
  * what through the API.
  */
 public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy,
-                            Map<String, PolicyConfig> policies, String schemaVersionQuery, SecurityConfig security) {
+                            Map<String, PolicyConfig> policies, String schemaVersionQuery, SecurityConfig security,
+                            Map<String, ScheduleConfig> schedules) {
+
+    public RestageConfig {
+        schedules = schedules == null ? Map.of() : Map.copyOf(schedules);
+    }
+
+    public RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy, Map<String, PolicyConfig> policies,
+                         String schemaVersionQuery, SecurityConfig security) {
+        this(environments, policy, policies, schemaVersionQuery, security, Map.of());
+    }
 
     public Optional<EnvironmentConfig> find(String name) {
         return Optional.ofNullable(name == null ? null : environments.get(name));

@@ -98,7 +98,102 @@ public final class RestageConfigLoader {
         }
         refuseSharedDatabases(environments);
         SecurityConfig security = security(root.path("security"), environments);
-        return new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies), versionQuery, security);
+        RestageConfig partial = new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies), versionQuery, security);
+        return new RestageConfig(partial.environments(), defaultPolicy, partial.policies(), versionQuery, security,
+                schedules(root.path("schedules"), partial));
+    }
+
+    private static final java.util.Set<String> SCHEDULE_FIELDS = java.util.Set.of("source", "target", "cron", "zone",
+            "confirm-target", "media", "skip-anonymizers", "risk-acknowledgement", "paused");
+
+    /** {@code schedules:}: each one checked like an operator's request (target opts in, hostname confirmed, risk typed). */
+    private Map<String, ScheduleConfig> schedules(JsonNode node, RestageConfig config) {
+        Map<String, ScheduleConfig> out = new LinkedHashMap<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw error("schedules", "must map schedule names to {source, target, cron, confirm-target}");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            String p = "schedules." + name;
+            JsonNode s = e.getValue();
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,62}")) {
+                throw error(p, "is not a schedule name: letters, digits, - and _, at most 63 characters");
+            }
+            if (!s.isObject()) {
+                throw error(p, "must be {source, target, cron, confirm-target}");
+            }
+            s.fieldNames().forEachRemaining(f -> {
+                if (!SCHEDULE_FIELDS.contains(f)) {
+                    throw error(p + "." + f, "is not a schedule setting (known: " + new java.util.TreeSet<>(SCHEDULE_FIELDS) + ")");
+                }
+            });
+            String source = required(s, "source", p);
+            String target = required(s, "target", p);
+            EnvironmentConfig src = config.environments().get(source);
+            EnvironmentConfig tgt = config.environments().get(target);
+            if (src == null || tgt == null) {
+                throw error(p + (src == null ? ".source" : ".target"), "names '" + (src == null ? source : target)
+                        + "', which is not under environments: (known: " + config.environments().keySet() + ")");
+            }
+            if (source.equals(target)) {
+                throw error(p, "refreshes '" + source + "' from itself");
+            }
+            if (!tgt.allowImport()) {
+                throw error(p + ".target", "'" + target + "' does not allow imports (environments." + target
+                        + ".allow-import): production can never be a target");
+            }
+            if (!tgt.hostname().equals(required(s, "confirm-target", p))) {
+                throw error(p + ".confirm-target", "is not the hostname of '" + target + "': type it exactly, as an operator"
+                        + " would to confirm (environments." + target + ".hostname)");
+            }
+            String cron = required(s, "cron", p).trim();
+            if (cron.split("\\s+").length < 6 || cron.split("\\s+").length > 7) {
+                throw error(p + ".cron", "must be a Quartz-style expression of 6 or 7 fields (seconds minutes hours"
+                        + " day-of-month month day-of-week [year]), e.g. \"0 30 2 * * ?\" for 02:30 every night");
+            }
+            java.time.ZoneId zone;
+            try {
+                zone = java.time.ZoneId.of(optional(s, "zone", p, "UTC"));
+            } catch (java.time.DateTimeException ex) {
+                throw error(p + ".zone", "is not a time zone: write e.g. UTC or Europe/Berlin");
+            }
+            Boolean media = s.has("media") ? bool(s, "media", p, false) : null;
+            if (Boolean.TRUE.equals(media) && (src.bucket() == null || tgt.bucket() == null)) {
+                throw error(p + ".media", "is true but '" + (src.bucket() == null ? source : target) + "' has no bucket");
+            }
+            List<String> skip = new ArrayList<>();
+            JsonNode sk = s.path("skip-anonymizers");
+            if (sk.isArray()) {
+                sk.forEach(x -> skip.add(x.asText()));
+            } else if (!sk.isMissingNode() && !sk.isNull()) {
+                throw error(p + ".skip-anonymizers", "must be a list of rule ids (schema.table.column) or transformer names");
+            }
+            if (!skip.isEmpty()) {
+                String ack = optional(s, "risk-acknowledgement", p, "");
+                if (!io.restage.common.messages.RefreshRequested.RISK_ACKNOWLEDGEMENT.equals(ack)) {
+                    throw error(p + ".risk-acknowledgement", "must be exactly "
+                            + io.restage.common.messages.RefreshRequested.RISK_ACKNOWLEDGEMENT + ": skip-anonymizers "
+                            + skip + " copies personal data into '" + target + "' every time it runs");
+                }
+                java.util.Set<String> known = new java.util.TreeSet<>();
+                config.policyFor(source).allRules().forEach(r -> {
+                    known.add(r.id());
+                    known.add(r.transformer());
+                });
+                for (String x : skip) {
+                    if (!known.contains(x)) {
+                        throw error(p + ".skip-anonymizers", "names '" + x + "', which the policy of '" + source
+                                + "' does not have (rule ids schema.table.column or transformer names)");
+                    }
+                }
+            }
+            out.put(name, new ScheduleConfig(name, source, target, cron, zone, media, skip, bool(s, "paused", p, false)));
+        }
+        return out;
     }
 
     /**

@@ -97,6 +97,50 @@ class RestageConfigLoaderTest {
         assertFalse(e.getMessage().contains("//staging/app") || e.getMessage().contains("//PROD"), "no URL in the message: " + e.getMessage());
     }
 
+    private static final String SCHEDULE = """
+            schedules:
+              nightly:
+                source: production
+                target: staging
+                cron: "0 30 2 * * ?"
+                zone: Europe/Berlin
+                confirm-target: staging.internal
+            """;
+
+    @Test
+    void shouldReadASchedule() {
+        RestageConfig c = RestageConfigLoader.parse(YAML + SCHEDULE, "restage.yaml", Map.of("PROD_PW", "x")::get);
+        ScheduleConfig s = c.schedules().get("nightly");
+        assertEquals("production", s.source());
+        assertEquals("0 30 2 * * ?", s.cron());
+        assertEquals(java.time.ZoneId.of("Europe/Berlin"), s.zone());
+        assertEquals(null, s.media(), "media follows the buckets unless set");
+        assertFalse(s.startPaused());
+        assertEquals("schedule:nightly", s.identity());
+        assertTrue(RestageConfigLoader.parse(YAML, "restage.yaml", Map.of("PROD_PW", "x")::get).schedules().isEmpty());
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @CsvSource(delimiter = '|', value = {
+            // what is changed                        | to                                         | what the error says
+            "target: staging                          | target: production                         | refreshes 'production' from itself",
+            "source: production\\n    target: staging | source: staging\\n    target: production | does not allow imports",
+            "target: staging                          | target: qa                                 | names 'qa', which is not under environments",
+            "confirm-target: staging.internal         | confirm-target: staging                    | is not the hostname of 'staging'",
+            "cron: \"0 30 2 * * ?\"                 | cron: \"30 2 * * *\"                     | must be a Quartz-style expression",
+            "zone: Europe/Berlin                      | zone: Mars/Olympus                         | is not a time zone",
+            "zone: Europe/Berlin                      | zone: UTC\\n    media: true                | has no bucket",
+            "zone: Europe/Berlin                      | zone: UTC\\n    skip-anonymizers: [email]  | must be exactly I_UNDERSTAND_THE_PII_RISK",
+            "zone: Europe/Berlin                      | zone: UTC\\n    skip-anonymizers: [nope]\\n    risk-acknowledgement: I_UNDERSTAND_THE_PII_RISK | names 'nope', which the policy of 'production' does not have",
+            "zone: Europe/Berlin                      | zone: UTC\\n    when: nightly              | schedules.nightly.when is not a schedule setting",
+            "  nightly:                               |   night ly:                                | is not a schedule name"})
+    void shouldRefuseAScheduleAnOperatorCouldNotHaveStarted(String from, String to, String expected) {
+        String yaml = YAML + SCHEDULE.replace(from.strip().replace("\\n", "\n"), to.strip().replace("\\n", "\n"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RestageConfigLoader.parse(yaml, "restage.yaml", Map.of("PROD_PW", "x")::get));
+        assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
+    }
+
     @Test
     void shouldRefuseAMaximumMessageAgeThatIsNotADuration() {
         String yaml = YAML.replace("  staff: {", "  max-message-age: 3 days\n  staff: {");

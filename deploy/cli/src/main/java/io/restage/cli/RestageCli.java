@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
         description = "Refresh a staging environment from production, anonymized, and watch it.",
         subcommands = {RestageCli.Refresh.class, RestageCli.Status.class, RestageCli.ListRefreshes.class,
                 RestageCli.Cancel.class, RestageCli.Undo.class, RestageCli.Policy.class, RestageCli.Config.class,
-                RestageCli.Topics.class, RestageCli.Token.class},
+                RestageCli.Schedules.class, RestageCli.Topics.class, RestageCli.Token.class},
         footer = {"", "Environment: RESTAGE_URL (default http://127.0.0.1:8080), and RESTAGE_TOKEN",
                 "  (a bearer token) or RESTAGE_TOKEN_FILE.",
                 "Exit codes: 0 succeeded, 1 error (unreachable, 5xx), 2 usage,",
@@ -154,6 +154,14 @@ public final class RestageCli implements Runnable {
             case "m" -> Duration.ofMinutes(n);
             default -> Duration.ofHours(n);
         };
+    }
+
+    static String checkName(String name) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,62}")) {
+            throw new CliException(ExitCodes.USAGE, "'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a schedule name"
+                    + " (see deploy/restage schedules list)");
+        }
+        return name;
     }
 
     static String checkId(String id) {
@@ -450,6 +458,86 @@ public final class RestageCli implements Runnable {
                     return ExitCodes.REFUSED;
                 }
                 return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "schedules", description = "Scheduled refreshes (configuration schedules:).",
+            subcommands = {Schedules.ListSchedules.class, Schedules.Pause.class, Schedules.Resume.class})
+    static final class Schedules implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list, pause NAME, resume NAME");
+        }
+
+        RestageCli root() {
+            return (RestageCli) spec.parent().userObject();
+        }
+
+        static void print(PrintWriter out, JsonNode list) {
+            out.printf("%-24s %-28s %-18s %-8s %-22s %s%n", "NAME", "SOURCE -> TARGET", "CRON", "STATE", "NEXT RUN (UTC)", "LAST RUN");
+            for (JsonNode s : list) {
+                String state = s.path("paused").asBoolean() ? "paused" : "active";
+                String last = s.hasNonNull("lastRunAt") ? s.get("lastRunAt").asText() + " " + s.path("lastOutcome").asText("")
+                        + (s.hasNonNull("lastRefreshId") ? " " + s.get("lastRefreshId").asText() : "") : "never";
+                out.printf("%-24s %-28s %-18s %-8s %-22s %s%n", s.path("name").asText(),
+                        s.path("source").asText() + " -> " + s.path("target").asText(), s.path("cron").asText(), state,
+                        s.hasNonNull("nextRun") ? s.get("nextRun").asText() : "-", last);
+                if (s.path("paused").asBoolean() && s.hasNonNull("pausedBy")) {
+                    out.printf("%-24s paused by %s%n", "", s.get("pausedBy").asText());
+                }
+            }
+        }
+
+        @Command(name = "list", description = "Each schedule: cron, paused or not, next run, last run and its refresh.")
+        static final class ListSchedules implements Callable<Integer> {
+            @CommandLine.ParentCommand
+            Schedules schedules;
+            @Mixin
+            Connection connection = new Connection();
+
+            @Override
+            public Integer call() {
+                print(schedules.spec.commandLine().getOut(), connection.api(schedules.root().env).get("/api/schedules"));
+                return ExitCodes.OK;
+            }
+        }
+
+        int change(Connection connection, String name, String action) {
+            print(spec.commandLine().getOut(), connection.api(root().env).post("/api/schedules/" + checkName(name) + "/" + action, Map.of()));
+            return ExitCodes.OK;
+        }
+
+        @Command(name = "pause", description = "Pause a schedule: it does not fire until resumed.")
+        static final class Pause implements Callable<Integer> {
+            @CommandLine.ParentCommand
+            Schedules schedules;
+            @Mixin
+            Connection connection = new Connection();
+            @Parameters(paramLabel = "NAME")
+            String name;
+
+            @Override
+            public Integer call() {
+                return schedules.change(connection, name, "pause");
+            }
+        }
+
+        @Command(name = "resume", description = "Resume a schedule: it fires at its next time (not for what it missed while paused).")
+        static final class Resume implements Callable<Integer> {
+            @CommandLine.ParentCommand
+            Schedules schedules;
+            @Mixin
+            Connection connection = new Connection();
+            @Parameters(paramLabel = "NAME")
+            String name;
+
+            @Override
+            public Integer call() {
+                return schedules.change(connection, name, "resume");
             }
         }
     }

@@ -60,7 +60,9 @@ public final class DemoMain {
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true));
         System.out.println("restage demo: data loaded (production: 1500 users, 3000 messages, 600 attachments and objects);"
                 + " starting the five services ...");
-        services[0] = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config).withPort("orchestrator", port);
+        services[0] = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config).withPort("orchestrator", port)
+                // plain text for people watching the demo; JSON lines (the default) everywhere else
+                .withEnv("RESTAGE_LOG_JSON", "false");
         Path signingKey = services[0].withLocalSigningKey(work.resolve("keys"));
         services[0].startAll(Duration.ofMinutes(3));
         String url = services[0].orchestratorUrl();

@@ -52,6 +52,14 @@ public final class ServiceProcesses implements AutoCloseable {
         env.put("RESTAGE_STATE_DB_URL", stack.jdbcUrl(stateDatabase));
         env.put("RESTAGE_ORCHESTRATOR_DB_URL", "postgresql://127.0.0.1:" + stack.postgresPort() + "/" + stateDatabase);
         env.put("RESTAGE_STATE_DB_USER", "postgres");
+        env.put("RESTAGE_METRICS_TOKEN", metricsToken);
+    }
+
+    private final String metricsToken = newKey();
+
+    /** The scrape token every service's /q/metrics wants (Authorization: Bearer ...). */
+    public String metricsToken() {
+        return metricsToken;
     }
 
     /**

@@ -126,12 +126,12 @@ class RefreshEndToEndTest {
     void startEverything() throws Exception {
         Path root = ServiceProcesses.findRepoRoot();
         Path work = Files.createTempDirectory("restage-e2e-");
-        stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict",
+        stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict", "staging_sched",
                 "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice", "prod_missing_media", "prod_writable",
                 "pagila_prod", "pagila_staging", "pagila_old", "shapes_prod", "shapes_staging", "shapes_lo", "staging_drift",
                 "music_prod", "music_staging"),
                 List.of(), Duration.ofMinutes(3));
-        for (String db : List.of("production", "staging", "staging_strict", "prod_bad_types", "prod_bad_data", "prod_no_admin",
+        for (String db : List.of("production", "staging", "staging_strict", "staging_sched", "prod_bad_types", "prod_bad_data", "prod_no_admin",
                 "prod_contact", "prod_invoice", "staging_invoice", "staging_drift", "prod_missing_media", "prod_writable")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 DemoData.createSchema(c);
@@ -225,7 +225,10 @@ class RefreshEndToEndTest {
 
         String policy = Environments.DEMO_POLICY + "policies:\n" + PAGILA_POLICY + invoicingPolicy() + SHAPES_POLICY + MUSIC_POLICY
                 // each database can record its schema version; unset counts as 0 on both sides
-                + "schema-version:\n  query: \"select coalesce(current_setting('app.schema_version', true), '0')\"\n";
+                + "schema-version:\n  query: \"select coalesce(current_setting('app.schema_version', true), '0')\"\n"
+                // created paused: the schedule test resumes it, watches it run, and pauses it again
+                + "schedules:\n  e2e-every-5s:\n    source: production\n    target: staging-sched\n    cron: \"0/5 * * * * ?\"\n"
+                + "    confirm-target: sched.prod-corp.internal\n    media: false\n    paused: true\n";
         // one e2e operator starts every refresh: the start limit is lifted; staging-strict is kept for the e2e operator
         String security = Environments.security("  targets:\n    staging-strict: [" + OPERATOR + "]\n")
                 .replace("starts-per-minute: 30", "starts-per-minute: 10000");
@@ -233,6 +236,7 @@ class RefreshEndToEndTest {
                 new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true),
                 new Environments.Env("staging-strict", "staging_strict", "staging-media", "strict.prod-corp.internal", true),
+                new Environments.Env("staging-sched", "staging_sched", null, "sched.prod-corp.internal", true),
                 new Environments.Env("broken-source", "does_not_exist", "production-media", "broken.internal", false),
                 new Environments.Env("bad-types", "prod_bad_types", "production-media", "bad-types.internal", false),
                 new Environments.Env("bad-data", "prod_bad_data", "production-media", "bad-data.internal", false),
@@ -260,6 +264,7 @@ class RefreshEndToEndTest {
                 .withEnv("RESTAGE_HEARTBEAT_INTERVAL", "2s")
                 // an export whose instance died is taken over within seconds (the export restart test below)
                 .withEnv("RESTAGE_EXPORT_LEASE", "6s")
+                .withEnv("RESTAGE_ORCHESTRATOR_SCHEDULE_TICK", "2s")
                 .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_STAGE", "30s")
                 .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_COMPENSATION", "30s");
         signingKey = services.withLocalSigningKey(work.resolve("keys"));
@@ -1584,6 +1589,39 @@ class RefreshEndToEndTest {
         assertEquals("4", failed[0], failed[1] + failed[2]);
         assertTrue(failed[1].contains("FAILED") && failed[1].contains("leak audit"), failed[1]);
 
+        // metrics: refused without the scrape token; with it, the refresh's outcome and each step's rows
+        HttpResponse<String> closed = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + "/q/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, closed.statusCode(), closed.body());
+        Map<String, String> expectedMeters = Map.of("orchestrator", "restage_refresh_duration_seconds_count{outcome=\"SUCCEEDED\",target=\"staging\"",
+                "export-service", "restage_rows_total{step=\"export\",table=\"public.users\"",
+                "anonymizer-service", "restage_batch_seconds_count{step=\"anonymize\"",
+                "import-service", "restage_bytes_total{step=\"stage\",table=\"public.users\"",
+                "media-sync-service", "restage_media_copy_objects_total{outcome=\"copied\",target=\"staging\"");
+        for (Map.Entry<String, String> e : expectedMeters.entrySet()) {
+            HttpResponse<String> scraped = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + services.port(e.getKey())
+                    + "/q/metrics")).header("Authorization", "Bearer " + services.metricsToken()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, scraped.statusCode(), e.getKey());
+            assertTrue(scraped.body().contains(e.getValue()), e.getKey() + " has " + e.getValue());
+            assertTrue(scraped.body().contains("kafka_consumer") || e.getKey().equals("orchestrator") && scraped.body().contains("kafka_"),
+                    e.getKey() + ": Kafka client metrics (consumer lag) are there too");
+        }
+
+        // every service logs JSON lines, and the lines about this refresh carry its id (the MDC)
+        for (String service : List.of("orchestrator", "export-service", "anonymizer-service", "import-service", "media-sync-service")) {
+            long tagged = 0;
+            for (String line : Files.readAllLines(services.logDir().resolve(service + ".log"), java.nio.charset.StandardCharsets.UTF_8)) {
+                if (line.startsWith("{") && line.contains(id)) {
+                    JsonNode l = Json.MAPPER.readTree(line);
+                    assertTrue(l.hasNonNull("timestamp") && l.hasNonNull("level") && l.hasNonNull("message"), line);
+                    if (id.equals(l.path("mdc").path("refreshId").asText())) {
+                        tagged++;
+                    }
+                }
+            }
+            assertTrue(tagged > 0, service + ": a JSON log line with mdc.refreshId = " + id);
+        }
+
         // the policy dry run: complete (0) and incomplete (3, every problem listed); a draft on stdout with --suggest
         assertEquals("0", cli("policy", "check", "production")[0]);
         String[] incomplete = cli("policy", "check", "contact-prod", "--suggest");
@@ -1718,5 +1756,46 @@ class RefreshEndToEndTest {
             assertTrue(link.findElement(org.openqa.selenium.By.xpath("./ancestor::tr")).getText().contains("succeeded"));
             browser.screenshot("05-list");
         }
+    }
+
+    // ---- schedules ----
+
+    @Test
+    @Order(30)
+    void shouldRunAScheduleOnlyWhileItIsResumedAndShowItsLastRun() throws Exception {
+        JsonNode before = get("/api/schedules").get(0);
+        assertEquals("e2e-every-5s", before.get("name").asText());
+        assertTrue(before.get("paused").asBoolean(), "created paused by the configuration: " + before);
+        assertTrue(get("/api/refreshes?target=staging-sched&limit=500").findValuesAsText("requestedBy").stream()
+                .noneMatch(r -> r.startsWith("schedule:")), "a paused schedule never fired");
+
+        String[] resumed = cli("schedules", "resume", "e2e-every-5s");
+        assertEquals("0", resumed[0], resumed[2]);
+        assertTrue(resumed[1].contains("e2e-every-5s") && resumed[1].contains("active"), resumed[1]);
+        // it fires at its next time, as schedule:e2e-every-5s, and the refresh succeeds
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            for (JsonNode r : get("/api/refreshes?target=staging-sched&status=SUCCEEDED&limit=50")) {
+                if (r.get("requestedBy").asText().equals("schedule:e2e-every-5s")) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        String[] paused = cli("schedules", "pause", "e2e-every-5s");
+        assertEquals("0", paused[0], paused[2]);
+        JsonNode after = get("/api/schedules").get(0);
+        assertTrue(after.get("paused").asBoolean());
+        assertEquals(OPERATOR, after.get("pausedBy").asText());
+        assertTrue(after.hasNonNull("lastRunAt") && after.hasNonNull("lastOutcome"), after.toString());
+        assertTrue(get("/api/audit?limit=1000").findValuesAsText("action").containsAll(List.of("scheduled-start",
+                "schedule-pause", "schedule-resume")), "starts, pauses and resumes are in the audit log");
+        // a schedule that does not exist, or a bad name, says so
+        String[] unknown = cli("schedules", "pause", "no-such-schedule");
+        assertEquals("3", unknown[0]);
+        assertTrue(unknown[2].contains("unknown-schedule"), unknown[2]);
+        // wait for whatever the schedule started to end, so the target is free for anything after this test
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                .until(() -> get("/api/refreshes?target=staging-sched&status=RUNNING").isEmpty()
+                        && get("/api/refreshes?target=staging-sched&status=COMPENSATING").isEmpty());
     }
 }

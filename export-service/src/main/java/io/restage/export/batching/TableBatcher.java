@@ -121,7 +121,14 @@ public final class TableBatcher {
         BatchHeader header = BatchHeader.rows(refreshId, table, seq, rowsInBatch, columns, checksum, skipAnonymizers)
                 .withRoute(source, target).withPolicy(policy).withAttempt(attempt);
         sender.send(key, BatchCodec.encode(header, buffer.array(), buffer.size()));
+        long now = System.nanoTime();
+        // read and sent: rows, bytes, and the time since the previous batch of this chunk
+        io.restage.common.health.BatchMeters.batch(io.micrometer.core.instrument.Metrics.globalRegistry, "export", table,
+                rowsInBatch, buffer.size(), now - lastFlush);
+        lastFlush = now;
         buffer.reset();
         rowsInBatch = 0;
     }
+
+    private long lastFlush = System.nanoTime();
 }

@@ -32,6 +32,7 @@ public class RequestsConsumer {
         this.events = events;
     }
 
+    @RefreshLogged
     @Incoming("refresh-requested")
     @Blocking
     public void onRequested(ConsumerRecord<String, String> record) throws Exception {
@@ -45,6 +46,7 @@ public class RequestsConsumer {
         } // a duplicate (redelivery or replay) of a request already acted on: skipped
     }
 
+    @RefreshLogged
     @Incoming("refresh-commands")
     @Blocking
     public void onCommand(ConsumerRecord<String, String> record) throws Exception {

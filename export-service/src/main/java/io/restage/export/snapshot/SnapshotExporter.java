@@ -146,7 +146,10 @@ public final class SnapshotExporter {
             List<TableCount> counts = Collections.synchronizedList(new ArrayList<>());
             int workers = Math.min(parallelism, Math.max(1, queue.size()));
             ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-                Thread t = new Thread(r, "export-" + refreshId.substring(0, Math.min(8, refreshId.length())));
+                Thread t = new Thread(() -> {
+                    org.jboss.logging.MDC.put("refreshId", refreshId); // every line of a worker names its refresh
+                    r.run();
+                }, "export-" + refreshId.substring(0, Math.min(8, refreshId.length())));
                 t.setDaemon(true);
                 return t;
             });

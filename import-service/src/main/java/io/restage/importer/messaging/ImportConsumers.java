@@ -47,6 +47,7 @@ public class ImportConsumers {
         this.events = events;
     }
 
+    @RefreshLogged
     @Incoming("refresh-requested")
     @Blocking
     public void onRequested(ConsumerRecord<String, String> record) throws Exception {
@@ -61,6 +62,7 @@ public class ImportConsumers {
     }
 
     /** Stages only clean batches the anonymizer signed: a batch written by anyone else is refused and reported. */
+    @RefreshLogged
     @Incoming("batches-anonymized")
     @Blocking
     public void onBatch(ConsumerRecord<String, byte[]> record) throws Exception {
@@ -74,6 +76,7 @@ public class ImportConsumers {
         handler.onBatch(record.value(), this::publish);
     }
 
+    @RefreshLogged
     @Incoming("refresh-commands")
     @Blocking
     public void onCommand(ConsumerRecord<String, String> record) throws Exception {

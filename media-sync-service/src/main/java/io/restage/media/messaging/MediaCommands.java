@@ -43,6 +43,7 @@ public class MediaCommands {
         this.events = events;
     }
 
+    @RefreshLogged
     @Incoming("refresh-commands")
     @Blocking
     public void onCommand(ConsumerRecord<String, String> record) throws Exception {

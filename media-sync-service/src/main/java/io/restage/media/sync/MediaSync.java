@@ -161,7 +161,10 @@ public class MediaSync {
             java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
                     Math.min(parallelism, Math.max(1, changed.size())), r -> {
-                        Thread t = new Thread(r, "media-copy");
+                        Thread t = new Thread(() -> {
+                            org.jboss.logging.MDC.put("refreshId", id); // every line of a copier names its refresh
+                            r.run();
+                        }, "media-copy");
                         t.setDaemon(true);
                         return t;
                     });
@@ -198,6 +201,10 @@ public class MediaSync {
             journal.finish(id, Status.COPIED, copied.get(), unchanged, overwritten.get(), bytes.get());
             LOG.infof("refresh %s: media copied: %d new or changed (%d overwritten, %d bytes), %d unchanged, %d at a time",
                     id, copied.get(), overwritten.get(), bytes.get(), unchanged, parallelism);
+            io.micrometer.core.instrument.MeterRegistry m = io.micrometer.core.instrument.Metrics.globalRegistry;
+            m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "copied").increment(copied.get());
+            m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "unchanged").increment(unchanged);
+            m.counter("restage.media.copy.bytes", "target", cmd.target()).increment(bytes.get());
             publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), copied.get(), unchanged,
                     overwritten.get(), bytes.get()));
         } catch (Exception e) {

@@ -58,8 +58,11 @@ public class RefreshResource {
     private final StartRateLimiter limiter;
     private final SecurityIdentity identity;
 
+    private final RefreshStarter starter;
+
     public RefreshResource(RestageConfig config, SagaService saga, RefreshStore store, PolicyCheckService checks,
-                           AuditLog audit, StartRateLimiter limiter, SecurityIdentity identity) {
+                           AuditLog audit, StartRateLimiter limiter, SecurityIdentity identity, RefreshStarter starter) {
+        this.starter = starter;
         this.config = config;
         this.validator = new RefreshRequestValidator(config);
         this.saga = saga;
@@ -106,33 +109,17 @@ public class RefreshResource {
             return refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(), targetForbidden(who, v.target()));
         }
         // fail closed before anything starts: the same check runs again inside the export's snapshot (VALIDATE)
-        return checks.check(v.source()).chain(report -> {
-            if (!report.ok()) {
-                return refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(), new ApiError(422, "policy-incomplete",
-                        report.summary(), report.problems().stream().map(p -> p.message()).toList()));
+        return starter.start(v, who.identity()).chain(o -> {
+            if (o.refusal() != null) {
+                return refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(), o.refusal());
             }
-            return checks.schemaCheck(v.source(), v.target()).chain(refusal -> refusal != null
-                    ? refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(), refusal)
-                    : start(v, who));
-        }).onFailure(PolicyCheckService.SourceUnavailableException.class)
-                .recoverWithUni(e -> refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(),
-                        new ApiError(502, "source-unavailable", e.getMessage())));
-    }
-
-    private Uni<Response> start(RefreshRequestValidator.Valid v, Caller who) {
-        Refresh r = Refresh.start(Message.newId(), v.source(), v.target(), who.identity(), v.media(), v.skipAnonymizers(),
-                Instant.now());
-        return saga.start(r)
-                .chain(started -> {
-                    LOG.infof("refresh %s: %s -> %s requested by %s (media %s, %d anonymizers skipped)", started.id,
-                            started.source, started.target, who.identity(), started.media, started.skipAnonymizers.size());
-                    return audit.record(new AuditLog.Line(who.identity(), "start", v.source(), v.target(), started.id,
-                                    v.skipAnonymizers(), 202, "accepted", null))
-                            .replaceWith(Response.accepted(started).location(URI.create("/api/refreshes/" + started.id)).build());
-                })
-                .onFailure(SagaService.TargetBusyException.class)
-                .recoverWithUni(e -> refuse(who, "start", v.source(), v.target(), v.skipAnonymizers(),
-                        new ApiError(409, "target-busy", e.getMessage())));
+            Refresh started = o.started();
+            LOG.infof("refresh %s: %s -> %s requested by %s (media %s, %d anonymizers skipped)", started.id,
+                    started.source, started.target, who.identity(), started.media, started.skipAnonymizers.size());
+            return audit.record(new AuditLog.Line(who.identity(), "start", v.source(), v.target(), started.id,
+                            v.skipAnonymizers(), 202, "accepted", null))
+                    .replaceWith(Response.accepted(started).location(URI.create("/api/refreshes/" + started.id)).build());
+        });
     }
 
     @GET

@@ -33,6 +33,13 @@ public class EventsConsumer {
 
     @Incoming("refresh-events")
     public Uni<Void> onEvent(ConsumerRecord<String, String> record) {
+        // on the message's own (duplicated) Vert.x context: every line logged while it is applied names the refresh
+        String refreshId = io.restage.common.Topics.refreshOf(record.key());
+        if (refreshId != null) {
+            org.jboss.logging.MDC.put("refreshId", refreshId);
+        } else {
+            org.jboss.logging.MDC.remove("refreshId");
+        }
         SignedIntake.Received<Event> received;
         try {
             received = SignedRecords.receive(intake, record, Event.class);

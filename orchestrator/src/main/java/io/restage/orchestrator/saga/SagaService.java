@@ -37,8 +37,11 @@ public class SagaService {
     private final Deadlines deadlines;
     private final ListeningWatch listening;
 
+    private final RefreshMetrics metrics;
+
     public SagaService(RefreshStore store, OutboxRelay relay, DeadlineSettings deadlines,
-                       @Identifier("refresh-events-listening") ListeningWatch listening) {
+                       @Identifier("refresh-events-listening") ListeningWatch listening, RefreshMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.relay = relay;
         this.deadlines = deadlines.deadlines();
@@ -103,7 +106,9 @@ public class SagaService {
     }
 
     private Uni<Transitions.Outcome> apply(String refreshId, String eventId, Object event) {
+        Refresh[] ended = new Refresh[1]; // set when this change ends the refresh; recorded once it has committed
         Uni<Transitions.Outcome> once = RefreshStore.tx(() -> {
+            ended[0] = null;
             Uni<Boolean> fresh = eventId == null ? Uni.createFrom().item(true) : store.markProcessed(eventId, refreshId);
             return fresh.chain(isNew -> {
                 if (!isNew) {
@@ -128,12 +133,20 @@ public class SagaService {
                     if (before != r.status) {
                         LOG.infof("refresh %s: %s -> %s on %s%s", refreshId, before, r.status, event.getClass().getSimpleName(),
                                 r.error != null && r.status != RefreshStatus.SUCCEEDED ? " (" + r.error + ")" : "");
+                        if ((before == RefreshStatus.RUNNING || before == RefreshStatus.COMPENSATING) && !r.status.active()) {
+                            ended[0] = r;
+                        }
                     }
                     return store.update(entity, r, o.send()).replaceWith(o);
                 });
             });
         });
         return once.onFailure(SagaService::isOptimisticLock).retry().withBackOff(Duration.ofMillis(20)).atMost(5)
+                .invoke(o -> {
+                    if (ended[0] != null) {
+                        metrics.ended(ended[0], Instant.now());
+                    }
+                })
                 .call(relay::flush);
     }
 
