@@ -355,7 +355,8 @@ public class ImportHandler {
                         }
                     }
                     return committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded,
-                            config.environment(cmd.target()).keepGenerations(), settings.lockTimeout());
+                            config.environment(cmd.target()).keepGenerations(), settings.lockTimeout(),
+                            config.environment(cmd.target()).hooks());
                 }
             }, (attempt, wait, e) -> LOG.warnf("refresh %s: commit attempt %d failed (%s), retrying in %d ms", cmd.refreshId(),
                     attempt, Failures.describe(e), wait.toMillis()));
@@ -375,7 +376,17 @@ public class ImportHandler {
             o = new Committer.Outcome(committed, true);
         }
         LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
-        ImportReply.ImportCommitted reply = new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(), o.imported());
+        List<ImportReply.HookResult> hooks = new java.util.ArrayList<>(o.hooks());
+        if (!o.alreadyDone()) {
+            // once the data is durable; a redelivered command (already committed) does not call them again
+            hooks.addAll(io.restage.importer.commit.Hooks.afterCommit(config.environment(cmd.target()),
+                    config.environment(cmd.target()).hooks(), Map.of("event", "refresh.committed", "refreshId", cmd.refreshId(),
+                            "source", cmd.source(), "target", cmd.target())));
+            hooks.stream().filter(h -> !h.ok()).forEach(h -> LOG.warnf("refresh %s: hook '%s' failed (%s)", cmd.refreshId(),
+                    h.name(), h.detail()));
+        }
+        ImportReply.ImportCommitted reply = new ImportReply.ImportCommitted(Message.newId(), cmd.refreshId(), Instant.now(),
+                o.imported(), hooks);
         try {
             ledger.set(cmd.refreshId(), Status.COMMITTED, outbox, reply);
         } catch (SQLException e) {

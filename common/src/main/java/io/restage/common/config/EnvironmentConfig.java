@@ -7,7 +7,16 @@ package io.restage.common.config;
  * {@code keepGenerations} is how many previous states of its data a commit keeps for undo (default 1; 0 keeps none).
  */
 public record EnvironmentConfig(String name, String hostname, boolean allowImport, DatabaseConfig database,
-                                BucketConfig bucket, String policy, int keepGenerations) {
+                                BucketConfig bucket, String policy, int keepGenerations, java.util.List<HookConfig> hooks) {
+
+    public EnvironmentConfig {
+        hooks = hooks == null ? java.util.List.of() : java.util.List.copyOf(hooks);
+    }
+
+    public EnvironmentConfig(String name, String hostname, boolean allowImport, DatabaseConfig database,
+                             BucketConfig bucket, String policy, int keepGenerations) {
+        this(name, hostname, allowImport, database, bucket, policy, keepGenerations, null);
+    }
 
     public EnvironmentConfig(String name, String hostname, boolean allowImport, DatabaseConfig database,
                              BucketConfig bucket) {

@@ -358,7 +358,76 @@ public final class RestageConfigLoader {
             throw error(path + ".keep-generations", "must be between 0 (no undo) and 100, got " + keep);
         }
         return new EnvironmentConfig(name, hostname, allowImport, database, bucket, optional(node, "policy", path, null),
-                (int) keep);
+                (int) keep, hooks(node.path("hooks"), path + ".hooks", allowImport));
+    }
+
+    private static final java.util.Set<String> HOOK_FIELDS = java.util.Set.of("name", "when", "sql", "url", "method",
+            "headers", "timeout");
+
+    /** {@code hooks:} of a target: SQL in or after the commit, HTTP calls after it. */
+    private List<HookConfig> hooks(JsonNode node, String path, boolean target) {
+        List<HookConfig> out = new ArrayList<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!target) {
+            throw error(path, "only a target (allow-import: true) runs hooks: a refresh never writes into a source");
+        }
+        if (!node.isArray()) {
+            throw error(path, "must be a list of {name, sql, when} or {name, url, method, headers}");
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode h = node.get(i);
+            String p = path + "[" + i + "]";
+            if (!h.isObject()) {
+                throw error(p, "must be {name, sql, when} or {name, url, method, headers}");
+            }
+            h.fieldNames().forEachRemaining(f -> {
+                if (!HOOK_FIELDS.contains(f)) {
+                    throw error(p + "." + f, "is not a hook setting (known: " + new java.util.TreeSet<>(HOOK_FIELDS) + ")");
+                }
+            });
+            String name = required(h, "name", p);
+            if (!names.add(name)) {
+                throw error(p + ".name", "'" + name + "' is used twice: each hook needs its own name (the report lists them)");
+            }
+            String sql = optional(h, "sql", p, null);
+            String url = optional(h, "url", p, null);
+            if ((sql == null) == (url == null)) {
+                throw error(p, "needs exactly one of sql (run in the target) and url (an HTTP call)");
+            }
+            String when = optional(h, "when", p, sql != null ? "in-commit" : "after-commit");
+            HookConfig.When w = switch (when) {
+                case "in-commit" -> HookConfig.When.IN_COMMIT;
+                case "after-commit" -> HookConfig.When.AFTER_COMMIT;
+                default -> throw error(p + ".when", "must be in-commit or after-commit, got '" + when + "'");
+            };
+            if (url != null && w == HookConfig.When.IN_COMMIT) {
+                throw error(p + ".when", "an HTTP hook runs after the commit (a call cannot be rolled back): write after-commit");
+            }
+            if (url != null && !url.startsWith("https://") && !url.startsWith("http://")) {
+                throw error(p + ".url", "must be an http(s) URL");
+            }
+            String method = optional(h, "method", p, "POST").toUpperCase(java.util.Locale.ROOT);
+            if (!java.util.Set.of("GET", "POST", "PUT").contains(method)) {
+                throw error(p + ".method", "must be GET, POST or PUT");
+            }
+            Map<String, Secret> headers = new LinkedHashMap<>();
+            JsonNode hs = h.path("headers");
+            if (hs.isObject()) {
+                hs.fields().forEachRemaining(e -> headers.put(e.getKey(), new Secret(resolve(e.getValue().asText(),
+                        p + ".headers." + e.getKey()))));
+            } else if (!hs.isMissingNode() && !hs.isNull()) {
+                throw error(p + ".headers", "must map header names to values (use ${env:NAME} for secrets)");
+            }
+            long seconds = number(h, "timeout", p, 10);
+            if (seconds < 1 || seconds > 600) {
+                throw error(p + ".timeout", "must be between 1 and 600 seconds");
+            }
+            out.add(new HookConfig(name, w, sql, url, method, headers, java.time.Duration.ofSeconds(seconds)));
+        }
+        return out;
     }
 
     private PolicyConfig policy(JsonNode node, String path) {

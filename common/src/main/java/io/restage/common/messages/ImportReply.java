@@ -41,8 +41,20 @@ public sealed interface ImportReply extends Event {
     }
 
     /** The pivot happened: the target holds the new data. */
-    record ImportCommitted(String eventId, String refreshId, Instant occurredAt, List<TableCount> imported)
-            implements ImportReply {
+    /** {@code hooks}: each post-refresh hook of the target and how it went (in-commit ones succeeded, or the commit failed). */
+    record ImportCommitted(String eventId, String refreshId, Instant occurredAt, List<TableCount> imported,
+                           List<HookResult> hooks) implements ImportReply {
+        public ImportCommitted {
+            hooks = hooks == null ? List.of() : List.copyOf(hooks);
+        }
+
+        public ImportCommitted(String eventId, String refreshId, Instant occurredAt, List<TableCount> imported) {
+            this(eventId, refreshId, occurredAt, imported, null);
+        }
+    }
+
+    /** One hook's outcome: {@code detail} is what happened (rows, an HTTP status, a SQLSTATE), never a value or secret. */
+    record HookResult(String name, String when, boolean ok, String detail) {
     }
 
     /** The commit transaction rolled back: the target still holds its old data. */

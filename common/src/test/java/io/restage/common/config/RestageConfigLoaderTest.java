@@ -141,6 +141,54 @@ class RestageConfigLoaderTest {
         assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
     }
 
+    private static final String HOOKS = """
+                hooks:
+                  - name: banner
+                    sql: "update settings set banner = 'staging'"
+                  - name: flush
+                    url: https://staging.internal/admin/flush
+                    headers: { Authorization: "Bearer ${env:FLUSH_TOKEN}" }
+                    timeout: 5
+            """;
+
+    private static String withHooks(String hooks) {
+        return YAML.replace("    allow-import: true\n", "    allow-import: true\n" + hooks);
+    }
+
+    @Test
+    void shouldReadATargetsHooks() {
+        EnvironmentConfig staging = RestageConfigLoader.parse(withHooks(HOOKS), "restage.yaml",
+                Map.of("PROD_PW", "x", "FLUSH_TOKEN", "t0k")::get).environment("staging");
+        assertEquals(2, staging.hooks().size());
+        HookConfig banner = staging.hooks().get(0);
+        assertEquals(HookConfig.When.IN_COMMIT, banner.when(), "SQL runs inside the commit unless told otherwise");
+        HookConfig flush = staging.hooks().get(1);
+        assertEquals(HookConfig.When.AFTER_COMMIT, flush.when());
+        assertEquals("POST", flush.method());
+        assertEquals("Bearer t0k", flush.headers().get("Authorization").reveal());
+        assertEquals("****", flush.headers().get("Authorization").toString(), "a header never prints");
+        assertEquals(java.time.Duration.ofSeconds(5), flush.timeout());
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+            "url: https://staging.internal/admin/flush | url: https://staging.internal/a\\n        when: in-commit | an HTTP hook runs after the commit",
+            "name: flush                               | name: banner                                                           | is used twice",
+            "url: https://staging.internal/admin/flush | url: ftp://staging.internal/x                                           | must be an http(s) URL",
+            "timeout: 5                                | timeout: 0                                                             | between 1 and 600 seconds",
+            "timeout: 5                                | retries: 5                                                             | is not a hook setting",
+            "name: banner                              | name: banner\\n        url: https://x.internal                  | needs exactly one of sql"})
+    void shouldRefuseABadHook(String from, String to, String expected) {
+        String yaml = withHooks(HOOKS.replace(from.strip(), to.strip().replace("\\n", "\n")));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RestageConfigLoader.parse(yaml, "restage.yaml", Map.of("PROD_PW", "x", "FLUSH_TOKEN", "t")::get));
+        assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
+        ConfigException onSource = assertThrows(ConfigException.class, () -> RestageConfigLoader.parse(
+                YAML.replace("    hostname: db.prod\n", "    hostname: db.prod\n" + HOOKS), "restage.yaml",
+                Map.of("PROD_PW", "x", "FLUSH_TOKEN", "t")::get));
+        assertTrue(onSource.getMessage().contains("only a target (allow-import: true) runs hooks"), onSource.getMessage());
+    }
+
     @Test
     void shouldRefuseAMaximumMessageAgeThatIsNotADuration() {
         String yaml = YAML.replace("  staff: {", "  max-message-age: 3 days\n  staff: {");

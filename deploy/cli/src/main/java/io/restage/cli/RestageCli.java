@@ -201,17 +201,9 @@ public final class RestageCli implements Runnable {
                         + "': add --i-understand-the-pii-risk to say you know");
             }
             Api api = connection.api(root.env);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("source", source);
-            body.put("target", target);
-            body.put("confirmTarget", confirm);
-            if (!skip.isEmpty()) {
-                body.put("skipAnonymizers", skip);
-                body.put("riskAcknowledgement", RefreshRequested.RISK_ACKNOWLEDGEMENT);
-            }
-            if (media != null) {
-                body.put("media", media);
-            }
+            // the REST contract's own record (nulls are absent fields to the server)
+            io.restage.common.api.RefreshRequest body = new io.restage.common.api.RefreshRequest(source, target, confirm,
+                    skip.isEmpty() ? null : List.copyOf(skip), skip.isEmpty() ? null : RefreshRequested.RISK_ACKNOWLEDGEMENT, media);
             JsonNode r = api.post("/api/refreshes", body);
             String id = r.path("id").asText();
             PrintWriter out = root.spec.commandLine().getOut();
@@ -349,7 +341,7 @@ public final class RestageCli implements Runnable {
         @Override
         public Integer call() {
             Api api = connection.api(root.env);
-            api.post("/api/refreshes/" + checkId(id) + "/undo", Map.of("confirmTarget", confirm));
+            api.post("/api/refreshes/" + checkId(id) + "/undo", new io.restage.common.api.ConfirmRequest(confirm));
             PrintWriter out = root.spec.commandLine().getOut();
             out.println("refresh " + id + ": undo accepted");
             if (!await) {
@@ -386,12 +378,8 @@ public final class RestageCli implements Runnable {
             @Override
             public Integer call() throws IOException {
                 RestageCli root = (RestageCli) policy.spec.parent().userObject();
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("source", source);
-                if (suggest) {
-                    body.put("suggest", true);
-                }
-                JsonNode report = connection.api(root.env).post("/api/policies/check", body);
+                JsonNode report = connection.api(root.env).post("/api/policies/check",
+                        new io.restage.common.api.PolicyCheckRequest(source, suggest ? Boolean.TRUE : null));
                 PrintWriter out = policy.spec.commandLine().getOut();
                 PrintWriter err = policy.spec.commandLine().getErr();
                 boolean ok = report.path("ok").asBoolean();

@@ -129,6 +129,10 @@ public final class StatusView {
                 sb.append("  hit: ").append(h.asText()).append('\n');
             }
         }
+        for (JsonNode h : r.path("hooks")) {
+            sb.append("hook ").append(h.path("name").asText()).append(" (").append(h.path("when").asText()).append("): ")
+                    .append(h.path("ok").asBoolean() ? "ok" : "FAILED").append(", ").append(h.path("detail").asText()).append('\n');
+        }
         JsonNode undo = r.path("undo");
         if (undo.isObject()) {
             sb.append("undo: ").append(undo.path("status").asText("?").toLowerCase()).append(" (asked by ")

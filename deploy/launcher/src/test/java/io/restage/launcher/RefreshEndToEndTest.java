@@ -114,6 +114,9 @@ class RefreshEndToEndTest {
     }
 
     static final String OPERATOR = "e2e-operator@restage.example";
+    private static final String HOOK_TOKEN = "hook-token-" + java.util.UUID.randomUUID();
+    private com.sun.net.httpserver.HttpServer hookServer;
+    private final List<String> hookCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
     private StackProcess stack;
     private ServiceProcesses services;
     private Path signingKey;
@@ -126,12 +129,12 @@ class RefreshEndToEndTest {
     void startEverything() throws Exception {
         Path root = ServiceProcesses.findRepoRoot();
         Path work = Files.createTempDirectory("restage-e2e-");
-        stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict", "staging_sched",
+        stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging", "staging_strict", "staging_sched", "staging_hooked",
                 "prod_bad_types", "prod_bad_data", "prod_no_admin", "prod_contact", "prod_invoice", "staging_invoice", "prod_missing_media", "prod_writable",
                 "pagila_prod", "pagila_staging", "pagila_old", "shapes_prod", "shapes_staging", "shapes_lo", "staging_drift",
                 "music_prod", "music_staging"),
                 List.of(), Duration.ofMinutes(3));
-        for (String db : List.of("production", "staging", "staging_strict", "staging_sched", "prod_bad_types", "prod_bad_data", "prod_no_admin",
+        for (String db : List.of("production", "staging", "staging_strict", "staging_sched", "staging_hooked", "prod_bad_types", "prod_bad_data", "prod_no_admin",
                 "prod_contact", "prod_invoice", "staging_invoice", "staging_drift", "prod_missing_media", "prod_writable")) {
             try (Connection c = Db.open(stack.jdbcUrl(db))) {
                 DemoData.createSchema(c);
@@ -232,11 +235,21 @@ class RefreshEndToEndTest {
         // one e2e operator starts every refresh: the start limit is lifted; staging-strict is kept for the e2e operator
         String security = Environments.security("  targets:\n    staging-strict: [" + OPERATOR + "]\n")
                 .replace("starts-per-minute: 30", "starts-per-minute: 10000");
+        // the target of the hooks test: an HTTP endpoint it calls after the commit (a real server, in this JVM)
+        hookServer = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        hookServer.createContext("/flush", ex -> {
+            hookCalls.add(ex.getRequestMethod() + " " + ex.getRequestHeaders().getFirst("Authorization") + " "
+                    + new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        hookServer.start();
         Path config = Environments.write(work.resolve("restage.yaml"), stack, policy, security,
                 new Environments.Env("production", "production", "production-media", "db.prod-corp.internal", false),
                 new Environments.Env("staging", "staging", "staging-media", "staging.prod-corp.internal", true),
                 new Environments.Env("staging-strict", "staging_strict", "staging-media", "strict.prod-corp.internal", true),
                 new Environments.Env("staging-sched", "staging_sched", null, "sched.prod-corp.internal", true),
+                new Environments.Env("staging-hooked", "staging_hooked", null, "hooked.prod-corp.internal", true),
                 new Environments.Env("broken-source", "does_not_exist", "production-media", "broken.internal", false),
                 new Environments.Env("bad-types", "prod_bad_types", "production-media", "bad-types.internal", false),
                 new Environments.Env("bad-data", "prod_bad_data", "production-media", "bad-data.internal", false),
@@ -257,6 +270,14 @@ class RefreshEndToEndTest {
                 new Environments.Env("music-prod", "music_prod", null, "music.prod.internal", false, "music"),
                 new Environments.Env("music-staging", "music_staging", null, "music.staging.internal", true, "music"));
         // split every table of 256 KiB or more into page ranges: the chunked export runs in every refresh below
+        // staging-hooked's hooks: SQL inside the commit (it reads the marker of the refresh being committed) and an
+        // HTTP call after it, with a secret header from the environment
+        Files.writeString(config, Files.readString(config).replace("    hostname: hooked.prod-corp.internal\n",
+                "    hostname: hooked.prod-corp.internal\n    hooks:\n"
+                        + "      - name: log-refresh\n        sql: \"insert into hook_log (refresh_id) select refresh_id from restage.marker\"\n"
+                        + "      - name: flush-cache\n        url: \"http://127.0.0.1:" + hookServer.getAddress().getPort() + "/flush\"\n"
+                        + "        headers: { Authorization: \"Bearer ${env:RESTAGE_HOOK_TOKEN:-}\" }\n"));
+        assertTrue(Files.readString(config).contains("name: flush-cache"), "the hooks are in the configuration");
         configFile = config;
         services = new ServiceProcesses(root, work.resolve("logs"), stack, "restage", config)
                 .withEnv("RESTAGE_EXPORT_SPLIT_BYTES", "262144")
@@ -265,6 +286,7 @@ class RefreshEndToEndTest {
                 // an export whose instance died is taken over within seconds (the export restart test below)
                 .withEnv("RESTAGE_EXPORT_LEASE", "6s")
                 .withEnv("RESTAGE_ORCHESTRATOR_SCHEDULE_TICK", "2s")
+                .withEnv("RESTAGE_HOOK_TOKEN", HOOK_TOKEN)
                 .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_STAGE", "30s")
                 .withEnv("RESTAGE_ORCHESTRATOR_DEADLINES_COMPENSATION", "30s");
         signingKey = services.withLocalSigningKey(work.resolve("keys"));
@@ -279,6 +301,9 @@ class RefreshEndToEndTest {
         }
         if (stack != null) {
             stack.close();
+        }
+        if (hookServer != null) {
+            hookServer.stop(0);
         }
     }
 
@@ -1701,7 +1726,8 @@ class RefreshEndToEndTest {
             wait.until(x -> !d.findElements(org.openqa.selenium.By.cssSelector("input.rule")).isEmpty());
             new org.openqa.selenium.support.ui.Select(byId.apply("s-source")).selectByVisibleText("production");
             new org.openqa.selenium.support.ui.Select(byId.apply("s-target")).selectByVisibleText("staging");
-            wait.until(x -> d.findElements(org.openqa.selenium.By.cssSelector("input.rule")).stream()
+            // the list is drawn for the source chosen (an earlier choice's answer arriving late is not drawn)
+            wait.until(x -> d.findElements(org.openqa.selenium.By.cssSelector("#s-rules[data-source='production'] input.rule")).stream()
                     .anyMatch(c -> "public.users.email".equals(c.getAttribute("value"))));
 
             // unticking an anonymizer asks for the typed acknowledgement; without it the server refuses
@@ -1734,11 +1760,20 @@ class RefreshEndToEndTest {
                     .until(x -> byId.apply("d-head").getText().contains("succeeded"));
             assertEquals("SUCCEEDED", get("/api/refreshes/" + id).get("status").asText());
             String users = Db.one(stack.jdbcUrl("staging"), "select count(*) from users");
-            String row = d.findElements(org.openqa.selenium.By.cssSelector("#d-tables tbody tr")).stream()
-                    .map(org.openqa.selenium.WebElement::getText).filter(t -> t.startsWith("public.users")).findFirst().orElse("");
             String shown = String.format(java.util.Locale.US, "%,d", Long.parseLong(users));
-            assertEquals(4, row.replaceAll("about [0-9,]+ rows", "").split(java.util.regex.Pattern.quote(shown), -1).length - 1,
-                    "the users row shows " + shown + " rows exported, anonymized, staged and imported: " + row);
+            // the page redraws on every pushed change (the refresh's data is shredded after it ends): read the row again
+            // until it shows the four counts, whatever redraw happens in between
+            String[] last = {""};
+            try {
+                wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(x -> {
+                    last[0] = x.findElements(org.openqa.selenium.By.cssSelector("#d-tables tbody tr")).stream()
+                            .map(org.openqa.selenium.WebElement::getText).filter(t -> t.startsWith("public.users")).findFirst().orElse("");
+                    return last[0].replaceAll("about [0-9,]+ rows", "").split(java.util.regex.Pattern.quote(shown), -1).length - 1 == 4;
+                });
+            } catch (org.openqa.selenium.TimeoutException e) {
+                throw new AssertionError("the users row shows " + shown + " rows exported, anonymized, staged and imported: " + last[0], e);
+            }
+            String row = last[0];
             assertTrue(byId.apply("d-facts").getText().contains("0 hits"), "the leak audit's counts are shown");
             // the source's row estimate (its statistics) is what the bars are drawn against
             long estimate = get("/api/refreshes/" + id).get("tables").get("public.users").get("estimate").asLong();
@@ -1750,10 +1785,12 @@ class RefreshEndToEndTest {
 
             // back in the list, the refresh is a real link (keyboard reachable) with its status
             d.findElement(org.openqa.selenium.By.linkText("Refreshes")).click();
-            org.openqa.selenium.WebElement link = wait.until(x -> x.findElements(org.openqa.selenium.By.cssSelector(
-                    "#rows a[href='#/refreshes/" + id + "']")).stream().findFirst().orElse(null));
-            assertEquals("a", link.getTagName());
-            assertTrue(link.findElement(org.openqa.selenium.By.xpath("./ancestor::tr")).getText().contains("succeeded"));
+            String listed = wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(x -> x.findElements(
+                    org.openqa.selenium.By.cssSelector("#rows a[href='#/refreshes/" + id + "']")).stream()
+                    .filter(a -> a.getTagName().equals("a"))
+                    .map(a -> a.findElement(org.openqa.selenium.By.xpath("./ancestor::tr")).getText())
+                    .filter(t -> t.contains("succeeded")).findFirst().orElse(null));
+            assertTrue(listed.contains("production → staging"), listed);
             browser.screenshot("05-list");
         }
     }
@@ -1797,5 +1834,41 @@ class RefreshEndToEndTest {
         Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                 .until(() -> get("/api/refreshes?target=staging-sched&status=RUNNING").isEmpty()
                         && get("/api/refreshes?target=staging-sched&status=COMPENSATING").isEmpty());
+    }
+
+    // ---- post-refresh hooks ----
+
+    @Test
+    @Order(31)
+    void shouldRollTheCommitBackWhenAnInCommitHookFailsAndReportEveryHookWhenTheyRun() throws Exception {
+        String stg = stack.jdbcUrl("staging_hooked");
+        Map<String, String> before = Db.fingerprint(stg);
+        // the in-commit hook writes into a table the target does not have yet: it fails, the commit rolls back
+        JsonNode failed = refresh(request("production", "staging-hooked", "hooked.prod-corp.internal", false));
+        assertEquals("FAILED", failed.get("status").asText(), failed.toPrettyString());
+        assertTrue(failed.get("error").asText().contains("in-commit hook 'log-refresh' failed (SQLSTATE 42P01)"), failed.get("error").asText());
+        assertEquals(before, Db.fingerprint(stg), "the target keeps its previous data");
+        assertTrue(hookCalls.isEmpty(), "no after-commit hook runs for a commit that rolled back: " + hookCalls);
+
+        // with the table there, both run: the SQL inside the commit, the HTTP call after it
+        Db.exec(stg, "create table hook_log (refresh_id text not null, at timestamptz not null default now())");
+        JsonNode ok = refresh(request("production", "staging-hooked", "hooked.prod-corp.internal", false));
+        String id = ok.get("id").asText();
+        assertEquals("SUCCEEDED", ok.get("status").asText(), ok.toPrettyString());
+        assertEquals(id, Db.one(stg, "select string_agg(refresh_id, ',') from hook_log"), "the in-commit hook saw this refresh");
+        assertEquals(1, hookCalls.size(), hookCalls.toString());
+        String call = hookCalls.get(0);
+        assertTrue(call.startsWith("POST Bearer " + HOOK_TOKEN + " ") && call.contains("\"refreshId\":\"" + id + "\"")
+                && call.contains("\"target\":\"staging-hooked\""), call);
+        List<String> reported = new ArrayList<>();
+        ok.get("hooks").forEach(h -> reported.add(h.get("name").asText() + " " + h.get("when").asText() + " "
+                + h.get("ok").asBoolean() + " " + h.get("detail").asText()));
+        assertEquals(List.of("log-refresh in-commit true 1 rows", "flush-cache after-commit true HTTP 204"), reported);
+        String[] status = cli("status", id);
+        assertTrue(status[1].contains("hook flush-cache (after-commit): ok, HTTP 204"), status[1]);
+        for (String service : List.of("import-service", "orchestrator")) {
+            assertFalse(Files.readString(services.logDir().resolve(service + ".log")).contains(HOOK_TOKEN),
+                    service + " never logs a hook's header");
+        }
     }
 }

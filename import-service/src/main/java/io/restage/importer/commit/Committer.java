@@ -37,11 +37,20 @@ public final class Committer {
     static final long REBUILD_ROWS = 50_000;
 
     /** Result of a commit; {@code alreadyDone} when the audit row shows this refresh committed earlier. */
-    public record Outcome(List<TableCount> imported, boolean alreadyDone) {
+    public record Outcome(List<TableCount> imported, boolean alreadyDone, List<io.restage.common.messages.ImportReply.HookResult> hooks) {
+        public Outcome(List<TableCount> imported, boolean alreadyDone) {
+            this(imported, alreadyDone, List.of());
+        }
     }
 
     public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations,
                           java.time.Duration lockTimeout) throws SQLException {
+        return commit(c, cmd, area, excluded, keepGenerations, lockTimeout, List.of());
+    }
+
+    /** {@code hooks}: the target's in-commit SQL hooks run after the data and the audit row, inside the transaction. */
+    public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations,
+                          java.time.Duration lockTimeout, List<io.restage.common.config.HookConfig> hooks) throws SQLException {
         c.setAutoCommit(false);
         try {
             try (Statement st = c.createStatement()) {
@@ -130,8 +139,9 @@ public final class Committer {
             }
             area.drop(c);
             Generations.prune(c, cmd.target(), keepGenerations);
+            List<io.restage.common.messages.ImportReply.HookResult> ran = Hooks.inCommit(c, hooks);
             c.commit();
-            return new Outcome(imported, false);
+            return new Outcome(imported, false, ran);
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;

@@ -58,10 +58,11 @@ public final class RefreshRequestValidator {
                 return Result.refuse(400, "malformed-request", "field '" + f + "' is required and must be a non-empty string");
             }
         }
-        if (body.has("media") && !body.get("media").isBoolean()) {
+        // an optional field sent as null (generated clients do) counts as absent
+        if (body.has("media") && !body.get("media").isBoolean() && !body.get("media").isNull()) {
             return Result.refuse(400, "malformed-request", "field 'media' must be true or false");
         }
-        if (body.has("riskAcknowledgement") && !body.get("riskAcknowledgement").isTextual()) {
+        if (body.has("riskAcknowledgement") && !body.get("riskAcknowledgement").isTextual() && !body.get("riskAcknowledgement").isNull()) {
             return Result.refuse(400, "malformed-request", "field 'riskAcknowledgement' must be a string");
         }
         for (String f : List.of("source", "target")) {

@@ -33,6 +33,10 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.jboss.logging.Logger;
 
@@ -82,7 +86,18 @@ public class RefreshResource {
             + " The policy is checked against the source first (as POST /api/policies/check)."
             + " 202 with the refresh and a Location header; 400/401/403/404/409/413/415/422/429/502 with {status, error,"
             + " message, problems?}; 422 policy-incomplete lists every unruled personal column and misfit rule.")
-    public Uni<Response> create(@RequestBody(description = "the refresh request") String body) {
+    @APIResponse(responseCode = "202", description = "accepted: the refresh, with a Location header", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Refresh.class)))
+    @APIResponse(responseCode = "400", description = "malformed-request", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required, target-not-allowed, target-is-source, import-not-allowed)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "unknown-environment", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "target-busy, schema-too-new", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "413", description = "body over 64 KiB", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "415", description = "not application/json", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "422", description = "confirmation-mismatch, risk-not-acknowledged, unknown-anonymizer, no-bucket, policy-incomplete (problems lists each), source-writable, schema-version-unknown, target-column-required", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "429", description = "too-many-starts (Retry-After says when)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "502", description = "source-unavailable", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public Uni<Response> create(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.common.api.RefreshRequest.class))) String body) {
         Caller who = Caller.of(identity);
         // every attempt counts, valid or not: each valid one reads the source for the policy check
         long wait = limiter.tryStart(who.identity());
@@ -127,6 +142,10 @@ public class RefreshResource {
     @Operation(summary = "List refreshes, newest first (viewer)", description = "Query: limit (1-500, default 50),"
             + " target (an environment), status (RUNNING, SUCCEEDED, ...), before (an ISO-8601 instant: the createdAt of the"
             + " previous page's last item, for the next page). 400 for a malformed filter.")
+    @APIResponse(responseCode = "200", description = "the refreshes, newest first", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Refresh.class)))
+    @APIResponse(responseCode = "400", description = "malformed-request (a filter)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public Uni<Response> list(@QueryParam("limit") Integer limit, @QueryParam("target") String target,
                               @QueryParam("status") String status, @QueryParam("before") String before) {
         int n = limit == null ? 50 : Math.max(1, Math.min(500, limit));
@@ -153,6 +172,10 @@ public class RefreshResource {
     @Path("{id}")
     @RolesAllowed(AccessPolicy.VIEWER)
     @Operation(summary = "One refresh (viewer): status, steps, per-table counts, anonymizers run and skipped, schema differences")
+    @APIResponse(responseCode = "200", description = "the refresh", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Refresh.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "unknown-refresh", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public Uni<Response> get(@PathParam("id") String id) {
         if (!REFRESH_ID.matcher(id).matches()) {
             return Uni.createFrom().item(error(unknownRefresh(id)));
@@ -168,7 +191,13 @@ public class RefreshResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Cancel a running refresh before its commit (operator); completed steps are compensated",
             description = "Body: {} (JSON, so no cross-site form can post it). 202; 404; 409 not-cancellable.")
-    public Uni<Response> cancel(@PathParam("id") String id, String body) {
+    @APIResponse(responseCode = "202", description = "cancel accepted: the refresh", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Refresh.class)))
+    @APIResponse(responseCode = "400", description = "malformed-request", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "unknown-refresh", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "not-cancellable", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public Uni<Response> cancel(@PathParam("id") String id, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.common.api.EmptyRequest.class))) String body) {
         Caller who = Caller.of(identity);
         ApiError malformed = jsonObject(body, Map.of());
         if (malformed != null || !REFRESH_ID.matcher(id).matches()) {
@@ -203,7 +232,14 @@ public class RefreshResource {
             + " target, whose previous data was kept (keep-generations >= 1). One transaction: the target is fully"
             + " restored or untouched. An undo cannot be undone (start a refresh). 202 with the refresh (status"
             + " UNDOING); 400; 404; 409 not-undoable with the reason; 422 confirmation-mismatch.")
-    public Uni<Response> undo(@PathParam("id") String id, String body) {
+    @APIResponse(responseCode = "202", description = "undo accepted: the refresh (UNDOING)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Refresh.class)))
+    @APIResponse(responseCode = "400", description = "malformed-request", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "unknown-refresh", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "not-undoable", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "422", description = "confirmation-mismatch", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public Uni<Response> undo(@PathParam("id") String id, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.common.api.ConfirmRequest.class))) String body) {
         Caller who = Caller.of(identity);
         ApiError malformed = jsonObject(body, Map.of("confirmTarget", true));
         if (malformed != null || !REFRESH_ID.matcher(id).matches()) {
@@ -224,7 +260,14 @@ public class RefreshResource {
             + " COMPENSATION_FAILED with its outcome unknown until the import service answers; an abort during the media"
             + " prune ends it SUCCEEDED with a note. Late answers are still recorded. 202 with the refresh; 400; 404;"
             + " 409 not-abortable (it has ended); 422 confirmation-mismatch.")
-    public Uni<Response> abort(@PathParam("id") String id, String body) {
+    @APIResponse(responseCode = "202", description = "abort accepted: the refresh", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Refresh.class)))
+    @APIResponse(responseCode = "400", description = "malformed-request", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "unknown-refresh", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "not-abortable", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "422", description = "confirmation-mismatch", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public Uni<Response> abort(@PathParam("id") String id, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.common.api.AbortRequest.class))) String body) {
         Caller who = Caller.of(identity);
         ApiError malformed = jsonObject(body, Map.of("confirmTarget", true, "reason", true));
         if (malformed != null || !REFRESH_ID.matcher(id).matches()) {
@@ -357,12 +400,21 @@ public class RefreshResource {
         @RolesAllowed(AccessPolicy.VIEWER)
         @Produces(MediaType.APPLICATION_JSON)
         @Operation(summary = "Configured environments (viewer): name, hostname, whether they accept imports and have a bucket")
-        public List<Map<String, Object>> list() {
+        @APIResponse(responseCode = "200", description = "the environments", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                schema = @Schema(type = SchemaType.ARRAY, implementation = EnvironmentView.class)))
+        @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                schema = @Schema(implementation = ApiError.class)))
+        @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)",
+                content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+        public List<EnvironmentView> list() {
             return config.environments().values().stream()
                     .sorted((a, b) -> a.name().compareTo(b.name()))
-                    .map(e -> Map.<String, Object>of("name", e.name(), "hostname", e.hostname(),
-                            "allowImport", e.allowImport(), "bucket", e.bucket() != null))
+                    .map(e -> new EnvironmentView(e.name(), e.hostname(), e.allowImport(), e.bucket() != null))
                     .toList();
+        }
+
+        /** An environment as the dashboard shows it: never its database or bucket credentials. */
+        public record EnvironmentView(String name, String hostname, boolean allowImport, boolean bucket) {
         }
     }
 }

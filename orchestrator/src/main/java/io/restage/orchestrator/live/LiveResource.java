@@ -14,6 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * The dashboard's live channel: server-sent events, one {@code refresh} event (the refresh's full state, as
@@ -39,6 +43,9 @@ public class LiveResource {
             + " data: the refresh (the body of GET /api/refreshes/{id}), sent when its state changes (a step starts or"
             + " ends, a heartbeat, a table's count). Send the bearer token in the Authorization header (fetch, not"
             + " EventSource). The stream ends when the token expires.")
+    @APIResponse(responseCode = "200", description = "the stream: event refresh, data the refresh", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = io.restage.orchestrator.saga.Refresh.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.orchestrator.api.ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.orchestrator.api.ApiError.class)))
     public Multi<OutboundSseEvent> stream(@Context Sse sse) {
         long left = jwt.getExpirationTime() - Instant.now().getEpochSecond();
         Multi<OutboundSseEvent> changes = feed.changes()

@@ -41,6 +41,8 @@ public class Refresh {
     /** The policy check (VALIDATE): what it looked at, and the problems that refused the refresh. */
     public PolicyStats policy = new PolicyStats();
     public List<String> policyProblems = new ArrayList<>();
+    /** The target's post-refresh hooks and how each went (from the commit). */
+    public List<io.restage.common.messages.ImportReply.HookResult> hooks = new ArrayList<>();
     /** The leak audit run before the pivot; null until staging completes. */
     public io.restage.common.messages.ImportReply.LeakAudit leakAudit;
     /** Set once an undo was asked for. */

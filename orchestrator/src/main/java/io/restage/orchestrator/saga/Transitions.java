@@ -303,6 +303,9 @@ public final class Transitions {
             return;
         }
         e.imported().forEach(t -> r.table(t.table()).imported = t.rows());
+        r.hooks = new java.util.ArrayList<>(e.hooks());
+        e.hooks().stream().filter(h -> !h.ok()).forEach(h -> r.notes.add("hook '" + h.name() + "' (" + h.when()
+                + ") failed: " + h.detail() + "; the data is committed"));
         c.done(Step.COMMIT);
         c.startAfter(Step.COMMIT);
     }

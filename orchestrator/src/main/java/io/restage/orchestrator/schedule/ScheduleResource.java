@@ -18,6 +18,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** The configuration's schedules: what they are, when they run next, how their last run went; pause and resume. */
 @Path("/api/schedules")
@@ -38,6 +43,9 @@ public class ScheduleResource {
     @GET
     @RolesAllowed(AccessPolicy.VIEWER)
     @Operation(summary = "The schedules (viewer): cron, zone, paused (by whom, since when), next run, last run and its refresh or refusal")
+    @APIResponse(responseCode = "200", description = "the schedules", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = ScheduleService.View.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public Uni<List<ScheduleService.View>> list() {
         return schedules.list();
     }
@@ -48,7 +56,11 @@ public class ScheduleResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Pause a schedule (operator): it does not fire until resumed", description = "Body: {}. 200 with the"
             + " schedules; 403 target-not-allowed; 404 unknown-schedule.")
-    public Uni<Response> pause(@PathParam("name") String name) {
+    @APIResponse(responseCode = "200", description = "paused: the schedules", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = ScheduleService.View.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required, target-not-allowed)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "unknown-schedule", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public Uni<Response> pause(@PathParam("name") String name, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.common.api.EmptyRequest.class))) String body) {
         return change(name, true);
     }
 
@@ -58,7 +70,11 @@ public class ScheduleResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Resume a schedule (operator): it fires at its next time (not for times it missed while paused)",
             description = "Body: {}. 200 with the schedules; 403 target-not-allowed; 404 unknown-schedule.")
-    public Uni<Response> resume(@PathParam("name") String name) {
+    @APIResponse(responseCode = "200", description = "resumed: the schedules", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = ScheduleService.View.class)))
+    @APIResponse(responseCode = "401", description = "no valid bearer token (unauthenticated)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "403", description = "not staff, or without the role the route needs (not-staff, role-required, target-not-allowed)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "unknown-schedule", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public Uni<Response> resume(@PathParam("name") String name, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.restage.common.api.EmptyRequest.class))) String body) {
         return change(name, false);
     }
 

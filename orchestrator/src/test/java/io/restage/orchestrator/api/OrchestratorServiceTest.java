@@ -1,6 +1,7 @@
 package io.restage.orchestrator.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -128,6 +129,67 @@ class OrchestratorServiceTest {
             long changes = live.events.stream().filter(e -> e.contains("\"id\":\"" + id + "\"")).count();
             assertTrue(changes >= 4, "the steps' changes were pushed as they happened (" + changes + " events)");
             assertTrue(live.events.stream().allMatch(e -> e.startsWith("refresh|")), "only refresh events: " + live.events);
+        }
+    }
+
+    /**
+     * The OpenAPI document against the routes themselves (found by reflection on the resource classes): every route is
+     * in it and nothing else; every request body and every answer has a typed schema (no opaque string), every error
+     * answer is an ApiError, and every route documents 401 and 403.
+     */
+    @Test
+    void shouldDescribeEveryRouteWithTypedBodiesAndEveryErrorAnswer() throws Exception {
+        java.util.Set<String> routes = new java.util.TreeSet<>();
+        for (Class<?> c : List.of(RefreshResource.class, RefreshResource.EnvironmentsResource.class, PolicyResource.class,
+                io.restage.orchestrator.audit.AuditResource.class, io.restage.orchestrator.live.LiveResource.class,
+                io.restage.orchestrator.schedule.ScheduleResource.class)) {
+            String base = c.getAnnotation(jakarta.ws.rs.Path.class).value();
+            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                String verb = m.isAnnotationPresent(jakarta.ws.rs.GET.class) ? "get" : m.isAnnotationPresent(jakarta.ws.rs.POST.class) ? "post" : null;
+                if (verb != null) {
+                    jakarta.ws.rs.Path p = m.getAnnotation(jakarta.ws.rs.Path.class);
+                    routes.add(verb + " " + base + (p == null ? "" : "/" + p.value()));
+                }
+            }
+        }
+        HttpResponse<String> res = getRaw("/q/openapi?format=json", operator());
+        assertEquals(200, res.statusCode());
+        JsonNode doc = Json.MAPPER.readTree(res.body());
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(verb -> {
+            if (List.of("get", "post", "put", "delete", "patch").contains(verb)) {
+                documented.add(verb + " " + p.getKey());
+            }
+        }));
+        assertEquals(routes, documented, "the document describes exactly the routes there are");
+        for (String route : routes) {
+            String[] vp = route.split(" ", 2);
+            JsonNode op = doc.get("paths").get(vp[1]).get(vp[0]);
+            JsonNode responses = op.get("responses");
+            assertTrue(responses.has("401") && responses.has("403"), route + ": 401 and 403 documented");
+            boolean success = false;
+            for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = responses.fields(); it.hasNext(); ) {
+                var r = it.next();
+                JsonNode schema = r.getValue().path("content").elements().hasNext()
+                        ? r.getValue().path("content").elements().next().path("schema") : null;
+                assertNotNull(schema, route + " " + r.getKey() + ": answers with a body of a declared type");
+                String ref = schema.has("$ref") ? schema.get("$ref").asText() : schema.path("items").path("$ref").asText("");
+                assertTrue(ref.startsWith("#/components/schemas/"), route + " " + r.getKey() + ": a typed schema, not " + schema);
+                if (r.getKey().startsWith("2")) {
+                    success = true;
+                } else {
+                    assertEquals("#/components/schemas/ApiError", ref, route + " " + r.getKey() + ": errors are ApiError");
+                }
+            }
+            assertTrue(success, route + ": its success answer is documented");
+            if (vp[0].equals("post")) {
+                JsonNode schema = op.path("requestBody").path("content").path("application/json").path("schema");
+                assertTrue(schema.path("$ref").asText("").startsWith("#/components/schemas/"), route + ": a typed request body, not " + schema);
+            }
+        }
+        JsonNode request = doc.get("components").get("schemas").get("RefreshRequest").get("properties");
+        for (String f : List.of("source", "target", "confirmTarget", "skipAnonymizers", "riskAcknowledgement", "media")) {
+            assertTrue(request.has(f), "RefreshRequest documents " + f);
         }
     }
 

@@ -1,0 +1,13 @@
+package io.restage.common.api;
+
+import java.util.List;
+
+/**
+ * {@code POST /api/refreshes}: copy {@code source} into {@code target}. {@code confirmTarget} is the target's hostname,
+ * typed by the operator; {@code riskAcknowledgement} must be {@code I_UNDERSTAND_THE_PII_RISK} when
+ * {@code skipAnonymizers} names any rule id (schema.table.column) or transformer; {@code media} defaults to true when
+ * both environments have a bucket. The server checks all of it; the CLI and the dashboard send this record.
+ */
+public record RefreshRequest(String source, String target, String confirmTarget, List<String> skipAnonymizers,
+                             String riskAcknowledgement, Boolean media) {
+}
