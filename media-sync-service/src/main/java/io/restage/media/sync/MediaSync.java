@@ -158,6 +158,8 @@ public class MediaSync {
             // up to restage.media.parallelism copies at once; each object is journaled (and backed up if it is
             // overwritten) before it is copied, so a revert undoes exactly what happened, whatever the interleaving
             long skipped = unchanged;
+            long bytesToCopy = changed.stream().mapToLong(e -> e.getValue().size()).sum();
+            work.progress(skipped, source.size(), "objects", bytesDetail(0, bytesToCopy));
             java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
                     Math.min(parallelism, Math.max(1, changed.size())), r -> {
@@ -182,8 +184,8 @@ public class MediaSync {
                         }
                         buckets.copy(from, key, to, key);
                         copied.incrementAndGet();
-                        bytes.addAndGet(e.getValue().size());
-                        work.progress(skipped + seen.incrementAndGet(), source.size(), "objects", null);
+                        long copiedBytes = bytes.addAndGet(e.getValue().size());
+                        work.progress(skipped + seen.incrementAndGet(), source.size(), "objects", bytesDetail(copiedBytes, bytesToCopy));
                         return null;
                     }));
                 }
@@ -290,5 +292,24 @@ public class MediaSync {
             LOG.errorf("refresh %s: %s", id, reason);
             publish.accept(new MediaReply.MediaPruneFailed(Message.newId(), id, Instant.now(), reason));
         }
+    }
+
+    /** The bytes side of the copy's progress, for the heartbeat's detail: "12.5 MiB of 40.0 MiB copied". */
+    static String bytesDetail(long done, long total) {
+        return size(done) + " of " + size(total) + " copied";
+    }
+
+    private static String size(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        double v = n;
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        int i = -1;
+        while (v >= 1024 && i < units.length - 1) {
+            v /= 1024;
+            i++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[i]);
     }
 }

@@ -1,6 +1,7 @@
 package io.restage.orchestrator.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,7 +79,7 @@ class OrchestratorServiceTest {
     }
 
     private HttpResponse<String> getRaw(String path, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path.substring(1)));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path.substring(1))).timeout(Duration.ofSeconds(30));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -364,6 +365,41 @@ class OrchestratorServiceTest {
             assertTrue(!r.body().contains("drop table") && !r.body().contains("draft"), h.name() + ": " + r.body());
         }
         assertEquals(refreshesBefore, get("/api/refreshes").size(), "a dry run starts nothing");
+    }
+
+    @Test
+    void theSchedulesRulesAndLiveRoutesRefuseBadAndHostileRequests() throws Exception {
+        String viewer = token(StackTestResource.VIEWER, Duration.ofHours(1), "viewer");
+        String stranger = token("mallory@elsewhere.example", Duration.ofHours(1), "operator");
+        String j = "application/json";
+        // reads
+        assertEquals(401, getRaw("/api/schedules", null).statusCode());
+        assertEquals(403, getRaw("/api/schedules", stranger).statusCode());
+        assertEquals(403, getRaw("/api/events", stranger).statusCode());
+        assertEquals(401, getRaw("/api/policies/production/rules", null).statusCode());
+        HttpResponse<String> badName = getRaw("/api/policies/prod'x/rules".replace("'", "%27"), viewer);
+        assertEquals(400, badName.statusCode(), badName.body());
+        assertFalse(badName.body().contains("prod'x"), "a bad name is never echoed: " + badName.body());
+        assertEquals(404, getRaw("/api/policies/nowhere/rules", viewer).statusCode());
+        JsonNode rules = Json.MAPPER.readTree(getRaw("/api/policies/production/rules", viewer).body());
+        assertTrue(rules.isArray() && rules.size() > 0 && rules.get(0).has("id") && rules.get(0).has("transformer"), rules.toString());
+        // changes
+        List<Hostile> table = List.of(
+                new Hostile("no token", null, "/api/schedules/nightly/pause", j, "{}", 401, "unauthenticated"),
+                new Hostile("not staff", stranger, "/api/schedules/nightly/pause", j, "{}", 403, "not-staff"),
+                new Hostile("viewer pauses", viewer, "/api/schedules/nightly/pause", j, "{}", 403, "role-required"),
+                new Hostile("text/plain body", operator(), "/api/schedules/nightly/resume", "text/plain", "{}", 415, null),
+                new Hostile("unknown schedule", operator(), "/api/schedules/nightly/pause", j, "{}", 404, "unknown-schedule"),
+                new Hostile("1 MB body", operator(), "/api/schedules/nightly/pause", j, "{\"x\":\"" + "a".repeat(1 << 20) + "\"}", 413, null));
+        for (Hostile h : table) {
+            HttpResponse<String> r = post(h.path(), h.body(), h.token(), h.contentType());
+            assertEquals(h.status(), r.statusCode(), h.name() + ": " + r.body());
+            if (h.error() != null) {
+                assertEquals(h.error(), Json.MAPPER.readTree(r.body()).get("error").asText(), h.name() + ": " + r.body());
+            }
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/audit?limit=1000").findValuesAsText("outcome")
+                .contains("unknown-schedule"));
     }
 
     @Test
