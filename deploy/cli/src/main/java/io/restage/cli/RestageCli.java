@@ -140,6 +140,12 @@ public final class RestageCli implements Runnable {
         String timeout;
         @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s", description = "how often to look (default ${DEFAULT-VALUE})")
         String interval;
+
+        /** Shows refresh {@code id} until {@code until}; returns the exit code of how it ended. */
+        int follow(Api api, RestageCli root, PrintWriter out, String id, Follower.Until until) {
+            return new Follower(api, root.clock, out, root.terminal).follow(id, duration(timeout, "--timeout"),
+                    duration(interval, "--interval"), until);
+        }
     }
 
     static Duration duration(String text, String option) {
@@ -212,8 +218,7 @@ public final class RestageCli implements Runnable {
                 out.println("follow it with: deploy/restage status " + id + " --follow");
                 return ExitCodes.OK;
             }
-            return new Follower(api, root.clock, out, root.terminal).follow(id, duration(waiting.timeout, "--timeout"),
-                    duration(waiting.interval, "--interval"), Follower.Until.REFRESH_ENDS);
+            return waiting.follow(api, root, out, id, Follower.Until.REFRESH_ENDS);
         }
     }
 
@@ -237,8 +242,7 @@ public final class RestageCli implements Runnable {
             Api api = connection.api(root.env);
             PrintWriter out = root.spec.commandLine().getOut();
             if (follow && !json) {
-                return new Follower(api, root.clock, out, root.terminal).follow(checkId(id), duration(waiting.timeout, "--timeout"),
-                        duration(waiting.interval, "--interval"), Follower.Until.ACTIVE_ENDS);
+                return waiting.follow(api, root, out, checkId(id), Follower.Until.ACTIVE_ENDS);
             }
             JsonNode r = api.get("/api/refreshes/" + checkId(id));
             out.print(json ? Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r) + "\n" : StatusView.render(r, root.clock.now()));
@@ -318,8 +322,7 @@ public final class RestageCli implements Runnable {
             if (!await) {
                 return ExitCodes.OK;
             }
-            return new Follower(api, root.clock, out, root.terminal).follow(id, duration(waiting.timeout, "--timeout"),
-                    duration(waiting.interval, "--interval"), Follower.Until.REFRESH_ENDS);
+            return waiting.follow(api, root, out, id, Follower.Until.REFRESH_ENDS);
         }
     }
 
@@ -347,8 +350,7 @@ public final class RestageCli implements Runnable {
             if (!await) {
                 return ExitCodes.OK;
             }
-            return new Follower(api, root.clock, out, root.terminal).follow(id, duration(waiting.timeout, "--timeout"),
-                    duration(waiting.interval, "--interval"), Follower.Until.UNDO_ENDS);
+            return waiting.follow(api, root, out, id, Follower.Until.UNDO_ENDS);
         }
     }
 

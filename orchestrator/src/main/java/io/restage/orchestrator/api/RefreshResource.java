@@ -56,7 +56,6 @@ public class RefreshResource {
     private final RefreshRequestValidator validator;
     private final SagaService saga;
     private final RefreshStore store;
-    private final PolicyCheckService checks;
     private final AuditLog audit;
     private final AccessPolicy access;
     private final StartRateLimiter limiter;
@@ -64,14 +63,13 @@ public class RefreshResource {
 
     private final RefreshStarter starter;
 
-    public RefreshResource(RestageConfig config, SagaService saga, RefreshStore store, PolicyCheckService checks,
+    public RefreshResource(RestageConfig config, SagaService saga, RefreshStore store,
                            AuditLog audit, StartRateLimiter limiter, SecurityIdentity identity, RefreshStarter starter) {
         this.starter = starter;
         this.config = config;
         this.validator = new RefreshRequestValidator(config);
         this.saga = saga;
         this.store = store;
-        this.checks = checks;
         this.audit = audit;
         this.access = new AccessPolicy(config.security());
         this.limiter = limiter;
