@@ -21,7 +21,6 @@ public class RestageConfigProducer {
     io.restage.anonymizer.keys.RawBatches rawBatches(RestageConfig config, io.agroal.api.AgroalDataSource stateDb)
             throws java.sql.SQLException {
         io.restage.common.security.DataKeys keys = new io.restage.common.security.DataKeys(stateDb, config.security().batchKey());
-        keys.init();
         return io.restage.anonymizer.keys.RawBatches.of(keys);
     }
 

@@ -35,7 +35,6 @@ class AnonymizerServiceTest {
         ds.setUser("postgres");
         io.restage.common.security.DataKeys keys = new io.restage.common.security.DataKeys(ds,
                 new io.restage.common.config.Secret(StackTestResource.BATCH_KEY));
-        keys.init();
         return keys;
     }
 

@@ -31,7 +31,6 @@ public class RestageConfigProducer {
     @Singleton
     io.restage.common.security.DataKeys dataKeys(RestageConfig config, AgroalDataSource stateDb) throws SQLException {
         io.restage.common.security.DataKeys keys = new io.restage.common.security.DataKeys(stateDb, config.security().batchKey());
-        keys.init();
         return keys;
     }
 

@@ -264,7 +264,6 @@ class ExportServiceTest {
                 new io.restage.common.config.Secret(StackTestResource.MESSAGE_KEY), Duration.ofMinutes(10));
         io.restage.common.security.ReplayGuard guard = new io.restage.common.security.ReplayGuard(ds, "test-" + UUID.randomUUID(),
                 Duration.ofMinutes(10));
-        guard.init();
         io.restage.common.security.SignedIntake intake = new io.restage.common.security.SignedIntake(sig, guard);
         String id = UUID.randomUUID().toString();
         Command cancel = new Command.CancelExport(UUID.randomUUID().toString(), id, Instant.now());
@@ -292,7 +291,6 @@ class ExportServiceTest {
     @Test
     void shouldNotDestroyAKeyOnAForgedShredCommand() throws Exception {
         String id = UUID.randomUUID().toString();
-        keys().init();
         keys().create(id);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             // unsigned, and signed with a guessed key: the export reports both and keeps the refresh's key

@@ -55,13 +55,6 @@ public final class ReplyOutbox {
         return table;
     }
 
-    public void init() throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists " + table + " (id bigserial primary key, refresh_id text not null,"
-                    + " body text not null, created_at timestamptz not null default now())");
-        }
-    }
-
     /** Adds a reply in the caller's transaction: it is sent if and only if that transaction commits. */
     public void append(Connection c, Event event) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("insert into " + table + " (refresh_id, body) values (?, ?)")) {

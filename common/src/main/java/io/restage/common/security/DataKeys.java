@@ -48,13 +48,6 @@ public final class DataKeys {
         }
     }
 
-    public void init() throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists restage_data_key (refresh_id text primary key, wrapped bytea,"
-                    + " created_at timestamptz not null default now(), destroyed_at timestamptz)");
-        }
-    }
-
     /** The refresh's key, made on first use; refused once the refresh's key was destroyed. */
     public SecretKey create(String refreshId) throws SQLException {
         byte[] key = new byte[32];

@@ -26,13 +26,6 @@ public final class ReplayGuard {
         this.keep = maxMessageAge.multipliedBy(2);
     }
 
-    public void init() throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists restage_processed_message (service text not null, event_id text not null,"
-                    + " processed_at timestamptz not null default now(), primary key (service, event_id))");
-        }
-    }
-
     public boolean seen(String eventId) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "select 1 from restage_processed_message where service = ? and event_id = ?")) {

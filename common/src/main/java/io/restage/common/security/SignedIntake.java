@@ -35,7 +35,6 @@ public final class SignedIntake {
     public static SignedIntake forParticipant(io.restage.common.config.RestageConfig config, javax.sql.DataSource stateDb,
                                               String service) throws SQLException {
         ReplayGuard replays = new ReplayGuard(stateDb, service, config.security().maxMessageAge());
-        replays.init();
         return new SignedIntake(MessageSignatures.of(config), replays);
     }
 

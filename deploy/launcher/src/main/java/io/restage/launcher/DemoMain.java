@@ -33,6 +33,7 @@ public final class DemoMain {
         System.out.println("restage demo: starting Kafka (KRaft), PostgreSQL and S3 in " + work + " ...");
         StackProcess stack = StackProcess.start(work.resolve("stack"), List.of("restage", "production", "staging"),
                 List.of(), Duration.ofMinutes(3));
+        System.out.println("restage demo: servers ready (" + stack.kind() + "; RESTAGE_STACK=embedded|containers|auto chooses)");
         ServiceProcesses[] services = new ServiceProcesses[1];
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

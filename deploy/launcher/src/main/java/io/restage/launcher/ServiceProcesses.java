@@ -50,7 +50,7 @@ public final class ServiceProcesses implements AutoCloseable {
         env.putAll(stack.kafkaEnvironment());
         env.put("RESTAGE_CONFIG_FILE", configFile.toAbsolutePath().toString());
         env.put("RESTAGE_STATE_DB_URL", stack.jdbcUrl(stateDatabase));
-        env.put("RESTAGE_ORCHESTRATOR_DB_URL", "postgresql://127.0.0.1:" + stack.postgresPort() + "/" + stateDatabase);
+        env.put("RESTAGE_ORCHESTRATOR_DB_URL", "postgresql://" + stack.postgresHost() + ":" + stack.postgresPort() + "/" + stateDatabase);
         env.put("RESTAGE_STATE_DB_USER", "postgres");
         env.put("RESTAGE_METRICS_TOKEN", metricsToken);
     }

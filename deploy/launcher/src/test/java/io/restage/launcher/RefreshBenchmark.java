@@ -233,7 +233,7 @@ class RefreshBenchmark {
     }
 
     private static String pgUrl(StackProcess stack, String db) {
-        return "postgresql://postgres@127.0.0.1:" + stack.postgresPort() + "/" + db;
+        return "postgresql://postgres@" + stack.postgresHost() + ":" + stack.postgresPort() + "/" + db;
     }
 
     private static Path resource(String name) throws Exception {

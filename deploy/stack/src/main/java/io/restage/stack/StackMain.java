@@ -55,6 +55,82 @@ public final class StackMain {
         List<AutoCloseable> running = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(running)));
 
+        StackKind kind = StackKind.choose(StackKind.requested(), DockerProbe::available);
+        Servers servers = kind == StackKind.CONTAINERS
+                ? ContainerServers.start(databases, buckets, running)
+                : startEmbedded(dir, databases, buckets, running);
+        Properties ready = servers.ready();
+        ready.setProperty("stack.kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        ready.setProperty("pid", String.valueOf(ProcessHandle.current().pid()));
+        Path tmp = dir.resolve("stack.properties." + UUID.randomUUID());
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            ready.store(out, "restage stack: ready");
+        }
+        Files.move(tmp, dir.resolve("stack.properties"), StandardCopyOption.ATOMIC_MOVE);
+        System.out.println("restage stack ready (" + ready.getProperty("stack.kind") + "): kafka " + ready.getProperty("kafka.bootstrap")
+                + ", postgres port " + ready.getProperty("postgres.port") + ", s3 " + ready.getProperty("s3.endpoint"));
+
+        // Runs until the parent closes our standard input (or dies), then stops everything. Lines on standard input are
+        // fault-injection commands of the tests: "<id> restart-kafka <down-millis>", "<id> crash-postgres <down-millis>";
+        // each is answered by the file control/<id>.done (or .failed, holding the reason).
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            control(line.trim(), dir, servers);
+        }
+        System.exit(0);
+    }
+
+    /** One fault-injection command: the server goes down the hard way, stays down a moment, and comes back on its port. */
+    private static void control(String line, Path dir, Servers servers) {
+        String[] p = line.split(" ");
+        if (p.length != 3) {
+            return;
+        }
+        Path answer = dir.resolve("control");
+        try {
+            Files.createDirectories(answer);
+            servers.control(p[1], Long.parseLong(p[2]));
+            Files.writeString(answer.resolve(p[0] + ".done"), "ok");
+            System.out.println("stack: " + p[1] + " done");
+        } catch (Exception e) {
+            try {
+                Files.writeString(answer.resolve(p[0] + ".failed"), String.valueOf(e));
+            } catch (IOException ignored) {
+                // the test times out instead
+            }
+            System.out.println("stack: " + line + " failed: " + e);
+        }
+    }
+
+    /** What a started set of servers tells its clients, and the faults the tests may inject into it. */
+    interface Servers {
+        /** Addresses and credentials, written to stack.properties. */
+        Properties ready();
+
+        /** One fault: {@code restart-kafka} or {@code crash-postgres}, the server down for {@code downMillis}. */
+        void control(String command, long downMillis) throws Exception;
+    }
+
+    /** The role sources are read as (SELECT on everything, nothing else), and the databases asked for. */
+    static void prepareDatabases(Connection c, List<String> databases) throws java.sql.SQLException {
+        try (Statement st = c.createStatement()) {
+            // restage refuses a source role that can write
+            st.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = '" + READER + "') then"
+                    + " create role " + READER + " login; end if; end $$");
+            st.execute("grant pg_read_all_data to " + READER);
+            for (String db : databases) {
+                ResultSet rs = st.executeQuery("select 1 from pg_database where datname = '" + db.replace("'", "''") + "'");
+                if (!rs.next()) {
+                    st.execute("create database \"" + db.replace("\"", "\"\"") + "\"");
+                }
+            }
+        }
+    }
+
+    /** The embedded servers: zonky's PostgreSQL binaries, the KRaft broker in this JVM, S3Proxy on the file system. */
+    private static Servers startEmbedded(Path dir, List<String> databases, List<String> buckets, List<AutoCloseable> running)
+            throws Exception {
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
                 .setDataDirectory(dir.resolve("postgres"))
                 .setCleanDataDirectory(true)
@@ -68,17 +144,8 @@ public final class StackMain {
                 .setPGStartupWait(java.time.Duration.ofSeconds(60))
                 .start();
         running.add(pg);
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-            // the role sources are read as: SELECT on everything, nothing else (restage refuses a source role that can write)
-            st.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = '" + READER + "') then"
-                    + " create role " + READER + " login; end if; end $$");
-            st.execute("grant pg_read_all_data to " + READER);
-            for (String db : databases) {
-                ResultSet rs = st.executeQuery("select 1 from pg_database where datname = '" + db.replace("'", "''") + "'");
-                if (!rs.next()) {
-                    st.execute("create database \"" + db.replace("\"", "\"\"") + "\"");
-                }
-            }
+        try (Connection c = pg.getPostgresDatabase().getConnection()) {
+            prepareDatabases(c, databases);
         }
 
         int kafkaPort = freePort();
@@ -158,54 +225,26 @@ public final class StackMain {
         ready.setProperty("s3.endpoint", "http://127.0.0.1:" + s3.getPort());
         ready.setProperty("s3.access-key", ACCESS_KEY);
         ready.setProperty("s3.secret-key", SECRET_KEY);
-        ready.setProperty("pid", String.valueOf(ProcessHandle.current().pid()));
-        Path tmp = dir.resolve("stack.properties." + UUID.randomUUID());
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            ready.store(out, "restage embedded stack: ready");
-        }
-        Files.move(tmp, dir.resolve("stack.properties"), StandardCopyOption.ATOMIC_MOVE);
-        System.out.println("restage stack ready: " + ready);
+        Path pgData = dir.resolve("postgres");
+        return new Servers() {
+            @Override
+            public Properties ready() {
+                return ready;
+            }
 
-        // Runs until the parent closes our standard input (or dies), then stops everything. Lines on standard input are
-        // fault-injection commands of the tests: "<id> restart-kafka <down-millis>", "<id> crash-postgres <down-millis>";
-        // each is answered by the file control/<id>.done (or .failed, holding the reason).
-        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
-        String line;
-        while ((line = in.readLine()) != null) {
-            control(line.trim(), dir, broker, dir.resolve("postgres"));
-        }
-        System.exit(0);
-    }
-
-    /** One fault-injection command: the server goes down the hard way, stays down a moment, and comes back on its port. */
-    private static void control(String line, Path dir, Broker broker, Path pgData) {
-        String[] p = line.split(" ");
-        if (p.length != 3) {
-            return;
-        }
-        Path answer = dir.resolve("control");
-        try {
-            Files.createDirectories(answer);
-            long down = Long.parseLong(p[2]);
-            switch (p[1]) {
-                case "restart-kafka" -> {
-                    broker.stop();
-                    Thread.sleep(down); // the outage the clients see (this is the fault, not a wait for a condition)
-                    broker.start();
+            @Override
+            public void control(String command, long down) throws Exception {
+                switch (command) {
+                    case "restart-kafka" -> {
+                        broker.stop();
+                        Thread.sleep(down); // the outage the clients see (this is the fault, not a wait for a condition)
+                        broker.start();
+                    }
+                    case "crash-postgres" -> crashPostgres(pgData, down);
+                    default -> throw new IllegalArgumentException("unknown command " + command);
                 }
-                case "crash-postgres" -> crashPostgres(pgData, down);
-                default -> throw new IllegalArgumentException("unknown command " + p[1]);
             }
-            Files.writeString(answer.resolve(p[0] + ".done"), "ok");
-            System.out.println("stack: " + p[1] + " done");
-        } catch (Exception e) {
-            try {
-                Files.writeString(answer.resolve(p[0] + ".failed"), String.valueOf(e));
-            } catch (IOException ignored) {
-                // the test times out instead
-            }
-            System.out.println("stack: " + line + " failed: " + e);
-        }
+        };
     }
 
     /**

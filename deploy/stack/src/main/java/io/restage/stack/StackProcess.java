@@ -41,6 +41,8 @@ public final class StackProcess implements AutoCloseable {
         cmd.add("-Xmx512m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        // the parent's choice of servers (-Drestage.stack= or RESTAGE_STACK), for the child's StackKind
+        cmd.add("-Drestage.stack=" + StackKind.requested());
         cmd.add("-cp");
         cmd.add(classpath());
         cmd.add(StackMain.class.getName());
@@ -114,7 +116,17 @@ public final class StackProcess implements AutoCloseable {
 
     /** JDBC URL of a database on the embedded server (user postgres, trust authentication). */
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://127.0.0.1:" + postgresPort() + "/" + database;
+        return "jdbc:postgresql://" + postgresHost() + ":" + postgresPort() + "/" + database;
+    }
+
+    /** The PostgreSQL server's host: 127.0.0.1 for the embedded stack, the Docker host for containers. */
+    public String postgresHost() {
+        return props.getProperty("postgres.host", "127.0.0.1");
+    }
+
+    /** Which servers run: {@code embedded} or {@code containers} (see {@link StackKind}). */
+    public String kind() {
+        return props.getProperty("stack.kind", "embedded");
     }
 
     public String s3Endpoint() {

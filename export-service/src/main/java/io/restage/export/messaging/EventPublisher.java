@@ -37,7 +37,6 @@ public class EventPublisher {
 
     /** After the messaging channels are wired (their emitters exist from then on), before the services' own start-up work. */
     void start(@Observes @Priority(1500) StartupEvent ev) throws SQLException {
-        outbox.init();
         outbox.start(this::sendNow, 250);
     }
 

@@ -31,19 +31,6 @@ public class ExportLedger {
         this.ds = ds;
     }
 
-    void init(@Observes @Priority(10) StartupEvent ev) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists export_refresh (refresh_id text primary key, status text not null,"
-                    + " started_at timestamptz not null default now(), finished_at timestamptz)");
-            st.execute("alter table export_refresh add column if not exists owner text");
-            st.execute("alter table export_refresh add column if not exists lease_until timestamptz");
-            st.execute("alter table export_refresh add column if not exists cancel_requested boolean not null default false");
-            st.execute("alter table export_refresh add column if not exists attempt int not null default 1");
-            st.execute("alter table export_refresh add column if not exists request text");
-            st.execute("alter table export_refresh add column if not exists validated boolean not null default false");
-        }
-    }
-
     /** An export whose instance died, taken over by this instance under a new snapshot number. */
     public record Restart(String refreshId, int attempt, String request) {
     }

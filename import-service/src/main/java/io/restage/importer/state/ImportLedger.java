@@ -34,16 +34,6 @@ public class ImportLedger {
         this.ds = ds;
     }
 
-    void init(@Observes @Priority(10) StartupEvent ev) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists import_refresh (refresh_id text primary key, source text not null,"
-                    + " target text not null, status text not null, updated_at timestamptz not null default now())");
-            // The export's table list arrives on another topic than the request and may come first: kept on its own.
-            st.execute("create table if not exists import_export_manifest (refresh_id text primary key, tables text not null)");
-            st.execute("alter table import_export_manifest add column if not exists attempt int not null default 1");
-        }
-    }
-
     public void register(String refreshId, String source, String target) throws SQLException {
         update("insert into import_refresh (refresh_id, source, target, status) values (?, ?, ?, 'STAGING') on conflict do nothing",
                 refreshId, source, target);

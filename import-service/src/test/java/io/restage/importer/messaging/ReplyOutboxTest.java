@@ -32,7 +32,10 @@ class ReplyOutboxTest {
         ds.setURL(StackTestResource.stack().jdbcUrl("restage"));
         ds.setUser("postgres");
         outbox = new ReplyOutbox(ds, "outbox-test-" + UUID.randomUUID().toString().substring(0, 8));
-        outbox.init();
+        // a table of its own, shaped exactly as the service's migrated outbox (whose relay runs beside this test)
+        try (Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("create table " + outbox.table() + " (like restage_outbox_import_service including all)");
+        }
     }
 
     private static Event reply(String id) {

@@ -33,17 +33,6 @@ public class MediaJournal {
         this.ds = ds;
     }
 
-    void init(@Observes @Priority(10) StartupEvent ev) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists media_refresh (refresh_id text primary key, target text not null,"
-                    + " status text not null, copied bigint, unchanged bigint, overwritten bigint, bytes bigint,"
-                    + " updated_at timestamptz not null default now())");
-            st.execute("alter table media_refresh add column if not exists source text");
-            st.execute("create table if not exists media_journal (refresh_id text not null, object_key text not null,"
-                    + " action text not null, primary key (refresh_id, object_key))");
-        }
-    }
-
     public Optional<Status> status(String refreshId) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "select status from media_refresh where refresh_id = ?")) {

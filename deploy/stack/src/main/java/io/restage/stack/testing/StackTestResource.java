@@ -110,7 +110,7 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
             props.put("kafka.sasl.mechanism", stack.kafkaClientProperties().getProperty("sasl.mechanism"));
             props.put("kafka.sasl.jaas.config", stack.kafkaJaasConfig());
             props.put("quarkus.datasource.jdbc.url", stack.jdbcUrl("restage"));
-            props.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + stack.postgresPort() + "/restage");
+            props.put("quarkus.datasource.reactive.url", "postgresql://" + stack.postgresHost() + ":" + stack.postgresPort() + "/restage");
             props.put("quarkus.datasource.username", "postgres");
             props.put("restage.config-file", config.toString());
             props.put("mp.jwt.verify.publickey.location",
