@@ -376,12 +376,27 @@ public class ImportHandler {
             o = new Committer.Outcome(committed, true);
         }
         LOG.infof("refresh %s: %s into '%s'", cmd.refreshId(), o.alreadyDone() ? "already committed" : "committed", cmd.target());
-        List<ImportReply.HookResult> hooks = new java.util.ArrayList<>(o.hooks());
+        // once the data is durable: the hooks the commit recorded as pending in the target (all of them after a fresh
+        // commit; those a crashed instance left after a redelivered one), and every hook's outcome for the report
+        List<ImportReply.HookResult> hooks;
+        try {
+            hooks = targetRetry.run(() -> io.restage.importer.commit.HookLedger.runPending(config.environment(cmd.target()),
+                    cmd.refreshId(), config.environment(cmd.target()).hooks(), Map.of("event", "refresh.committed",
+                            "refreshId", cmd.refreshId(), "source", cmd.source(), "target", cmd.target())));
+        } catch (Exception e) {
+            // the data is committed and the saga must hear it: the hooks are reported as not run (they stay pending in
+            // the target, where a redelivery of this command would run them)
+            LOG.warnf("refresh %s: committed, but its after-commit hooks could not be run (%s)", cmd.refreshId(),
+                    Failures.describe(e));
+            hooks = new java.util.ArrayList<>(o.hooks());
+            for (io.restage.common.config.HookConfig h : config.environment(cmd.target()).hooks()) {
+                if (h.when() == io.restage.common.config.HookConfig.When.AFTER_COMMIT) {
+                    hooks.add(new ImportReply.HookResult(h.name(), "after-commit", false,
+                            "not run: the target could not be reached after the commit"));
+                }
+            }
+        }
         if (!o.alreadyDone()) {
-            // once the data is durable; a redelivered command (already committed) does not call them again
-            hooks.addAll(io.restage.importer.commit.Hooks.afterCommit(config.environment(cmd.target()),
-                    config.environment(cmd.target()).hooks(), Map.of("event", "refresh.committed", "refreshId", cmd.refreshId(),
-                            "source", cmd.source(), "target", cmd.target())));
             hooks.stream().filter(h -> !h.ok()).forEach(h -> LOG.warnf("refresh %s: hook '%s' failed (%s)", cmd.refreshId(),
                     h.name(), h.detail()));
         }

@@ -140,6 +140,7 @@ public final class Committer {
             area.drop(c);
             Generations.prune(c, cmd.target(), keepGenerations);
             List<io.restage.common.messages.ImportReply.HookResult> ran = Hooks.inCommit(c, hooks);
+            HookLedger.record(c, cmd.refreshId(), hooks, ran);
             c.commit();
             return new Outcome(imported, false, ran);
         } catch (SQLException | RuntimeException e) {

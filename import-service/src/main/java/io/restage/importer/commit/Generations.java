@@ -63,6 +63,7 @@ public final class Generations {
             }
             st.execute("create table if not exists " + TABLE + " (refresh_id text primary key, target text not null,"
                     + " schema_name text not null, created_at timestamptz not null default now(), state text not null)");
+            HookLedger.createTable(st);
         }
     }
 

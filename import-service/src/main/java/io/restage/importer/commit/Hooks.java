@@ -57,16 +57,9 @@ public final class Hooks {
         return out;
     }
 
-    /** Runs every after-commit hook in order, each whatever the previous one did; never throws. */
-    public static List<HookResult> afterCommit(EnvironmentConfig target, List<HookConfig> hooks, Map<String, String> refresh) {
-        List<HookResult> out = new ArrayList<>();
-        for (HookConfig h : hooks) {
-            if (h.when() != HookConfig.When.AFTER_COMMIT) {
-                continue;
-            }
-            out.add(h.isSql() ? sql(target, h) : http(h, refresh));
-        }
-        return out;
+    /** Runs one after-commit hook (SQL in a transaction of its own, or the HTTP call); never throws. */
+    public static HookResult afterCommit(EnvironmentConfig target, HookConfig h, Map<String, String> refresh) {
+        return h.isSql() ? sql(target, h) : http(h, refresh);
     }
 
     private static HookResult sql(EnvironmentConfig target, HookConfig h) {
