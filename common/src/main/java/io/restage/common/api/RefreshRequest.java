@@ -6,8 +6,14 @@ import java.util.List;
  * {@code POST /api/refreshes}: copy {@code source} into {@code target}. {@code confirmTarget} is the target's hostname,
  * typed by the operator; {@code riskAcknowledgement} must be {@code I_UNDERSTAND_THE_PII_RISK} when
  * {@code skipAnonymizers} names any rule id (schema.table.column) or transformer; {@code media} defaults to true when
- * both environments have a bucket. The server checks all of it; the CLI and the dashboard send this record.
+ * both environments have a bucket. {@code allowMediaDeletes} lets the media prune delete more than the policy's
+ * media.max-delete-percent of the target's objects (default false: a prune over the cap is refused and deletes nothing).
+ * The server checks all of it; the CLI and the dashboard send this record.
  */
 public record RefreshRequest(String source, String target, String confirmTarget, List<String> skipAnonymizers,
-                             String riskAcknowledgement, Boolean media) {
+                             String riskAcknowledgement, Boolean media, Boolean allowMediaDeletes) {
+    public RefreshRequest(String source, String target, String confirmTarget, List<String> skipAnonymizers,
+                          String riskAcknowledgement, Boolean media) {
+        this(source, target, confirmTarget, skipAnonymizers, riskAcknowledgement, media, null);
+    }
 }

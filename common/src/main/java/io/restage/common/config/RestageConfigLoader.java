@@ -475,8 +475,82 @@ public final class RestageConfigLoader {
             throw error(path + ".unruled-columns", "must be refuse-personal (columns that look personal need a rule)"
                     + " or refuse-all (every column needs a rule, keep included), got '" + unruled + "'");
         }
+        MediaPolicy media = media(node.path("media"), path + ".media", rules);
         return new PolicyConfig(new Secret(secret), auditTable, List.copyOf(exclude), Map.copyOf(rules), admin,
-                new Secret(staging), cost, unruled.equals("refuse-all"));
+                new Secret(staging), cost, unruled.equals("refuse-all"), media);
+    }
+
+    /**
+     * {@code media: {prefix: media/, keys: [table.column, ...], placeholders: [table.column | {column: table.column,
+     * keep-dimensions: true}], max-delete-percent: 10}}. A key column must reach the target as it is in the source (no
+     * transformer other than keep), or the rows would point at objects the copy never wrote.
+     */
+    private MediaPolicy media(JsonNode node, String path, Map<String, List<RuleConfig>> rules) {
+        if (node.isMissingNode() || node.isNull()) {
+            return MediaPolicy.MIRROR;
+        }
+        if (!node.isObject()) {
+            throw error(path, "must be a mapping with prefix, keys, placeholders and max-delete-percent");
+        }
+        java.util.Set<String> known = java.util.Set.of("prefix", "keys", "placeholders", "max-delete-percent");
+        node.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                throw error(path + "." + f, "is not a media setting: use prefix, keys, placeholders or max-delete-percent");
+            }
+        });
+        String prefix = optional(node, "prefix", path, null);
+        if (prefix != null && (prefix.isEmpty() || prefix.startsWith("/") || prefix.startsWith(".restage"))) {
+            throw error(path + ".prefix", "must be a non-empty key prefix such as media/ (no leading '/', not .restage/)");
+        }
+        List<MediaPolicy.Column> keys = new ArrayList<>();
+        JsonNode k = node.path("keys");
+        if (k.isArray()) {
+            for (int i = 0; i < k.size(); i++) {
+                keys.add(mediaColumn(k.get(i).asText(), path + ".keys[" + i + "]", rules));
+            }
+        } else if (!k.isMissingNode() && !k.isNull()) {
+            throw error(path + ".keys", "must be a list of table.column names that hold object keys");
+        }
+        List<MediaPolicy.Placeholder> placeholders = new ArrayList<>();
+        JsonNode ph = node.path("placeholders");
+        if (ph.isArray()) {
+            for (int i = 0; i < ph.size(); i++) {
+                JsonNode p = ph.get(i);
+                String pp = path + ".placeholders[" + i + "]";
+                if (p.isTextual()) {
+                    placeholders.add(new MediaPolicy.Placeholder(mediaColumn(p.asText(), pp, rules), false));
+                } else if (p.isObject()) {
+                    placeholders.add(new MediaPolicy.Placeholder(mediaColumn(required(p, "column", pp), pp + ".column", rules),
+                            bool(p, "keep-dimensions", pp, false)));
+                } else {
+                    throw error(pp, "must be table.column or {column: table.column, keep-dimensions: true}");
+                }
+            }
+        } else if (!ph.isMissingNode() && !ph.isNull()) {
+            throw error(path + ".placeholders", "must be a list of columns whose objects are replaced by placeholders");
+        }
+        long cap = number(node, "max-delete-percent", path, MediaPolicy.DEFAULT_MAX_DELETE_PERCENT);
+        if (cap < 0 || cap > 100) {
+            throw error(path + ".max-delete-percent", "must be between 0 and 100, got " + cap);
+        }
+        return new MediaPolicy(prefix, keys, placeholders, (int) cap);
+    }
+
+    private MediaPolicy.Column mediaColumn(String name, String path, Map<String, List<RuleConfig>> rules) {
+        List<String> parts = name == null || name.isBlank() ? List.of() : identifierParts(name);
+        if (parts.size() < 2 || parts.size() > 3 || parts.stream().anyMatch(String::isEmpty)) {
+            throw error(path, "must name a column as table.column (or schema.table.column), got '" + name + "'");
+        }
+        String table = parts.size() == 2 ? "public." + parts.get(0) : parts.get(0) + "." + parts.get(1);
+        MediaPolicy.Column c = new MediaPolicy.Column(table, parts.get(parts.size() - 1));
+        for (RuleConfig r : rules.getOrDefault(c.table(), List.of())) {
+            if (r.column().equals(c.column()) && !r.transformer().equals("keep")) {
+                throw error(path, "names " + c + ", which the policy transforms (" + r.transformer() + "): a column that"
+                        + " holds object keys must reach the target unchanged (use keep), or its rows would point at"
+                        + " objects the copy never wrote");
+            }
+        }
+        return c;
     }
 
     private void readRules(JsonNode tables, String path, String origin, Map<String, List<RuleConfig>> out) {

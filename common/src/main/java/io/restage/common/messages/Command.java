@@ -58,9 +58,16 @@ public sealed interface Command extends Message {
     record RevertMedia(String eventId, String refreshId, Instant occurredAt, String target) implements Command {
     }
 
-    /** After the pivot: delete target objects the source lacks, and the copy's backups. */
-    record PruneMedia(String eventId, String refreshId, Instant occurredAt, String source, String target)
-            implements Command {
+    /**
+     * After the pivot: delete the target's orphans (objects the source lacks, or that no refreshed row references when
+     * the policy guides media), and the copy's backups. At most the policy's media.max-delete-percent of the target's
+     * objects unless {@code allowOverCap} (the request's {@code allowMediaDeletes}).
+     */
+    record PruneMedia(String eventId, String refreshId, Instant occurredAt, String source, String target,
+                      boolean allowOverCap) implements Command {
+        public PruneMedia(String eventId, String refreshId, Instant occurredAt, String source, String target) {
+            this(eventId, refreshId, occurredAt, source, target, false);
+        }
     }
 
     /**

@@ -38,7 +38,7 @@ public final class StagingArea {
     }
 
     public static String schemaFor(String refreshId) {
-        return "restage_stage_" + refreshId.replaceAll("[^A-Za-z0-9]", "").toLowerCase();
+        return io.restage.common.staging.StagingLayout.schemaFor(refreshId);
     }
 
     public String schema() {

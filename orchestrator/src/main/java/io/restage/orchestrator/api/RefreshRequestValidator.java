@@ -17,13 +17,16 @@ import java.util.TreeSet;
 public final class RefreshRequestValidator {
     public static final String RISK_ACKNOWLEDGEMENT = io.restage.common.messages.RefreshRequested.RISK_ACKNOWLEDGEMENT;
     private static final Set<String> FIELDS = Set.of("source", "target", "confirmTarget", "skipAnonymizers",
-            "riskAcknowledgement", "media");
+            "riskAcknowledgement", "media", "allowMediaDeletes");
     static final java.util.regex.Pattern ENVIRONMENT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
     static final int MAX_SKIPPED = 500;
     static final int MAX_NAME = 256;
 
     /** A request that passed every check. */
-    public record Valid(String source, String target, List<String> skipAnonymizers, boolean media) {
+    public record Valid(String source, String target, List<String> skipAnonymizers, boolean media, boolean allowMediaDeletes) {
+        public Valid(String source, String target, List<String> skipAnonymizers, boolean media) {
+            this(source, target, skipAnonymizers, media, false);
+        }
     }
 
     /** Either a valid request or the refusal. */
@@ -61,6 +64,9 @@ public final class RefreshRequestValidator {
         // an optional field sent as null (generated clients do) counts as absent
         if (body.has("media") && !body.get("media").isBoolean() && !body.get("media").isNull()) {
             return Result.refuse(400, "malformed-request", "field 'media' must be true or false");
+        }
+        if (body.has("allowMediaDeletes") && !body.get("allowMediaDeletes").isBoolean() && !body.get("allowMediaDeletes").isNull()) {
+            return Result.refuse(400, "malformed-request", "field 'allowMediaDeletes' must be true or false");
         }
         if (body.has("riskAcknowledgement") && !body.get("riskAcknowledgement").isTextual() && !body.get("riskAcknowledgement").isNull()) {
             return Result.refuse(400, "malformed-request", "field 'riskAcknowledgement' must be a string");
@@ -143,7 +149,7 @@ public final class RefreshRequestValidator {
             return Result.refuse(422, "no-bucket", "media copy needs a bucket on both '" + source + "' and '" + target
                     + "': configure environments.<name>.bucket or send \"media\": false");
         }
-        return new Result(new Valid(source, target, List.copyOf(skip), media), null);
+        return new Result(new Valid(source, target, List.copyOf(skip), media, body.path("allowMediaDeletes").asBoolean(false)), null);
     }
 
     private static boolean hasControl(String s) {

@@ -17,6 +17,8 @@ public class Refresh {
     public String target;
     public String requestedBy;
     public boolean media;
+    /** The request allowed the media prune to delete more than the policy's media.max-delete-percent. */
+    public boolean allowMediaDeletes;
     public List<String> skipAnonymizers = new ArrayList<>();
     public RefreshStatus status = RefreshStatus.RUNNING;
     public boolean cancelRequested;
@@ -151,6 +153,12 @@ public class Refresh {
         public long pruned;
         public long removedByRevert;
         public long restoredByRevert;
+        /** Objects written as placeholders of personal files (policy media.placeholders). */
+        public long placeholders;
+        /** Keys the refreshed rows reference that the source bucket lacks (nothing to copy). */
+        public long missing;
+        /** Objects the target held under the policy's prefix when the prune looked. */
+        public long targetObjects;
     }
 
     public static Refresh start(String id, String source, String target, String requestedBy, boolean media,

@@ -112,7 +112,7 @@ public final class SagaDefinition {
     }
 
     static Message pruneMedia(Refresh r, Instant now) {
-        return new Command.PruneMedia(Message.newId(), r.id, now, r.source, r.target);
+        return new Command.PruneMedia(Message.newId(), r.id, now, r.source, r.target, r.allowMediaDeletes);
     }
 
     private SagaDefinition() {

@@ -294,6 +294,12 @@ public final class Transitions {
         r.mediaStats.unchanged = e.unchanged();
         r.mediaStats.overwritten = e.overwritten();
         r.mediaStats.bytes = e.bytes();
+        r.mediaStats.placeholders = e.placeholders();
+        r.mediaStats.missing = e.missing();
+        if (e.missing() > 0) {
+            r.notes.add(e.missing() + " media keys the refreshed rows reference are not in the source bucket: nothing was"
+                    + " copied for them");
+        }
         c.done(Step.MEDIA_COPY);
         c.startAfter(Step.MEDIA_COPY);
     }
@@ -315,6 +321,10 @@ public final class Transitions {
             return;
         }
         r.mediaStats.pruned = e.deleted();
+        r.mediaStats.targetObjects = e.targetObjects();
+        if (e.held() != null) {
+            r.notes.add(e.held());
+        }
         c.done(Step.MEDIA_PRUNE);
         c.startAfter(Step.MEDIA_PRUNE);
     }
