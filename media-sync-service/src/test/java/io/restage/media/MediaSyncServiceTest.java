@@ -146,11 +146,81 @@ class MediaSyncServiceTest {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
             await(kafka, id, MediaReply.MediaCopied.class);
+            // 1 orphan of 4 target objects is over the default cap (10%): the request allows it
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", true));
+            MediaReply.MediaPruned pruned = await(kafka, id, MediaReply.MediaPruned.class);
+            assertEquals(1, pruned.deleted());
+            assertEquals(4, pruned.targetObjects());
+            assertEquals(null, pruned.held());
+        }
+        TreeMap<String, String> staged = listing("staging-media");
+        assertTrue(staged.containsKey(".restage/" + id + "/pruned/only-staging.txt"), "the pruned object is kept aside for an undo");
+        assertTrue(staged.containsKey(".restage/" + id + "/backup/a.txt"), "so is the overwritten one");
+        staged.keySet().removeIf(k -> k.startsWith(".restage/"));
+        assertEquals(listing("production-media").keySet(), staged.keySet());
+    }
+
+    @Test
+    void shouldUndoTheBucketToExactlyItsListingBeforeTheRefresh() throws Exception {
+        TreeMap<String, String> before = listing("staging-media");
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
+            await(kafka, id, MediaReply.MediaCopied.class);
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", true));
+            assertEquals(1, await(kafka, id, MediaReply.MediaPruned.class).deleted());
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
+            MediaReply.MediaUndone undone = await(kafka, id, MediaReply.MediaUndone.class);
+            assertEquals(1, undone.removed(), "dir/b.txt, which the refresh added");
+            assertEquals(2, undone.restored(), "a.txt (overwritten) and only-staging.txt (pruned)");
+        }
+        assertEquals(before, listing("staging-media"), "same keys and ETags as before the refresh, nothing of restage's left");
+        assertEquals("staging a (stale)", read("staging-media", "a.txt"));
+        assertEquals("to be pruned", read("staging-media", "only-staging.txt"));
+    }
+
+    @Test
+    void shouldKeepOnlyAsManyMediaGenerationsAsTheDatabaseAndSaySoOnAnOlderUndo() throws Exception {
+        String first = UUID.randomUUID().toString();
+        String second = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            for (String id : List.of(first, second)) {
+                kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                        id, Instant.now(), "production", "staging"));
+                await(kafka, id, MediaReply.MediaCopied.class);
+                kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
+                        id, Instant.now(), "production", "staging", true));
+                await(kafka, id, MediaReply.MediaPruned.class);
+            }
+            // staging keeps one generation (keep-generations defaults to 1): the first refresh's kept objects are gone
+            assertTrue(listing("staging-media").keySet().stream().noneMatch(k -> k.startsWith(".restage/" + first + "/")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
+                    first, Instant.now(), "staging"));
+            MediaReply.MediaUndoFailed refused = await(kafka, first, MediaReply.MediaUndoFailed.class);
+            assertTrue(refused.reason().contains("no longer kept") && refused.reason().contains("keep-generations"), refused.reason());
+        }
+    }
+
+    @Test
+    void shouldHoldAPruneOverTheDeleteCapAndDeleteNothing() throws Exception {
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
+            await(kafka, id, MediaReply.MediaCopied.class);
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            assertEquals(1, await(kafka, id, MediaReply.MediaPruned.class).deleted());
+            MediaReply.MediaPruned held = await(kafka, id, MediaReply.MediaPruned.class);
+            assertEquals(0, held.deleted());
+            assertTrue(held.held() != null && held.held().contains("1 of the target's 4 objects are orphans")
+                    && held.held().contains("allowMediaDeletes"), held.held());
         }
-        assertEquals(listing("production-media").keySet(), listing("staging-media").keySet());
+        assertTrue(listing("staging-media").containsKey("only-staging.txt"), "nothing deleted over the cap");
+        assertTrue(listing("staging-media").containsKey(".restage/" + id + "/backup/a.txt"), "the backup stays for an undo");
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Command.RevertMedia.class, name = "RevertMedia"),
         @JsonSubTypes.Type(value = Command.PruneMedia.class, name = "PruneMedia"),
         @JsonSubTypes.Type(value = Command.UndoImport.class, name = "UndoImport"),
+        @JsonSubTypes.Type(value = Command.UndoMedia.class, name = "UndoMedia"),
         @JsonSubTypes.Type(value = Command.ShredRefreshData.class, name = "ShredRefreshData"),
 })
 public sealed interface Command extends Message {
@@ -56,6 +57,13 @@ public sealed interface Command extends Message {
 
     /** Compensation of the media copy: remove objects it added, restore objects it overwrote. */
     record RevertMedia(String eventId, String refreshId, Instant occurredAt, String target) implements Command {
+    }
+
+    /**
+     * After the database's undo: put the target's bucket back as it was before the refresh (objects it added removed,
+     * objects it overwrote or pruned restored from where the copy and the prune kept them).
+     */
+    record UndoMedia(String eventId, String refreshId, Instant occurredAt, String target) implements Command {
     }
 
     /**

@@ -33,6 +33,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = MediaReply.MediaRevertFailed.class, name = "MediaRevertFailed"),
         @JsonSubTypes.Type(value = MediaReply.MediaPruned.class, name = "MediaPruned"),
         @JsonSubTypes.Type(value = MediaReply.MediaPruneFailed.class, name = "MediaPruneFailed"),
+        @JsonSubTypes.Type(value = MediaReply.MediaUndone.class, name = "MediaUndone"),
+        @JsonSubTypes.Type(value = MediaReply.MediaUndoFailed.class, name = "MediaUndoFailed"),
         @JsonSubTypes.Type(value = MessageRefused.class, name = "MessageRefused"),
         @JsonSubTypes.Type(value = StepProgress.class, name = "StepProgress"),
         @JsonSubTypes.Type(value = MessageDeadLettered.class, name = "MessageDeadLettered"),

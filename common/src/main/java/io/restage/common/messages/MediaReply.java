@@ -46,4 +46,12 @@ public sealed interface MediaReply extends Event {
     record MediaPruneFailed(String eventId, String refreshId, Instant occurredAt, String reason)
             implements MediaReply, Event.Failure {
     }
+
+    /** The bucket is back as before the refresh: {@code removed} objects it added, {@code restored} it overwrote or pruned. */
+    record MediaUndone(String eventId, String refreshId, Instant occurredAt, long removed, long restored) implements MediaReply {
+    }
+
+    record MediaUndoFailed(String eventId, String refreshId, Instant occurredAt, String reason)
+            implements MediaReply, Event.Failure {
+    }
 }

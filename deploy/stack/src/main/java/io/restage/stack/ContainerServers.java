@@ -61,21 +61,28 @@ final class ContainerServers implements StackMain.Servers {
                 .withPassword(StackMain.SECRET_KEY);
         running.add(0, kafka::stop);
         running.add(0, postgres::stop);
+        MinIOContainer minioB = new MinIOContainer(MINIO_IMAGE)
+                .withUserName(StackMain.SECOND_ACCESS_KEY)
+                .withPassword(StackMain.SECOND_SECRET_KEY);
         running.add(0, minio::stop);
+        running.add(0, minioB::stop);
         // one after the other: a 2-core machine starts them no faster in parallel, and a failure names its server
         postgres.start();
         kafka.start();
         minio.start();
+        minioB.start();
 
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + postgres.getHost() + ":" + pgPort + "/postgres",
                 "postgres", "")) {
             StackMain.prepareDatabases(c, databases);
         }
-        MinioClient s3 = MinioClient.builder().endpoint(minio.getS3URL())
-                .credentials(StackMain.ACCESS_KEY, StackMain.SECRET_KEY).build();
-        for (String b : buckets) {
-            if (!s3.bucketExists(BucketExistsArgs.builder().bucket(b).build())) {
-                s3.makeBucket(MakeBucketArgs.builder().bucket(b).build());
+        for (MinioClient s3 : List.of(
+                MinioClient.builder().endpoint(minio.getS3URL()).credentials(StackMain.ACCESS_KEY, StackMain.SECRET_KEY).build(),
+                MinioClient.builder().endpoint(minioB.getS3URL()).credentials(StackMain.SECOND_ACCESS_KEY, StackMain.SECOND_SECRET_KEY).build())) {
+            for (String b : buckets) {
+                if (!s3.bucketExists(BucketExistsArgs.builder().bucket(b).build())) {
+                    s3.makeBucket(MakeBucketArgs.builder().bucket(b).build());
+                }
             }
         }
 
@@ -91,6 +98,9 @@ final class ContainerServers implements StackMain.Servers {
         ready.setProperty("s3.endpoint", minio.getS3URL());
         ready.setProperty("s3.access-key", StackMain.ACCESS_KEY);
         ready.setProperty("s3.secret-key", StackMain.SECRET_KEY);
+        ready.setProperty("s3b.endpoint", minioB.getS3URL());
+        ready.setProperty("s3b.access-key", StackMain.SECOND_ACCESS_KEY);
+        ready.setProperty("s3b.secret-key", StackMain.SECOND_SECRET_KEY);
         return new ContainerServers(kafka, postgres, ready);
     }
 

@@ -35,6 +35,9 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 public final class StackMain {
     public static final String ACCESS_KEY = "restage-local";
     public static final String SECRET_KEY = "restage-local-secret";
+    /** The second S3 server's account (another endpoint, other credentials, the same bucket names). */
+    public static final String SECOND_ACCESS_KEY = "restage-other";
+    public static final String SECOND_SECRET_KEY = "restage-other-secret";
     /** The Kafka user restage's services and tests authenticate as (its password is made per start). */
     public static final String KAFKA_USER = "restage";
     static final String READER = StackProcess.READER;
@@ -213,6 +216,24 @@ public final class StackMain {
             Thread.onSpinWait();
         }
         running.add(0, s3::stop);
+        // a second S3 server, another endpoint with other credentials: copies between accounts stream through restage
+        Path s3bDir = dir.resolve("s3b");
+        Files.createDirectories(s3bDir);
+        for (String b : buckets) {
+            Files.createDirectories(s3bDir.resolve(b));
+        }
+        Properties sbp = new Properties();
+        sbp.setProperty("jclouds.filesystem.basedir", s3bDir.toString());
+        S3Proxy s3b = S3Proxy.builder()
+                .blobStore(BlobStores.create("filesystem", sbp))
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, SECOND_ACCESS_KEY, SECOND_SECRET_KEY)
+                .build();
+        s3b.start();
+        while (!"STARTED".equals(s3b.getState()) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        running.add(0, s3b::stop);
 
         Properties ready = new Properties();
         ready.setProperty("kafka.bootstrap", "127.0.0.1:" + kafkaPort);
@@ -225,6 +246,9 @@ public final class StackMain {
         ready.setProperty("s3.endpoint", "http://127.0.0.1:" + s3.getPort());
         ready.setProperty("s3.access-key", ACCESS_KEY);
         ready.setProperty("s3.secret-key", SECRET_KEY);
+        ready.setProperty("s3b.endpoint", "http://127.0.0.1:" + s3b.getPort());
+        ready.setProperty("s3b.access-key", SECOND_ACCESS_KEY);
+        ready.setProperty("s3b.secret-key", SECOND_SECRET_KEY);
         Path pgData = dir.resolve("postgres");
         return new Servers() {
             @Override

@@ -141,6 +141,19 @@ public final class StackProcess implements AutoCloseable {
         return props.getProperty("s3.secret-key");
     }
 
+    /** The second S3 server (another endpoint, other credentials, the same bucket names). */
+    public String s3bEndpoint() {
+        return props.getProperty("s3b.endpoint");
+    }
+
+    public String s3bAccessKey() {
+        return props.getProperty("s3b.access-key");
+    }
+
+    public String s3bSecretKey() {
+        return props.getProperty("s3b.secret-key");
+    }
+
     public Path dir() {
         return dir;
     }

@@ -29,7 +29,7 @@ import org.jboss.logging.Logger;
 public class MediaCommands {
     private static final String SERVICE = "media-sync-service";
     private static final Logger LOG = Logger.getLogger(MediaCommands.class);
-    private static final Set<String> MY_COMMANDS = Set.of("CopyMedia", "RevertMedia", "PruneMedia");
+    private static final Set<String> MY_COMMANDS = Set.of("CopyMedia", "RevertMedia", "PruneMedia", "UndoMedia");
     private final MediaSync sync;
     private final SignedIntake intake;
     private final MessageSignatures signatures;
@@ -59,7 +59,8 @@ public class MediaCommands {
             return; // a duplicate (redelivery or replay) of a command already acted on: skipped
         }
         Command c = accepted.message();
-        if (c instanceof Command.CopyMedia || c instanceof Command.RevertMedia || c instanceof Command.PruneMedia) {
+        if (c instanceof Command.CopyMedia || c instanceof Command.RevertMedia || c instanceof Command.PruneMedia
+                || c instanceof Command.UndoMedia) {
             DeadLetters.handle(SERVICE, record.topic(), c, Retry.DATABASE, () -> sync.onCommand(c, this::publish), this::publish);
             intake.done(c);
         }

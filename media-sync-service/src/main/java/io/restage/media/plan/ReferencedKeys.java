@@ -114,7 +114,16 @@ public final class ReferencedKeys implements Iterator<Referenced>, AutoCloseable
     }
 
     private Referenced read() throws SQLException {
-        return rs.next() ? new Referenced(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3)) : null;
+        if (!rs.next()) {
+            return null;
+        }
+        Referenced r = new Referenced(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3));
+        if (next != null && KeyOrder.compare(next.key(), r.key()) >= 0) {
+            // COLLATE "C" sorts by bytes in the database's encoding: only UTF-8 matches S3's order
+            throw new IllegalStateException("the target database does not sort media keys in S3 byte order (is its encoding"
+                    + " UTF8?): restage compares them with the bucket listings as sorted streams and stops here");
+        }
+        return r;
     }
 
     @Override

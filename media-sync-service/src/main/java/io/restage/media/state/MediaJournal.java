@@ -20,9 +20,14 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class MediaJournal {
-    public enum Status { COPYING, COPIED, FAILED, REVERTED, PRUNED }
+    /**
+     * A refresh's media: COPYING, then COPIED or FAILED; REVERTED by its compensation; PRUNED after its commit; UNDONE by
+     * an undo; EXPIRED once newer refreshes of the target pushed its kept-aside objects out of the generations kept.
+     */
+    public enum Status { COPYING, COPIED, FAILED, REVERTED, PRUNED, UNDONE, EXPIRED }
 
-    public enum Action { ADDED, OVERWRITTEN }
+    /** What the refresh did to a key: added it, overwrote it (backup kept), or pruned it (kept aside). */
+    public enum Action { ADDED, OVERWRITTEN, PRUNED }
 
     public record Entry(String key, Action action) {
     }
@@ -76,43 +81,141 @@ public class MediaJournal {
         }
     }
 
-    public List<Entry> entries(String refreshId) throws SQLException {
-        List<Entry> out = new ArrayList<>();
+    public void finish(String refreshId, Status status, io.restage.media.sync.MediaSync.Counters n) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select object_key, action from media_journal where refresh_id = ? order by object_key")) {
+                "update media_refresh set status = ?, copied = ?, unchanged = ?, overwritten = ?, bytes = ?, placeholders = ?,"
+                        + " missing = ?, updated_at = now() where refresh_id = ?")) {
+            ps.setString(1, status.name());
+            ps.setLong(2, n.copied.get());
+            ps.setLong(3, n.unchanged.get());
+            ps.setLong(4, n.overwritten.get());
+            ps.setLong(5, n.bytes.get());
+            ps.setLong(6, n.placeholders.get());
+            ps.setLong(7, n.missing.get());
+            ps.setString(8, refreshId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** copied, unchanged, overwritten, bytes, placeholders, missing. */
+    public long[] counts(String refreshId) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select coalesce(copied,0), coalesce(unchanged,0), coalesce(overwritten,0), coalesce(bytes,0),"
+                        + " coalesce(placeholders,0), coalesce(missing,0) from media_refresh where refresh_id = ?")) {
             ps.setString(1, refreshId);
             try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6)} : new long[6];
+            }
+        }
+    }
+
+    /** Journals many keys with one action, in one statement. */
+    public void recordAll(String refreshId, java.util.List<String> keys, Action action) throws SQLException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "insert into media_journal select ?, k, ? from unnest(?::text[]) k on conflict do nothing")) {
+            ps.setString(1, refreshId);
+            ps.setString(2, action.name());
+            ps.setArray(3, c.createArrayOf("text", keys.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The pruned refreshes of {@code target} beyond the newest {@code keep}: their kept-aside objects can go (the
+     * database keeps as many generations).
+     */
+    public java.util.List<String> beyondGenerations(String target, int keep) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select refresh_id from media_refresh where target = ? and status = 'PRUNED'"
+                        + " order by updated_at desc offset ?")) {
+            ps.setString(1, target);
+            ps.setInt(2, Math.max(0, keep));
+            try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Entry(rs.getString(1), Action.valueOf(rs.getString(2))));
+                    out.add(rs.getString(1));
                 }
             }
         }
         return out;
     }
 
-    public void finish(String refreshId, Status status, long copied, long unchanged, long overwritten, long bytes)
-            throws SQLException {
+    public void undone(String refreshId, long removed, long restored) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "update media_refresh set status = ?, copied = ?, unchanged = ?, overwritten = ?, bytes = ?, updated_at = now()"
+                "update media_refresh set status = 'UNDONE', undo_removed = ?, undo_restored = ?, updated_at = now()"
                         + " where refresh_id = ?")) {
-            ps.setString(1, status.name());
-            ps.setLong(2, copied);
-            ps.setLong(3, unchanged);
-            ps.setLong(4, overwritten);
-            ps.setLong(5, bytes);
-            ps.setString(6, refreshId);
+            ps.setLong(1, removed);
+            ps.setLong(2, restored);
+            ps.setString(3, refreshId);
             ps.executeUpdate();
         }
     }
 
-    public long[] counts(String refreshId) throws SQLException {
+    /** removed, restored of a refresh's undo. */
+    public long[] undoCounts(String refreshId) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select coalesce(copied,0), coalesce(unchanged,0), coalesce(overwritten,0), coalesce(bytes,0) from media_refresh where refresh_id = ?")) {
+                "select coalesce(undo_removed, 0), coalesce(undo_restored, 0) from media_refresh where refresh_id = ?")) {
             ps.setString(1, refreshId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)} : new long[4];
+                return rs.next() ? new long[]{rs.getLong(1), rs.getLong(2)} : new long[2];
             }
         }
+    }
+
+    /** Records the prune's outcome with the status PRUNED. */
+    public void pruned(String refreshId, long deleted, long targetObjects, String held) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "update media_refresh set status = 'PRUNED', pruned = ?, target_objects = ?, prune_held = ?, updated_at = now()"
+                        + " where refresh_id = ?")) {
+            ps.setLong(1, deleted);
+            ps.setLong(2, targetObjects);
+            ps.setString(3, held);
+            ps.setString(4, refreshId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The recorded prune of a refresh, for a duplicate command. */
+    public io.restage.common.messages.MediaReply.MediaPruned prunedReply(String refreshId) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "select coalesce(pruned, 0), coalesce(target_objects, 0), prune_held from media_refresh where refresh_id = ?")) {
+            ps.setString(1, refreshId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new io.restage.common.messages.MediaReply.MediaPruned(io.restage.common.messages.Message.newId(),
+                        refreshId, java.time.Instant.now(), rs.getLong(1), rs.getLong(2), rs.getString(3));
+            }
+        }
+    }
+
+    /** Each journaled action of the refresh, streamed from the database (a cursor, not a list in memory). */
+    public void forEachEntry(String refreshId, EntryAction action) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select object_key, action from media_journal where refresh_id = ? order by object_key")) {
+                ps.setFetchSize(5_000);
+                ps.setString(1, refreshId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        action.accept(new Entry(rs.getString(1), Action.valueOf(rs.getString(2))));
+                    }
+                }
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** What to do with one journal entry. */
+    @FunctionalInterface
+    public interface EntryAction {
+        void accept(Entry e) throws Exception;
     }
 
     public void set(String refreshId, Status status) throws SQLException {

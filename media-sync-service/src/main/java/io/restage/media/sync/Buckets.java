@@ -1,30 +1,57 @@
 package io.restage.media.sync;
 
 import io.minio.BucketExistsArgs;
+import io.minio.ComposeObjectArgs;
 import io.minio.CopyObjectArgs;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
+import io.minio.RemoveObjectsArgs;
 import io.minio.Result;
 import io.minio.SourceObject;
 import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.messages.DeleteRequest;
+import io.minio.messages.DeleteResult;
 import io.minio.messages.Item;
 import io.restage.common.config.BucketConfig;
 import io.restage.common.config.EnvironmentConfig;
+import io.restage.media.plan.Listed;
+import io.restage.media.plan.Sorted;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** S3 operations restage needs, over the MinIO client, one client per endpoint and credentials. */
+/**
+ * S3 operations restage needs, over the MinIO client, one client per endpoint and credentials. Listings stream (a
+ * page of 1,000 keys at a time, never a whole bucket in memory). A copy is server-side when the target's credentials
+ * can read the source (same endpoint, and the same account or one the source lets read); otherwise it streams through
+ * this service in parts of {@link #PART_SIZE}, so memory per copy stays bounded whatever the object's size.
+ */
 public final class Buckets {
+    /** What the S3 API copies in one request; larger objects are copied as a multipart copy (UploadPartCopy). */
+    static final long SINGLE_COPY_LIMIT = 5L * 1024 * 1024 * 1024;
+    /** Part size of a streamed copy (multipart above it): at most this much of an object is held per copy. */
+    static final long PART_SIZE = 8L * 1024 * 1024;
+
     /** An object as listed: its ETag (quotes removed) and size. */
     public record ObjectInfo(String etag, long size) {
     }
 
+    /** What a HEAD tells: size, ETag and Content-Type. */
+    public record Stat(long size, String etag, String contentType) {
+    }
+
     private final Map<String, MinioClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> serverSide = new ConcurrentHashMap<>();
 
     public MinioClient client(BucketConfig b) {
         return clients.computeIfAbsent(b.endpoint() + "|" + b.accessKey(), k -> MinioClient.builder()
@@ -45,37 +72,138 @@ public final class Buckets {
         }
     }
 
-    /** Every object under {@code prefix} (all when null), except restage's own {@code .restage/} area. */
-    public Map<String, ObjectInfo> list(BucketConfig b, String prefix) throws Exception {
-        Map<String, ObjectInfo> out = new LinkedHashMap<>();
+    /**
+     * Every object under {@code prefix} (all when null, except restage's own {@code .restage/} area), streamed in key
+     * order; stops with an error if the store lists out of order.
+     */
+    public Iterator<Listed> listing(BucketConfig b, String prefix, String what) {
         ListObjectsArgs.Builder args = ListObjectsArgs.builder().bucket(b.name()).recursive(true);
         if (prefix != null) {
             args.prefix(prefix);
         }
-        for (Result<Item> r : client(b).listObjects(args.build())) {
-            Item i = r.get();
-            if (i.isDir() || (prefix == null && i.objectName().startsWith(MediaSync.RESTAGE_PREFIX))) {
-                continue;
+        Iterator<Result<Item>> pages = client(b).listObjects(args.build()).iterator();
+        Iterator<Listed> raw = new Iterator<>() {
+            private Listed next = advance();
+
+            private Listed advance() {
+                while (pages.hasNext()) {
+                    Item i;
+                    try {
+                        i = pages.next().get();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("listing bucket '" + b.name() + "' failed: "
+                                + io.restage.common.Failures.describe(e), e);
+                    }
+                    if (i.isDir() || (prefix == null && i.objectName().startsWith(MediaSync.RESTAGE_PREFIX))) {
+                        continue;
+                    }
+                    return new Listed(i.objectName(), unquote(i.etag()), i.size());
+                }
+                return null;
             }
-            out.put(i.objectName(), new ObjectInfo(unquote(i.etag()), i.size()));
-        }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Listed next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                Listed out = next;
+                next = advance();
+                return out;
+            }
+        };
+        return new Sorted<>(raw, Listed::key, what);
+    }
+
+    /** Every object under {@code prefix} in memory: only for restage's own small areas (a refresh's backups). */
+    public Map<String, ObjectInfo> list(BucketConfig b, String prefix) throws Exception {
+        Map<String, ObjectInfo> out = new LinkedHashMap<>();
+        listing(b, prefix, "bucket '" + b.name() + "'").forEachRemaining(l -> out.put(l.key(), new ObjectInfo(l.etag(), l.size())));
         return out;
     }
 
+    public Stat stat(BucketConfig b, String key) throws Exception {
+        StatObjectResponse r = client(b).statObject(StatObjectArgs.builder().bucket(b.name()).object(key).build());
+        return new Stat(r.size(), unquote(r.etag()), r.contentType());
+    }
+
+    /** The first {@code n} bytes of an object (a ranged GET): enough for an image's header. */
+    public byte[] head(BucketConfig b, String key, long n) throws Exception {
+        try (InputStream in = client(b).getObject(GetObjectArgs.builder().bucket(b.name()).object(key).offset(0L).length(n).build())) {
+            return in.readNBytes((int) n);
+        }
+    }
+
+    public void put(BucketConfig b, String key, byte[] bytes, String contentType) throws Exception {
+        client(b).putObject(PutObjectArgs.builder().bucket(b.name()).object(key)
+                .stream(new ByteArrayInputStream(bytes), (long) bytes.length, null).contentType(contentType).build());
+    }
+
+    /** Copies within one bucket (backups, placeholders): always server-side. */
+    public void copyWithin(BucketConfig b, String fromKey, String toKey, long size) throws Exception {
+        serverCopy(b, fromKey, b, toKey, size);
+    }
+
     /**
-     * Copies one object. Server-side when both buckets live on the same endpoint (no bytes pass through restage);
-     * streamed otherwise.
+     * Copies one object of {@code size} bytes. Server-side when the target's credentials can read the source (no bytes
+     * pass through restage; multipart copy above 5 GiB); streamed otherwise.
      */
-    public void copy(BucketConfig from, String fromKey, BucketConfig to, String toKey) throws Exception {
-        if (from.endpoint().equals(to.endpoint())) {
-            client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey)
-                    .source(SourceObject.builder().bucket(from.name()).object(fromKey).build()).build());
+    public void copy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size) throws Exception {
+        if (canCopyServerSide(from, fromKey, to)) {
+            serverCopy(from, fromKey, to, toKey, size);
             return;
         }
-        long size = client(from).statObject(StatObjectArgs.builder().bucket(from.name()).object(fromKey).build()).size();
         try (InputStream in = client(from).getObject(GetObjectArgs.builder().bucket(from.name()).object(fromKey).build())) {
-            client(to).putObject(PutObjectArgs.builder().bucket(to.name()).object(toKey).stream(in, size, null).build());
+            Stat s = stat(from, fromKey);
+            client(to).putObject(PutObjectArgs.builder().bucket(to.name()).object(toKey)
+                    .stream(in, size, size > PART_SIZE ? PART_SIZE : null)
+                    .contentType(s.contentType() == null ? "application/octet-stream" : s.contentType()).build());
         }
+    }
+
+    private void serverCopy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size) throws Exception {
+        SourceObject src = SourceObject.builder().bucket(from.name()).object(fromKey).build();
+        if (size > SINGLE_COPY_LIMIT) {
+            client(to).composeObject(ComposeObjectArgs.builder().bucket(to.name()).object(toKey).sources(List.of(src)).build());
+        } else {
+            client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey).source(src).build());
+        }
+    }
+
+    /**
+     * Whether the target's client can read the source: only on the same endpoint; with the same credentials at once,
+     * otherwise by asking once per pair of buckets (a HEAD of the object with the target's credentials).
+     */
+    boolean canCopyServerSide(BucketConfig from, String probeKey, BucketConfig to) throws Exception {
+        if (!from.endpoint().equals(to.endpoint())) {
+            return false;
+        }
+        if (from.accessKey().equals(to.accessKey())) {
+            return true;
+        }
+        String pair = from.endpoint() + "|" + from.name() + "|" + to.accessKey();
+        Boolean known = serverSide.get(pair);
+        if (known != null) {
+            return known;
+        }
+        boolean readable;
+        try {
+            client(to).statObject(StatObjectArgs.builder().bucket(from.name()).object(probeKey).build());
+            readable = true;
+        } catch (io.minio.errors.ErrorResponseException e) {
+            String code = e.errorResponse().code();
+            if (!"AccessDenied".equals(code) && !"InvalidAccessKeyId".equals(code) && !"SignatureDoesNotMatch".equals(code)) {
+                throw e;
+            }
+            readable = false;
+        }
+        serverSide.put(pair, readable);
+        return readable;
     }
 
     public boolean exists(BucketConfig b, String key) throws Exception {
@@ -93,6 +221,29 @@ public final class Buckets {
     /** Deleting an object that is not there is not an error (S3 semantics), which keeps compensation idempotent. */
     public void remove(BucketConfig b, String key) throws Exception {
         client(b).removeObject(RemoveObjectArgs.builder().bucket(b.name()).object(key).build());
+    }
+
+    /** Deletes up to 1,000 keys in one request; throws naming how many the store refused. */
+    public void removeAll(BucketConfig b, List<String> keys) throws Exception {
+        if (keys.isEmpty()) {
+            return;
+        }
+        List<DeleteRequest.Object> objects = new ArrayList<>(keys.size());
+        keys.forEach(k -> objects.add(new DeleteRequest.Object(k)));
+        int failed = 0;
+        String first = null;
+        // lazy in the 9.x client: nothing is deleted until the results are read
+        for (Result<DeleteResult.Error> r : client(b).removeObjects(RemoveObjectsArgs.builder().bucket(b.name()).objects(objects).build())) {
+            DeleteResult.Error e = r.get();
+            failed++;
+            if (first == null) {
+                first = e.code();
+            }
+        }
+        if (failed > 0) {
+            throw new IllegalStateException(failed + " of " + keys.size() + " deletions in bucket '" + b.name()
+                    + "' were refused (first: " + first + ")");
+        }
     }
 
     static String unquote(String etag) {

@@ -13,25 +13,36 @@ import io.restage.common.messages.Message;
 import io.restage.common.progress.Heartbeats;
 import io.restage.media.state.MediaJournal;
 import io.restage.media.state.MediaJournal.Action;
-import io.restage.media.state.MediaJournal.Entry;
 import io.restage.media.state.MediaJournal.Status;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.restage.common.config.Connections;
+import io.restage.common.config.MediaPolicy;
+import io.restage.media.placeholder.PlaceholderStore;
+import io.restage.media.placeholder.Placeholders;
+import io.restage.media.plan.Listed;
+import io.restage.media.plan.MediaPlan;
+import io.restage.media.plan.Referenced;
+import io.restage.media.plan.ReferencedKeys;
 import java.time.Instant;
-import java.util.Map;
+import java.util.Iterator;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * Copy, revert and prune of a refresh's media.
+ * Copy, revert and prune of a refresh's media, by the source's policy ({@code media:}): the whole bucket (or a prefix)
+ * mirrored, or only the objects the refreshed rows reference (guided by the database), personal files replaced by
+ * placeholders. Listings and keys stream as sorted merges ({@link MediaPlan}); nothing holds a bucket in memory.
  * <ul>
  *   <li>copy: new and changed objects only (ETag and size differ); before an object is overwritten its current
  *   version is backed up to {@code .restage/<refresh>/backup/<key>} in the target bucket, and every action is
  *   journaled before it is taken;</li>
  *   <li>revert (compensation): removes what the copy added, restores what it overwrote, drops the backups: the
  *   bucket is exactly as before (keys and ETags);</li>
- *   <li>prune (after the pivot only, and only if the copy completed): deletes target objects the source lacks and
- *   the backups.</li>
+ *   <li>prune (after the pivot only, and only if the copy completed): deletes the orphans (at most
+ *   media.max-delete-percent of the target's objects unless the request allowed more: see {@link Prune}) and the
+ *   backups.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -42,6 +53,9 @@ public class MediaSync {
     private final RestageConfig config;
     private final MediaJournal journal;
     private final Buckets buckets = new Buckets();
+    private final PlaceholderStore placeholders = new PlaceholderStore(buckets);
+    /** Bytes read from the start of an image to learn its dimensions (keep-dimensions placeholders). */
+    static final long IMAGE_HEADER_BYTES = 64 * 1024;
     private final Heartbeats beats;
     /** Objects copied at the same time (each journaled before it is copied). */
     private final int parallelism;
@@ -66,11 +80,13 @@ public class MediaSync {
                     ? new MediaReply.MediaCopyFailed(Message.newId(), id, Instant.now(), "copy refused: " + refusal)
                     : command instanceof Command.RevertMedia
                     ? new MediaReply.MediaRevertFailed(Message.newId(), id, Instant.now(), "revert refused: " + refusal)
+                    : command instanceof Command.UndoMedia
+                    ? new MediaReply.MediaUndoFailed(Message.newId(), id, Instant.now(), "undo refused: " + refusal)
                     : new MediaReply.MediaPruneFailed(Message.newId(), id, Instant.now(), "prune refused: " + refusal));
             return;
         }
         // the copy and its revert are step MEDIA_COPY (its action and its compensation), the prune MEDIA_PRUNE
-        String step = command instanceof Command.PruneMedia ? "MEDIA_PRUNE" : "MEDIA_COPY";
+        String step = command instanceof Command.PruneMedia ? "MEDIA_PRUNE" : command instanceof Command.UndoMedia ? "UNDO" : "MEDIA_COPY";
         try (Heartbeats.Work work = beats.begin(command.refreshId(), step)) {
             if (command instanceof Command.CopyMedia c) {
                 copy(c, publish, work);
@@ -78,6 +94,8 @@ public class MediaSync {
                 revert(r, publish);
             } else if (command instanceof Command.PruneMedia p) {
                 prune(p, publish);
+            } else if (command instanceof Command.UndoMedia u) {
+                undo(u, publish);
             }
         }
     }
@@ -101,7 +119,8 @@ public class MediaSync {
         }
         String source = command instanceof Command.PruneMedia p ? p.source() : null;
         String target = command instanceof Command.PruneMedia p ? p.target()
-                : command instanceof Command.RevertMedia rv ? rv.target() : null;
+                : command instanceof Command.RevertMedia rv ? rv.target()
+                : command instanceof Command.UndoMedia u ? u.target() : null;
         if (target == null) {
             return null;
         }
@@ -130,91 +149,197 @@ public class MediaSync {
         if (status.isPresent() && status.get() != Status.COPYING && status.get() != Status.FAILED) {
             if (status.get() == Status.COPIED) {
                 long[] n = journal.counts(id);
-                publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), n[0], n[1], n[2], n[3]));
+                publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), n[0], n[1], n[2], n[3], n[4], n[5]));
             }
             return; // reverted or pruned: a late duplicate changes nothing
         }
         journal.begin(id, cmd.source(), cmd.target());
-        java.util.concurrent.atomic.AtomicLong copied = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicLong overwritten = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
-        long unchanged = 0;
+        Counters n = new Counters();
         try {
             BucketConfig from = Buckets.bucketOf(config.environment(cmd.source()));
             BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
             buckets.requireBucket(from);
             buckets.requireBucket(to);
-            Map<String, Buckets.ObjectInfo> source = buckets.list(from, null);
-            Map<String, Buckets.ObjectInfo> target = buckets.list(to, null);
-            java.util.List<Map.Entry<String, Buckets.ObjectInfo>> changed = new java.util.ArrayList<>();
-            for (Map.Entry<String, Buckets.ObjectInfo> e : source.entrySet()) {
-                Buckets.ObjectInfo existing = target.get(e.getKey());
-                if (existing != null && existing.equals(e.getValue())) {
-                    unchanged++;
-                } else {
-                    changed.add(e);
-                }
+            MediaPolicy policy = config.policyFor(cmd.source()).media();
+            try (WorkSpill spill = new WorkSpill()) {
+                long planned = plan(id, cmd.target(), policy, from, to, spill, n);
+                long skipped = n.unchanged.get() + n.missing.get();
+                work.progress(skipped, planned, "objects", bytesDetail(0, spill.bytes()));
+                execute(id, spill, from, to, work, n, skipped, planned);
             }
-            // up to restage.media.parallelism copies at once; each object is journaled (and backed up if it is
-            // overwritten) before it is copied, so a revert undoes exactly what happened, whatever the interleaving
-            long skipped = unchanged;
-            long bytesToCopy = changed.stream().mapToLong(e -> e.getValue().size()).sum();
-            work.progress(skipped, source.size(), "objects", bytesDetail(0, bytesToCopy));
-            java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-                    Math.min(parallelism, Math.max(1, changed.size())), r -> {
-                        Thread t = new Thread(() -> {
-                            org.jboss.logging.MDC.put("refreshId", id); // every line of a copier names its refresh
-                            r.run();
-                        }, "media-copy");
-                        t.setDaemon(true);
-                        return t;
-                    });
-            try {
-                java.util.List<java.util.concurrent.Future<Void>> futures = new java.util.ArrayList<>();
-                for (Map.Entry<String, Buckets.ObjectInfo> e : changed) {
-                    futures.add(pool.submit(() -> {
-                        String key = e.getKey();
-                        if (target.containsKey(key)) {
-                            journal.record(id, key, Action.OVERWRITTEN);
-                            buckets.copy(to, key, to, backupKey(id, key));
-                            overwritten.incrementAndGet();
-                        } else {
-                            journal.record(id, key, Action.ADDED);
-                        }
-                        buckets.copy(from, key, to, key);
-                        copied.incrementAndGet();
-                        long copiedBytes = bytes.addAndGet(e.getValue().size());
-                        work.progress(skipped + seen.incrementAndGet(), source.size(), "objects", bytesDetail(copiedBytes, bytesToCopy));
-                        return null;
-                    }));
-                }
-                for (java.util.concurrent.Future<Void> f : futures) {
-                    try {
-                        f.get();
-                    } catch (java.util.concurrent.ExecutionException failed) {
-                        pool.shutdownNow(); // the first failure stops the rest; the journal holds what was done
-                        throw failed.getCause() instanceof Exception ex ? ex : failed;
-                    }
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-            journal.finish(id, Status.COPIED, copied.get(), unchanged, overwritten.get(), bytes.get());
-            LOG.infof("refresh %s: media copied: %d new or changed (%d overwritten, %d bytes), %d unchanged, %d at a time",
-                    id, copied.get(), overwritten.get(), bytes.get(), unchanged, parallelism);
+            journal.finish(id, Status.COPIED, n);
+            LOG.infof("refresh %s: media copied (%s): %d written (%d placeholders, %d overwritten, %d bytes), %d unchanged,"
+                    + " %d referenced but missing, %d at a time", id, policy.guided() ? "guided by the database" : "mirror",
+                    n.copied.get(), n.placeholders.get(), n.overwritten.get(), n.bytes.get(), n.unchanged.get(), n.missing.get(),
+                    parallelism);
             io.micrometer.core.instrument.MeterRegistry m = io.micrometer.core.instrument.Metrics.globalRegistry;
-            m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "copied").increment(copied.get());
-            m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "unchanged").increment(unchanged);
-            m.counter("restage.media.copy.bytes", "target", cmd.target()).increment(bytes.get());
-            publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), copied.get(), unchanged,
-                    overwritten.get(), bytes.get()));
+            m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "copied").increment(n.copied.get());
+            m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "unchanged").increment(n.unchanged.get());
+            m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "placeholder").increment(n.placeholders.get());
+            m.counter("restage.media.copy.bytes", "target", cmd.target()).increment(n.bytes.get());
+            publish.accept(new MediaReply.MediaCopied(Message.newId(), id, Instant.now(), n.copied.get(), n.unchanged.get(),
+                    n.overwritten.get(), n.bytes.get(), n.placeholders.get(), n.missing.get()));
         } catch (Exception e) {
             journal.set(id, Status.FAILED);
-            String reason = "media copy from '" + cmd.source() + "' to '" + cmd.target() + "' failed after " + copied.get()
+            String reason = "media copy from '" + cmd.source() + "' to '" + cmd.target() + "' failed after " + n.copied.get()
                     + " objects: " + Failures.describe(e);
             LOG.errorf("refresh %s: %s", id, reason);
             publish.accept(new MediaReply.MediaCopyFailed(Message.newId(), id, Instant.now(), reason));
+        }
+    }
+
+    /** What the copy counted so far (shared by the copiers). */
+    public static final class Counters {
+        public final AtomicLong copied = new AtomicLong();
+        public final AtomicLong unchanged = new AtomicLong();
+        public final AtomicLong overwritten = new AtomicLong();
+        public final AtomicLong bytes = new AtomicLong();
+        public final AtomicLong placeholders = new AtomicLong();
+        public final AtomicLong missing = new AtomicLong();
+    }
+
+    /**
+     * Streams the plan (mirror, or guided by the keys the staged rows reference) and spills what must be written;
+     * counts the rest. Answers how many keys the plan covered.
+     */
+    private long plan(String id, String target, MediaPolicy policy, BucketConfig from, BucketConfig to, WorkSpill spill,
+                      Counters n) throws Exception {
+        Iterator<Listed> source = buckets.listing(from, policy.prefix(), "the source bucket's listing");
+        Iterator<Listed> existing = buckets.listing(to, policy.prefix(), "the target bucket's listing");
+        long planned = 0;
+        if (!policy.guided()) {
+            for (Iterator<MediaPlan.Step> it = MediaPlan.mirror(source, existing); it.hasNext(); planned++) {
+                take(it.next(), spill, n);
+            }
+            return planned;
+        }
+        try (ReferencedKeys keys = ReferencedKeys.staged(Connections.open(config.environment(target), "restage-media"), id, policy)) {
+            if (!keys.unavailable().isEmpty()) {
+                LOG.warnf("refresh %s: media key columns %s are not in the staged rows: they reference nothing", id, keys.unavailable());
+            }
+            AtomicLong outside = new AtomicLong();
+            Iterator<Referenced> managed = new java.util.Iterator<>() {
+                private Referenced next = advance();
+
+                private Referenced advance() {
+                    while (keys.hasNext()) {
+                        Referenced r = keys.next();
+                        if (policy.manages(r.key())) {
+                            return r;
+                        }
+                        n.missing.incrementAndGet(); // outside the prefix restage manages: not copied
+                        outside.incrementAndGet();
+                    }
+                    return null;
+                }
+
+                @Override
+                public boolean hasNext() {
+                    return next != null;
+                }
+
+                @Override
+                public Referenced next() {
+                    Referenced out = next;
+                    next = advance();
+                    return out;
+                }
+            };
+            for (Iterator<MediaPlan.Step> it = MediaPlan.guided(managed, source, existing); it.hasNext(); planned++) {
+                take(it.next(), spill, n);
+            }
+            return planned + outside.get();
+        }
+    }
+
+    private static void take(MediaPlan.Step s, WorkSpill spill, Counters n) throws java.io.IOException {
+        switch (s.kind()) {
+            case UNCHANGED -> n.unchanged.incrementAndGet();
+            case MISSING -> n.missing.incrementAndGet();
+            case COPY, PLACEHOLDER -> spill.add(s);
+        }
+    }
+
+    /**
+     * Writes the spilled work, up to {@code parallelism} objects at once; each object is journaled (and backed up if
+     * it is overwritten) before it is written, so a revert undoes exactly what happened, whatever the interleaving. The
+     * first failure stops the rest.
+     */
+    private void execute(String id, WorkSpill spill, BucketConfig from, BucketConfig to, Heartbeats.Work work, Counters n,
+                         long skipped, long planned) throws Exception {
+        AtomicLong seen = new AtomicLong();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(parallelism * 2);
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(() -> {
+                org.jboss.logging.MDC.put("refreshId", id); // every line of a copier names its refresh
+                r.run();
+            }, "media-copy");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Iterator<WorkSpill.Work> it = spill.read(); it.hasNext() && failure.get() == null; ) {
+                WorkSpill.Work w = it.next();
+                inFlight.acquire();
+                if (failure.get() != null) {
+                    inFlight.release();
+                    break;
+                }
+                pool.execute(() -> {
+                    try {
+                        write(id, w, from, to, n);
+                        work.progress(skipped + seen.incrementAndGet(), planned, "objects", bytesDetail(n.bytes.get(), spill.bytes()));
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        inFlight.release();
+                    }
+                });
+            }
+            inFlight.acquire(parallelism * 2); // every started copy has ended
+        } finally {
+            pool.shutdownNow();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private void write(String id, WorkSpill.Work w, BucketConfig from, BucketConfig to, Counters n) throws Exception {
+        if (w.kind() == MediaPlan.Kind.PLACEHOLDER) {
+            Buckets.Stat src = buckets.stat(from, w.key());
+            Placeholders.Dimensions dims = null;
+            Placeholders.Type type = Placeholders.typeOf(src.contentType(), w.key());
+            if (w.keepDimensions() && Placeholders.sized(type)) {
+                dims = Placeholders.dimensionsOf(buckets.head(from, w.key(), IMAGE_HEADER_BYTES));
+            }
+            PlaceholderStore.Stored p = placeholders.ensure(to, Placeholders.of(src.contentType(), w.key(), dims));
+            if (p.etag().equals(w.targetEtag())) {
+                n.unchanged.incrementAndGet(); // the target already holds this placeholder
+                return;
+            }
+            keepAside(id, w, to, n);
+            buckets.copyWithin(to, p.key(), w.key(), p.size());
+            n.placeholders.incrementAndGet();
+            n.copied.incrementAndGet();
+            n.bytes.addAndGet(p.size());
+            return;
+        }
+        keepAside(id, w, to, n);
+        buckets.copy(from, w.key(), to, w.key(), w.size());
+        n.copied.incrementAndGet();
+        n.bytes.addAndGet(w.size());
+    }
+
+    /** Journals the write, and backs the target's current object up first if there is one. */
+    private void keepAside(String id, WorkSpill.Work w, BucketConfig to, Counters n) throws Exception {
+        if (w.targetEtag() != null) {
+            journal.record(id, w.key(), Action.OVERWRITTEN);
+            buckets.copyWithin(to, w.key(), backupKey(id, w.key()), buckets.stat(to, w.key()).size());
+            n.overwritten.incrementAndGet();
+        } else {
+            journal.record(id, w.key(), Action.ADDED);
         }
     }
 
@@ -234,18 +359,19 @@ public class MediaSync {
             long restored = 0;
             if (status.isPresent() && status.get() != Status.REVERTED) {
                 BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
-                for (Entry e : journal.entries(id)) {
+                long[] counts = new long[2];
+                journal.forEachEntry(id, e -> {
                     if (e.action() == Action.ADDED) {
                         buckets.remove(to, e.key());
-                        removed++;
+                        counts[0]++;
                     } else if (buckets.exists(to, backupKey(id, e.key()))) {
-                        buckets.copy(to, backupKey(id, e.key()), to, e.key());
-                        restored++;
+                        buckets.copyWithin(to, backupKey(id, e.key()), e.key(), buckets.stat(to, backupKey(id, e.key())).size());
+                        counts[1]++;
                     }
-                }
-                for (String key : buckets.list(to, RESTAGE_PREFIX + id + "/").keySet()) {
-                    buckets.remove(to, key);
-                }
+                });
+                removed = counts[0];
+                restored = counts[1];
+                removeArea(to, RESTAGE_PREFIX + id + "/");
                 journal.set(id, Status.REVERTED);
             }
             LOG.infof("refresh %s: media reverted: %d removed, %d restored", id, removed, restored);
@@ -262,7 +388,7 @@ public class MediaSync {
         String id = cmd.refreshId();
         Optional<Status> status = journal.status(id);
         if (status.isPresent() && status.get() == Status.PRUNED) {
-            publish.accept(new MediaReply.MediaPruned(Message.newId(), id, Instant.now(), 0));
+            publish.accept(journal.prunedReply(id));
             return;
         }
         if (status.isEmpty() || status.get() != Status.COPIED) {
@@ -273,25 +399,97 @@ public class MediaSync {
         try {
             BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
             BucketConfig from = Buckets.bucketOf(config.environment(cmd.source()));
-            Map<String, Buckets.ObjectInfo> source = buckets.list(from, null);
-            long deleted = 0;
-            for (String key : buckets.list(to, null).keySet()) {
-                if (!source.containsKey(key)) {
-                    buckets.remove(to, key);
-                    deleted++;
-                }
+            MediaPolicy policy = config.policyFor(cmd.source()).media();
+            Prune.Outcome o = new Prune(buckets, journal).run(id, policy, from, to,
+                    policy.guided() ? () -> ReferencedKeys.live(Connections.open(config.environment(cmd.target()), "restage-media"), policy)
+                            : null, cmd.allowOverCap());
+            journal.pruned(id, o.deleted(), o.targetObjects(), o.held());
+            // what this refresh overwrote and pruned stays aside for its undo, for as many refreshes as the database
+            // keeps generations; older refreshes' areas go
+            for (String old : journal.beyondGenerations(cmd.target(), config.environment(cmd.target()).keepGenerations())) {
+                removeArea(to, RESTAGE_PREFIX + old + "/");
+                journal.set(old, Status.EXPIRED);
             }
-            for (String key : buckets.list(to, RESTAGE_PREFIX + id + "/").keySet()) {
-                buckets.remove(to, key);
+            if (o.held() != null) {
+                LOG.warnf("refresh %s: media prune held: %s", id, o.held());
+            } else {
+                LOG.infof("refresh %s: media pruned: %d orphans of %d target objects deleted", id, o.deleted(), o.targetObjects());
             }
-            journal.set(id, Status.PRUNED);
-            LOG.infof("refresh %s: media pruned: %d objects the source lacks deleted", id, deleted);
-            publish.accept(new MediaReply.MediaPruned(Message.newId(), id, Instant.now(), deleted));
+            io.micrometer.core.instrument.Metrics.globalRegistry.counter("restage.media.prune.objects", "target", cmd.target())
+                    .increment(o.deleted());
+            publish.accept(new MediaReply.MediaPruned(Message.newId(), id, Instant.now(), o.deleted(), o.targetObjects(), o.held()));
         } catch (Exception e) {
             String reason = "media prune in '" + cmd.target() + "' failed: " + Failures.describe(e);
             LOG.errorf("refresh %s: %s", id, reason);
             publish.accept(new MediaReply.MediaPruneFailed(Message.newId(), id, Instant.now(), reason));
         }
+    }
+
+    /**
+     * Puts the target's bucket back as it was before the refresh, after the database's undo: objects it added removed,
+     * objects it overwrote restored from their backups, objects its prune deleted restored from where it kept them.
+     */
+    void undo(Command.UndoMedia cmd, Consumer<Event> publish) throws Exception {
+        String id = cmd.refreshId();
+        Optional<Status> status = journal.status(id);
+        if (status.isPresent() && status.get() == Status.UNDONE) {
+            long[] n = journal.undoCounts(id);
+            publish.accept(new MediaReply.MediaUndone(Message.newId(), id, Instant.now(), n[0], n[1]));
+            return;
+        }
+        if (status.isEmpty() || (status.get() != Status.PRUNED && status.get() != Status.COPIED)) {
+            String reason = status.isPresent() && status.get() == Status.EXPIRED
+                    ? "the media this refresh overwrote or pruned are no longer kept (newer refreshes of '" + cmd.target()
+                    + "' pushed them out of the generations kept: environments." + cmd.target() + ".keep-generations)"
+                    : "refresh " + id + " left no media to undo (status " + status.map(Enum::name).orElse("none") + ")";
+            publish.accept(new MediaReply.MediaUndoFailed(Message.newId(), id, Instant.now(), reason));
+            return;
+        }
+        try {
+            BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
+            long[] counts = new long[2];
+            journal.forEachEntry(id, e -> {
+                switch (e.action()) {
+                    case ADDED -> {
+                        buckets.remove(to, e.key());
+                        counts[0]++;
+                    }
+                    case OVERWRITTEN -> counts[1] += restore(to, backupKey(id, e.key()), e.key());
+                    case PRUNED -> counts[1] += restore(to, Prune.asideKey(id, e.key()), e.key());
+                }
+            });
+            removeArea(to, RESTAGE_PREFIX + id + "/");
+            journal.undone(id, counts[0], counts[1]);
+            LOG.infof("refresh %s: media undone: %d removed, %d restored", id, counts[0], counts[1]);
+            publish.accept(new MediaReply.MediaUndone(Message.newId(), id, Instant.now(), counts[0], counts[1]));
+        } catch (Exception e) {
+            String reason = "media undo in '" + cmd.target() + "' failed: " + Failures.describe(e)
+                    + "; what was kept aside is still there, undo again to finish";
+            LOG.errorf("refresh %s: %s", id, reason);
+            publish.accept(new MediaReply.MediaUndoFailed(Message.newId(), id, Instant.now(), reason));
+        }
+    }
+
+    /** Copies a kept-aside object back to its key; 0 if it is no longer there (restored by an earlier try). */
+    private int restore(BucketConfig to, String aside, String key) throws Exception {
+        if (!buckets.exists(to, aside)) {
+            return 0;
+        }
+        buckets.copyWithin(to, aside, key, buckets.stat(to, aside).size());
+        return 1;
+    }
+
+    /** Deletes restage's own area of a refresh (its backups), a thousand keys per request. */
+    private void removeArea(BucketConfig b, String prefix) throws Exception {
+        java.util.List<String> batch = new java.util.ArrayList<>();
+        for (Iterator<Listed> it = buckets.listing(b, prefix, "restage's area " + prefix); it.hasNext(); ) {
+            batch.add(it.next().key());
+            if (batch.size() == 1000) {
+                buckets.removeAll(b, batch);
+                batch.clear();
+            }
+        }
+        buckets.removeAll(b, batch);
     }
 
     /** The bytes side of the copy's progress, for the heartbeat's detail: "12.5 MiB of 40.0 MiB copied". */

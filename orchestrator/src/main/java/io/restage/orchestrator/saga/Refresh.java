@@ -137,6 +137,12 @@ public class Refresh {
         /** Ended without an answer: a late ImportUndone is still recorded. */
         public boolean unconfirmed;
         public Map<String, Long> restored = new TreeMap<>();
+        /** The bucket's undo, after the database's (null when the refresh copied no media). */
+        public StepStatus mediaStatus;
+        public Instant mediaRequestedAt;
+        public long mediaRemoved;
+        public long mediaRestored;
+        public String mediaError;
     }
 
     public static class PolicyStats {

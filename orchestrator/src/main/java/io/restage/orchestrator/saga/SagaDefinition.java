@@ -103,6 +103,11 @@ public final class SagaDefinition {
         return new Command.UndoImport(Message.newId(), r.id, now, r.target, r.undo.requestedBy);
     }
 
+    /** After the database's undo: the bucket back as before the refresh. */
+    static Message undoMedia(Refresh r, Instant now) {
+        return new Command.UndoMedia(Message.newId(), r.id, now, r.target);
+    }
+
     /**
      * After the saga, whatever its end (succeeded, failed, cancelled, compensation failed): the refresh's data key is
      * destroyed and its consumed batch records deleted, so no raw row it read stays readable anywhere.

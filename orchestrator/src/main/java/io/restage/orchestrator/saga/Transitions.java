@@ -21,6 +21,8 @@ import io.restage.common.messages.MediaReply.MediaCopied;
 import io.restage.common.messages.MediaReply.MediaCopyFailed;
 import io.restage.common.messages.MediaReply.MediaPruneFailed;
 import io.restage.common.messages.MediaReply.MediaPruned;
+import io.restage.common.messages.MediaReply.MediaUndoFailed;
+import io.restage.common.messages.MediaReply.MediaUndone;
 import io.restage.common.messages.MediaReply.MediaReverted;
 import io.restage.common.messages.MediaReply.MediaRevertFailed;
 import io.restage.common.messages.Message;
@@ -113,6 +115,8 @@ public final class Transitions {
             row(SUCCEEDED, UndoRequested.class, Transitions::undoRequested),
             row(UNDOING, ImportUndone.class, Transitions::undone),
             row(UNDOING, UndoFailed.class, Transitions::undoFailed),
+            row(UNDOING, MediaUndone.class, Transitions::mediaUndone),
+            row(UNDOING, MediaUndoFailed.class, Transitions::mediaUndoFailed),
             row(UNDOING, StepProgress.class, (r, e, c) -> r.undo.lastHeardAt = c.now),
             row(UNDOING, DeadlineCheck.class, Transitions::undoDeadline),
             row(UNDOING, MessageDeadLettered.class, (r, e, c) -> c.undoUnconfirmed(e.reason())),
@@ -190,6 +194,39 @@ public final class Transitions {
         r.undo.status = StepStatus.DONE;
         r.undo.endedAt = c.now;
         e.restored().forEach(t -> r.undo.restored.put(t.table(), t.rows()));
+        Refresh.StepState copy = r.steps.get(Step.MEDIA_COPY);
+        if (r.media && copy != null && copy.status == StepStatus.DONE) {
+            // the database holds its previous data: now the bucket, from what the copy and the prune kept aside
+            r.undo.mediaStatus = StepStatus.RUNNING;
+            r.undo.mediaRequestedAt = c.now;
+            c.out.add(SagaDefinition.undoMedia(r, c.now));
+            return;
+        }
+        r.status = RefreshStatus.UNDONE;
+    }
+
+    private static void mediaUndone(Refresh r, MediaUndone e, Ctx c) {
+        if (r.undo == null || r.undo.mediaStatus != StepStatus.RUNNING) {
+            c.ignore("no media undo of refresh " + r.id + " was awaited");
+            return;
+        }
+        r.undo.mediaStatus = StepStatus.DONE;
+        r.undo.mediaRemoved = e.removed();
+        r.undo.mediaRestored = e.restored();
+        r.undo.endedAt = c.now;
+        r.status = RefreshStatus.UNDONE;
+    }
+
+    /** The database is undone whatever the bucket does: the refresh is UNDONE, with the bucket's failure reported. */
+    private static void mediaUndoFailed(Refresh r, MediaUndoFailed e, Ctx c) {
+        if (r.undo == null || r.undo.mediaStatus != StepStatus.RUNNING) {
+            c.ignore("no media undo of refresh " + r.id + " was awaited");
+            return;
+        }
+        r.undo.mediaStatus = StepStatus.FAILED;
+        r.undo.mediaError = e.reason();
+        r.undo.endedAt = c.now;
+        r.notes.add("the database is undone, but its media could not be: " + e.reason());
         r.status = RefreshStatus.UNDONE;
     }
 
@@ -493,8 +530,17 @@ public final class Transitions {
     }
 
     private static void undoDeadline(Refresh r, DeadlineCheck e, Ctx c) {
-        if (!c.silentSince(latest(r.undo.requestedAt, r.undo.lastHeardAt), e.deadlines().undo(), e.listeningSince())) {
+        if (!c.silentSince(latest(latest(r.undo.requestedAt, r.undo.mediaRequestedAt), r.undo.lastHeardAt), e.deadlines().undo(),
+                e.listeningSince())) {
             c.quiet("nothing overdue");
+            return;
+        }
+        if (r.undo.mediaStatus == StepStatus.RUNNING) {
+            r.undo.mediaStatus = StepStatus.FAILED;
+            r.undo.mediaError = "no answer from media-sync-service within " + Deadlines.human(e.deadlines().undo());
+            r.undo.endedAt = c.now;
+            r.notes.add("the database is undone; whether its media were is unknown: " + r.undo.mediaError);
+            r.status = RefreshStatus.UNDONE;
             return;
         }
         c.undoUnconfirmed("no answer from import-service for the undo within " + Deadlines.human(e.deadlines().undo()));

@@ -602,6 +602,66 @@ class TransitionsTest {
         assertTrue(again.ignored() && again.ignoredBecause().contains("cannot be undone"), again.toString());
     }
 
+    private Refresh succeededWithMedia() {
+        Refresh r = begin(true);
+        runPipeline(r);
+        on(r, new MediaReply.MediaCopied("e5", ID, T, 10, 2, 1, 100, 3, 0));
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of(new TableCount("public.users", 3))));
+        on(r, new MediaReply.MediaPruned("e7", ID, T, 4, 40, null));
+        assertEquals(RefreshStatus.SUCCEEDED, r.status);
+        return r;
+    }
+
+    @Test
+    void shouldUndoTheBucketAfterTheDatabase() {
+        Refresh r = succeededWithMedia();
+        assertEquals(3, r.mediaStats.placeholders);
+        assertEquals(40, r.mediaStats.targetObjects);
+        on(r, new UndoRequested("alice"));
+        assertInstanceOf(Command.UndoImport.class, last());
+        on(r, new ImportReply.ImportUndone("u1", ID, T, List.of(new TableCount("public.users", 9))));
+        assertEquals(RefreshStatus.UNDOING, r.status, "the database is back; the bucket is next");
+        Command.UndoMedia media = (Command.UndoMedia) last();
+        assertEquals("staging", media.target());
+        assertEquals(ID, media.refreshId());
+        on(r, new MediaReply.MediaUndone("u2", ID, T, 10, 5));
+        assertEquals(RefreshStatus.UNDONE, r.status);
+        assertEquals(StepStatus.DONE, r.undo.mediaStatus);
+        assertEquals(10, r.undo.mediaRemoved);
+        assertEquals(5, r.undo.mediaRestored);
+        assertTrue(on(r, new MediaReply.MediaUndone("u3", ID, T, 0, 0)).ignored(), "a duplicate changes nothing");
+    }
+
+    @Test
+    void shouldEndUndoneWhenTheBucketsUndoFailsOrIsSilent() {
+        Refresh r = succeededWithMedia();
+        on(r, new UndoRequested("alice"));
+        on(r, new ImportReply.ImportUndone("u1", ID, T, List.of()));
+        on(r, new MediaReply.MediaUndoFailed("u2", ID, T, "bucket 'staging-media' is unreachable"));
+        assertEquals(RefreshStatus.UNDONE, r.status, "the database is undone whatever the bucket does");
+        assertEquals(StepStatus.FAILED, r.undo.mediaStatus);
+        assertTrue(r.notes.stream().anyMatch(n -> n.contains("its media could not be") && n.contains("unreachable")), r.notes.toString());
+
+        sent.clear();
+        Refresh silent = succeededWithMedia();
+        on(silent, new UndoRequested("alice"));
+        on(silent, new ImportReply.ImportUndone("u1", ID, T, List.of()));
+        onAt(silent, new DeadlineCheck(MINUTE, T), T.plusSeconds(61));
+        assertEquals(RefreshStatus.UNDONE, silent.status);
+        assertTrue(silent.undo.mediaError.contains("no answer from media-sync-service"), silent.undo.mediaError);
+    }
+
+    @Test
+    void shouldNotAskForAMediaUndoWhenTheRefreshCopiedNoMedia() {
+        Refresh r = begin(false);
+        runPipeline(r);
+        on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of()));
+        on(r, new UndoRequested("alice"));
+        on(r, new ImportReply.ImportUndone("u1", ID, T, List.of()));
+        assertEquals(RefreshStatus.UNDONE, r.status);
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.UndoMedia));
+    }
+
     @Test
     void shouldStaySucceededWhenTheUndoIsRefusedOrRollsBack() {
         Refresh r = begin(false);

@@ -36,6 +36,32 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
                 password: staging-admin
             """;
 
+    /**
+     * Policy {@code guided} (environment {@code production-guided}: production's bucket, a database of its own): media guided by
+     * the database under {@code media/}: attachments.storage_key copied, documents.scan_key and documents.thumb_key
+     * replaced by placeholders (scans keep their dimensions), half the target's objects may be pruned.
+     */
+    public static final String GUIDED_POLICY = """
+            policies:
+              guided:
+                secret: service-test-secret-guided-0123456789
+                audit-table: import_export_audit
+                exclude-tables: [sessions]
+                staging-password: staging-password
+                bcrypt-cost: 4
+                tables:
+                  users: { email: email, full_name: person-name, password_hash: password }
+                integrations:
+                  partner_integrations: { api_key: null, enabled: false }
+                media:
+                  prefix: media/
+                  keys: [attachments.storage_key]
+                  placeholders:
+                    - { column: documents.scan_key, keep-dimensions: true }
+                    - documents.thumb_key
+                  max-delete-percent: 50
+            """;
+
     /** The source tables of {@link #POLICY}: users (plus an unruled, non-personal note), integrations, sessions. */
     public static final String SOURCE_SCHEMA = """
             create table users (id bigint primary key, email text not null unique, full_name text, password_hash text, note text);
@@ -82,7 +108,7 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             Path dir = Files.createTempDirectory("restage-stack-");
-            stack = StackProcess.start(dir, List.of("restage", "production", "staging"),
+            stack = StackProcess.start(dir, List.of("restage", "production", "staging", "production_guided", "production_remote"),
                     List.of("production-media", "staging-media"), Duration.ofMinutes(2));
             // the source schema the policy covers, so every service test passes the policy check (VALIDATE)
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(stack.jdbcUrl("production"), "postgres", "");
@@ -101,8 +127,20 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
                         allow-import: true
                         database: { url: "%s", user: postgres }
                         bucket: { endpoint: "%s", access-key: "%s", secret-key: "%s", name: staging-media }
+                      production-guided:
+                        hostname: db.prod.example.com
+                        policy: guided
+                        database: { url: "%s", user: restage_reader }
+                        bucket: { endpoint: "%s", access-key: "%s", secret-key: "%s", name: production-media }
+                      production-remote:
+                        hostname: db.prod.example.com
+                        database: { url: "%s", user: restage_reader }
+                        bucket: { endpoint: "%s", access-key: "%s", secret-key: "%s", name: production-media }
                     """.formatted(stack.jdbcUrl("production"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
-                    stack.jdbcUrl("staging"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey()) + POLICY + SECURITY);
+                    stack.jdbcUrl("staging"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+                    stack.jdbcUrl("production_guided"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
+                    stack.jdbcUrl("production_remote"), stack.s3bEndpoint(), stack.s3bAccessKey(), stack.s3bSecretKey())
+                    + POLICY + GUIDED_POLICY + SECURITY);
             signingKey = io.restage.common.security.LocalTokens.ensureKeyPair(dir.resolve("keys"));
             Map<String, String> props = new HashMap<>();
             props.put("kafka.bootstrap.servers", stack.kafkaBootstrap());
