@@ -195,6 +195,9 @@ public final class RestageCli implements Runnable {
         boolean riskAcknowledged;
         @Option(names = "--media", negatable = true, description = "copy media too (default: when both have a bucket)")
         Boolean media;
+        @Option(names = "--allow-media-deletes", description = "let the media prune delete more than the policy's"
+                + " media.max-delete-percent of the target's objects")
+        boolean allowMediaDeletes;
         @Option(names = "--wait", description = "follow the refresh until it ends; the exit code says how it ended")
         boolean await;
         @Mixin
@@ -209,7 +212,8 @@ public final class RestageCli implements Runnable {
             Api api = connection.api(root.env);
             // the REST contract's own record (nulls are absent fields to the server)
             io.restage.common.api.RefreshRequest body = new io.restage.common.api.RefreshRequest(source, target, confirm,
-                    skip.isEmpty() ? null : List.copyOf(skip), skip.isEmpty() ? null : RefreshRequested.RISK_ACKNOWLEDGEMENT, media);
+                    skip.isEmpty() ? null : List.copyOf(skip), skip.isEmpty() ? null : RefreshRequested.RISK_ACKNOWLEDGEMENT, media,
+                    allowMediaDeletes ? Boolean.TRUE : null);
             JsonNode r = api.post("/api/refreshes", body);
             String id = r.path("id").asText();
             PrintWriter out = root.spec.commandLine().getOut();

@@ -119,6 +119,10 @@ public final class StatusView {
             sb.append(String.format("media: %d copied, %d unchanged, %d overwritten, %s, %d pruned%n", m.path("copied").asLong(),
                     m.path("unchanged").asLong(), m.path("overwritten").asLong(), bytes(m.path("bytes").asLong()),
                     m.path("pruned").asLong()));
+            if (m.path("placeholders").asLong() > 0 || m.path("missing").asLong() > 0) {
+                sb.append(String.format("media: %d PLACEHOLDERS of personal files, %d referenced keys not in the source%n",
+                        m.path("placeholders").asLong(), m.path("missing").asLong()));
+            }
         }
         JsonNode leak = r.path("leakAudit");
         if (leak.isObject()) {
@@ -141,6 +145,15 @@ public final class StatusView {
                 sb.append(": ").append(undo.get("error").asText());
             }
             sb.append('\n');
+            if (undo.hasNonNull("mediaStatus")) {
+                sb.append("undo media: ").append(undo.get("mediaStatus").asText().toLowerCase()).append(", ")
+                        .append(undo.path("mediaRemoved").asLong()).append(" removed, ").append(undo.path("mediaRestored").asLong())
+                        .append(" restored");
+                if (undo.hasNonNull("mediaError")) {
+                    sb.append(": ").append(undo.get("mediaError").asText());
+                }
+                sb.append('\n');
+            }
         }
         for (JsonNode n : r.path("notes")) {
             sb.append("note: ").append(n.asText()).append('\n');

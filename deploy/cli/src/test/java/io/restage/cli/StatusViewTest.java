@@ -47,6 +47,13 @@ class StatusViewTest {
                                 "media: 3 copied, 2 unchanged, 0 overwritten, 3.0 MiB, 1 pruned",
                                 "leak audit: 3000 values in 2 columns against 10 fingerprints, 0 hits"},
                         new String[]{"error:"}),
+                Arguments.of("guided media with placeholders, then undone with its bucket", "{" + base + "'status':'UNDONE',"
+                                + "'media':true,'mediaStats':{'copied':4,'unchanged':0,'bytes':10,'pruned':2,'placeholders':3,'missing':1},"
+                                + "'undo':{'status':'DONE','requestedBy':'ops@corp.example','mediaStatus':'DONE','mediaRemoved':4,"
+                                + "'mediaRestored':2}}",
+                        new String[]{"media: 3 PLACEHOLDERS of personal files, 1 referenced keys not in the source",
+                                "undo: done (asked by ops@corp.example)", "undo media: done, 4 removed, 2 restored"},
+                        new String[]{"error:"}),
                 Arguments.of("failed with compensation and an error", "{" + base + "'status':'FAILED','error':'STAGE: leak',"
                                 + "'steps':{'STAGE':{'status':'FAILED','error':'public.users.email holds a production value',"
                                 + "'compensation':'COMPENSATED'}}}",
