@@ -109,6 +109,18 @@ public final class PolicyChecker {
                 }
             }
         }
+        for (io.restage.common.config.MediaPolicy.Column m : policy.media().referenceColumns()) {
+            // media guided by the database reads these columns from the staged rows: they must be there
+            List<Col> cols = policy.isExcluded(m.table()) ? null : tables.get(m.table());
+            if (cols == null) {
+                problems.add(new Problem(Kind.UNKNOWN_TABLE, m.table(), m.column(), "policy.media names " + m + ", but source '"
+                        + sourceName + "' " + (policy.isExcluded(m.table()) ? "has the table excluded from the refresh"
+                        : "does not have table " + m.table()) + ": fix the media columns or the exclusions"));
+            } else if (cols.stream().noneMatch(x -> x.column().equals(m.column()))) {
+                problems.add(new Problem(Kind.UNKNOWN_COLUMN, m.table(), m.column(), "policy.media names column " + m
+                        + ", which " + m.table() + " does not have: fix the media columns"));
+            }
+        }
         int sampled = 0;
         for (Map.Entry<String, List<Col>> t : tables.entrySet()) {
             List<Col> unruledText = new ArrayList<>();

@@ -141,6 +141,55 @@ class RestageConfigLoaderTest {
         assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
     }
 
+    private static final String MEDIA = """
+              media:
+                prefix: media/
+                keys: [attachments.storage_key, 'billing."Invoice".pdf_key']
+                placeholders:
+                  - { column: documents.scan_key, keep-dimensions: true }
+                  - contracts.file_key
+                max-delete-percent: 25
+            """;
+
+    private static String withMedia(String media) {
+        return YAML.replace("security:\n", media + "security:\n");
+    }
+
+    @Test
+    void shouldReadAMediaPolicy() {
+        MediaPolicy m = RestageConfigLoader.parse(withMedia(MEDIA), "restage.yaml", Map.of("PROD_PW", "x")::get).policy().media();
+        assertTrue(m.guided());
+        assertEquals("media/", m.prefix());
+        assertEquals(25, m.maxDeletePercent());
+        assertEquals(java.util.List.of(new MediaPolicy.Column("public.attachments", "storage_key"),
+                new MediaPolicy.Column("billing.Invoice", "pdf_key"), new MediaPolicy.Column("public.documents", "scan_key"),
+                new MediaPolicy.Column("public.contracts", "file_key")), m.referenceColumns());
+        assertTrue(m.placeholderOf(new MediaPolicy.Column("public.documents", "scan_key")).keepDimensions());
+        assertFalse(m.placeholderOf(new MediaPolicy.Column("public.contracts", "file_key")).keepDimensions());
+        assertEquals(null, m.placeholderOf(new MediaPolicy.Column("public.attachments", "storage_key")));
+        assertTrue(m.manages("media/a.png") && !m.manages("other/a.png"));
+        MediaPolicy mirror = RestageConfigLoader.parse(YAML, "restage.yaml", Map.of("PROD_PW", "x")::get).policy().media();
+        assertFalse(mirror.guided(), "no media section: the bucket is mirrored");
+        assertEquals(10, mirror.maxDeletePercent());
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @CsvSource(delimiter = '|', value = {
+            "keys: [attachments.storage_key   | keys: [users.email             | names public.users.email, which the policy transforms (email)",
+            "keys: [attachments.storage_key   | keys: [storage_key             | must name a column as table.column",
+            "prefix: media/                   | prefix: /media                 | must be a non-empty key prefix",
+            "prefix: media/                   | prefix: .restage/x             | not .restage/",
+            "max-delete-percent: 25           | max-delete-percent: 120        | must be between 0 and 100",
+            "max-delete-percent: 25           | max-delete: 25                 | policy.media.max-delete is not a media setting",
+            "- contracts.file_key             | - { keep-dimensions: true }    | column is missing",
+    })
+    void shouldRefuseAMediaPolicyThatCouldCopyTheWrongObjects(String from, String to, String expected) {
+        String yaml = withMedia(MEDIA.replace(from.strip(), to.strip()));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> RestageConfigLoader.parse(yaml, "restage.yaml", Map.of("PROD_PW", "x")::get));
+        assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
+    }
+
     private static final String HOOKS = """
                 hooks:
                   - name: banner

@@ -555,4 +555,22 @@ class OrchestratorServiceTest {
         return recs.stream().filter(r -> id.equals(r.key())).map(r -> MessageCodec.decode(KafkaProbe.text(r), Command.class))
                 .filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
     }
+
+    @Test
+    void shouldReportMediaColumnsTheSourceLacksInThePolicyCheck() throws Exception {
+        // production-guided's database has none of the guided policy's tables: its media key columns are problems too
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(StackTestResource.stack().jdbcUrl("production_guided"),
+                "postgres", ""); java.sql.Statement st = c.createStatement()) {
+            st.execute(StackTestResource.SOURCE_SCHEMA.replace("create table ", "create table if not exists "));
+            st.execute("create table if not exists attachments (id int primary key, storage_key text)");
+            st.execute("create table if not exists documents (id int primary key, scan_key text)");
+        }
+        HttpResponse<String> r = post("/api/policies/check", "{\"source\":\"production-guided\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode report = io.restage.common.Json.MAPPER.readTree(r.body());
+        String problems = report.path("problems").toString();
+        assertTrue(problems.contains("policy.media names column public.documents.thumb_key, which public.documents does not have"),
+                problems);
+        assertFalse(problems.contains("public.attachments.storage_key"), "a media column the source has is no problem: " + problems);
+    }
 }
