@@ -276,4 +276,40 @@ class MediaSyncServiceTest {
             assertTrue(f.reason().contains("nothing is deleted"), f.reason());
         }
     }
+
+    /**
+     * A copy the store refuses half-way (the target holds {@code x/y}, so a file store cannot also hold an object
+     * {@code x}: S3Proxy's file system and MinIO both refuse it), compensated to exactly the bucket before; and the prune
+     * that follows a failed copy deletes nothing.
+     */
+    @Test
+    void shouldRevertACopyThatFailedHalfWayToExactlyTheOldBucketAndNeverPruneAfterIt() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            put("production-media", "a/" + i + ".txt", "prod " + i);
+        }
+        put("production-media", "x", "an object where the target has a folder");
+        put("staging-media", "x/y", "the target's object under x/");
+        TreeMap<String, String> before = listing("staging-media");
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
+            MediaReply.MediaCopyFailed failed = await(kafka, id, MediaReply.MediaCopyFailed.class);
+            assertTrue(failed.reason().contains("failed after"), failed.reason());
+            TreeMap<String, String> half = listing("staging-media");
+            assertTrue(half.keySet().stream().anyMatch(k -> k.startsWith("a/")), "some objects were copied before the failure");
+
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging", true));
+            MediaReply.MediaPruneFailed noPrune = await(kafka, id, MediaReply.MediaPruneFailed.class);
+            assertTrue(noPrune.reason().contains("did not complete") && noPrune.reason().contains("nothing is deleted"), noPrune.reason());
+            assertTrue(listing("staging-media").containsKey("only-staging.txt"));
+
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
+            MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
+            assertTrue(reverted.removed() >= 1, reverted.toString());
+        }
+        assertEquals(before, listing("staging-media"), "same keys and ETags as before the copy, no backups left");
+    }
 }
