@@ -13,10 +13,16 @@ import java.util.Optional;
  */
 public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy,
                             Map<String, PolicyConfig> policies, String schemaVersionQuery, SecurityConfig security,
-                            Map<String, ScheduleConfig> schedules) {
+                            Map<String, ScheduleConfig> schedules, Map<String, SubsetConfig> subsets) {
 
     public RestageConfig {
         schedules = schedules == null ? Map.of() : Map.copyOf(schedules);
+        subsets = subsets == null ? Map.of() : Map.copyOf(subsets);
+    }
+
+    public RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy, Map<String, PolicyConfig> policies,
+                         String schemaVersionQuery, SecurityConfig security, Map<String, ScheduleConfig> schedules) {
+        this(environments, policy, policies, schemaVersionQuery, security, schedules, Map.of());
     }
 
     public RestageConfig(Map<String, EnvironmentConfig> environments, PolicyConfig policy, Map<String, PolicyConfig> policies,
@@ -45,5 +51,15 @@ public record RestageConfig(Map<String, EnvironmentConfig> environments, PolicyC
             return policy;
         }
         return policies.get(name);
+    }
+
+    /** The named subset, or an error that lists the configured ones. */
+    public SubsetConfig subset(String name) {
+        SubsetConfig s = subsets.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown subset '" + name + "': configured subsets are "
+                    + new java.util.TreeSet<>(subsets.keySet()));
+        }
+        return s;
     }
 }

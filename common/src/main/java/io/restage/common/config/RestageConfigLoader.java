@@ -100,7 +100,114 @@ public final class RestageConfigLoader {
         SecurityConfig security = security(root.path("security"), environments);
         RestageConfig partial = new RestageConfig(Map.copyOf(environments), defaultPolicy, Map.copyOf(policies), versionQuery, security);
         return new RestageConfig(partial.environments(), defaultPolicy, partial.policies(), versionQuery, security,
-                schedules(root.path("schedules"), partial));
+                schedules(root.path("schedules"), partial), subsets(root.path("subsets")));
+    }
+
+    /**
+     * {@code subsets: {NAME: {roots: {table: "condition" | {percent: 5}}, whole: [...], exclude: [...],
+     * relations: ["child.column -> parent.column"]}}}.
+     */
+    private Map<String, SubsetConfig> subsets(JsonNode node) {
+        Map<String, SubsetConfig> out = new LinkedHashMap<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw error("subsets", "must map subset names to {roots, whole, exclude, relations}");
+        }
+        java.util.Set<String> fields = java.util.Set.of("roots", "whole", "exclude", "relations");
+        node.fields().forEachRemaining(e -> {
+            String name = e.getKey();
+            String p = "subsets." + name;
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,62}")) {
+                throw error(p, "is not a subset name (letters, digits, '-' and '_')");
+            }
+            JsonNode s = e.getValue();
+            if (!s.isObject()) {
+                throw error(p, "must be a mapping with roots (and optionally whole, exclude, relations)");
+            }
+            s.fieldNames().forEachRemaining(f -> {
+                if (!fields.contains(f)) {
+                    throw error(p + "." + f, "is not a subset setting: use roots, whole, exclude or relations");
+                }
+            });
+            List<SubsetConfig.Root> roots = new ArrayList<>();
+            JsonNode r = s.path("roots");
+            if (!r.isObject() || r.isEmpty()) {
+                throw error(p + ".roots", "is missing: name at least one root table with a condition or {percent: N}");
+            }
+            r.fields().forEachRemaining(t -> {
+                String rp = p + ".roots." + t.getKey();
+                JsonNode v = t.getValue();
+                if (v.isTextual()) {
+                    String cond = v.asText().strip();
+                    if (cond.isEmpty() || cond.contains(";")) {
+                        throw error(rp, "must be one SQL condition over the table's columns (no ';'), such as"
+                                + " \"email = 'dev@corp.example'\"");
+                    }
+                    roots.add(new SubsetConfig.Root(qualify(t.getKey()), cond, null));
+                } else if (v.isObject() && v.path("percent").isNumber() && v.size() == 1) {
+                    double pct = v.path("percent").asDouble();
+                    if (!(pct > 0 && pct <= 100)) {
+                        throw error(rp + ".percent", "must be more than 0 and at most 100, got " + v.path("percent").asText());
+                    }
+                    roots.add(new SubsetConfig.Root(qualify(t.getKey()), null, pct));
+                } else {
+                    throw error(rp, "must be a condition (\"id in (12, 40)\") or {percent: 5}");
+                }
+            });
+            List<String> whole = tableList(s.path("whole"), p + ".whole");
+            List<String> exclude = tableList(s.path("exclude"), p + ".exclude");
+            for (String w : whole) {
+                if (exclude.contains(w)) {
+                    throw error(p, "lists " + w + " under whole and under exclude: keep one");
+                }
+            }
+            for (SubsetConfig.Root root : roots) {
+                if (exclude.contains(root.table()) || whole.contains(root.table())) {
+                    throw error(p + ".roots", root.table() + " is a root and also under " + (whole.contains(root.table())
+                            ? "whole" : "exclude") + ": a root table is copied by its roots' rule");
+                }
+            }
+            List<SubsetConfig.Relation> relations = new ArrayList<>();
+            JsonNode rel = s.path("relations");
+            if (rel.isArray()) {
+                for (int i = 0; i < rel.size(); i++) {
+                    relations.add(relation(rel.get(i).asText(), p + ".relations[" + i + "]"));
+                }
+            } else if (!rel.isMissingNode() && !rel.isNull()) {
+                throw error(p + ".relations", "must be a list of \"child.column -> parent.column\"");
+            }
+            out.put(name, new SubsetConfig(name, roots, whole, exclude, relations));
+        });
+        return out;
+    }
+
+    private List<String> tableList(JsonNode node, String path) {
+        List<String> out = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(t -> out.add(qualify(t.asText())));
+        } else if (!node.isMissingNode() && !node.isNull()) {
+            throw error(path, "must be a list of table names");
+        }
+        return out;
+    }
+
+    private SubsetConfig.Relation relation(String text, String path) {
+        String[] sides = text == null ? new String[0] : text.split("->");
+        if (sides.length != 2) {
+            throw error(path, "must read child.column -> parent.column (e.g. \"app.created_by -> users.id\"), got '" + text + "'");
+        }
+        String[][] parts = new String[2][];
+        for (int i = 0; i < 2; i++) {
+            List<String> ps = identifierParts(sides[i].strip());
+            if (ps.size() < 2 || ps.size() > 3 || ps.stream().anyMatch(String::isEmpty)) {
+                throw error(path, "must name columns as table.column or schema.table.column, got '" + sides[i].strip() + "'");
+            }
+            String table = ps.size() == 2 ? "public." + ps.get(0) : ps.get(0) + "." + ps.get(1);
+            parts[i] = new String[]{table, ps.get(ps.size() - 1)};
+        }
+        return new SubsetConfig.Relation(parts[0][0], parts[0][1], parts[1][0], parts[1][1]);
     }
 
     private static final java.util.Set<String> SCHEDULE_FIELDS = java.util.Set.of("source", "target", "cron", "zone",

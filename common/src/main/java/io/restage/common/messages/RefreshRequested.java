@@ -12,8 +12,14 @@ import java.util.List;
  */
 public record RefreshRequested(String eventId, String refreshId, Instant occurredAt, String source, String target,
                                List<String> skipAnonymizers, boolean media, String requestedBy,
-                               String riskAcknowledgement) implements Message {
+                               String riskAcknowledgement, String subset) implements Message {
     public static final String RISK_ACKNOWLEDGEMENT = "I_UNDERSTAND_THE_PII_RISK";
+
+    /** A whole-database refresh ({@code subset} null). */
+    public RefreshRequested(String eventId, String refreshId, Instant occurredAt, String source, String target,
+                            List<String> skipAnonymizers, boolean media, String requestedBy, String riskAcknowledgement) {
+        this(eventId, refreshId, occurredAt, source, target, skipAnonymizers, media, requestedBy, riskAcknowledgement, null);
+    }
 
     public RefreshRequested {
         skipAnonymizers = skipAnonymizers == null ? List.of() : List.copyOf(skipAnonymizers);
