@@ -256,7 +256,9 @@ public class ExportHandler {
                         exporting.tables(exporter::rowsSoFar);
                         events.publish(new ExportReply.ExportStarted(Message.newId(), id, Instant.now(), tables, attempt, estimates));
                     },
-                    () -> cancelled.contains(id));
+                    () -> cancelled.contains(id),
+                    r.subset() == null ? null : new SnapshotExporter.Subset(config.subset(r.subset()),
+                            config.policyFor(r.source()).secret().reveal()));
             long rows = counts.stream().mapToLong(TableCount::rows).sum();
             LOG.infof("refresh %s: exported %d tables, %d rows in %d ms (attempt %d)", id, counts.size(), rows,
                     (System.nanoTime() - start) / 1_000_000, attempt);

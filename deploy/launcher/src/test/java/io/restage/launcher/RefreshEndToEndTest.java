@@ -231,7 +231,10 @@ class RefreshEndToEndTest {
                 + "schema-version:\n  query: \"select coalesce(current_setting('app.schema_version', true), '0')\"\n"
                 // created paused: the schedule test resumes it, watches it run, and pauses it again
                 + "schedules:\n  e2e-every-5s:\n    source: production\n    target: staging-sched\n    cron: \"0/5 * * * * ?\"\n"
-                + "    confirm-target: sched.prod-corp.internal\n    media: false\n    paused: true\n";
+                + "    confirm-target: sched.prod-corp.internal\n    media: false\n    paused: true\n"
+                // one Pagila customer's world (Pagila does not declare store.manager_staff_id -> staff: the subset does)
+                + "subsets:\n  one-customer:\n    roots:\n      customer: \"email = 'MARY.SMITH@sakilacustomer.org'\"\n"
+                + "    relations: [\"store.manager_staff_id -> staff.staff_id\"]\n";
         // one e2e operator starts every refresh: the start limit is lifted; staging-strict is kept for the e2e operator
         String security = Environments.security("  targets:\n    staging-strict: [" + OPERATOR + "]\n")
                 .replace("starts-per-minute: 30", "starts-per-minute: 10000");
@@ -1880,6 +1883,59 @@ class RefreshEndToEndTest {
                 done.get("undo").toString());
         System.out.printf("e2e media undo: %d objects removed, %d restored%n", done.get("undo").get("mediaRemoved").asLong(),
                 done.get("undo").get("mediaRestored").asLong());
+    }
+
+    @Test
+    @Order(33)
+    void shouldRefreshOneCustomersWorldOfPagilaWithEveryForeignKeyIntact() throws Exception {
+        String stg = stack.jdbcUrl("pagila_staging");
+        HttpResponse<String> preview = post("/api/subsets/preview", "{\"source\":\"pagila-prod\",\"subset\":\"one-customer\"}");
+        assertEquals(200, preview.statusCode(), preview.body());
+        JsonNode rows = Json.MAPPER.readTree(preview.body()).get("rows");
+        assertEquals(1, rows.get("public.customer").asLong());
+        long start = System.nanoTime();
+        JsonNode r = refresh("{\"source\":\"pagila-prod\",\"target\":\"pagila-staging\",\"confirmTarget\":\"pagila.staging.internal\","
+                + "\"media\":false,\"subset\":\"one-customer\"}");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals("SUCCEEDED", r.get("status").asText(), r.toPrettyString());
+        assertEquals("one-customer", r.get("subset").asText());
+        // every table of the target holds exactly the preview's rows (none where the subset has none)
+        List<String> differing = new ArrayList<>();
+        long total = 0;
+        for (String t : Db.column(stg, "select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where c.relkind = 'r' and n.nspname = 'public' order by 1")) {
+            long got = Long.parseLong(Db.one(stg, "select count(*) from only " + t));
+            long expected = rows.has(t) ? rows.get(t).asLong() : 0;
+            total += got;
+            if (got != expected) {
+                differing.add(t + ": " + got + " in the target, " + expected + " in the preview");
+            }
+        }
+        assertEquals(List.of(), differing);
+        // no reference dangles: every foreign key of the target holds
+        List<String> dangling = new ArrayList<>();
+        for (String fk : Db.column(stg, "select conrelid::regclass || '|' || confrelid::regclass || '|' || pg_get_constraintdef(oid)"
+                + " from pg_constraint where contype = 'f' and connamespace = 'public'::regnamespace")) {
+            String[] p = fk.split("\\|", 3);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("FOREIGN KEY \\(([^)]*)\\) REFERENCES [^(]*\\(([^)]*)\\)").matcher(p[2]);
+            assertTrue(m.find(), p[2]);
+            String[] cc = m.group(1).split(", ");
+            String[] pc = m.group(2).split(", ");
+            List<String> on = new ArrayList<>();
+            List<String> notNull = new ArrayList<>();
+            for (int i = 0; i < cc.length; i++) {
+                on.add("p." + pc[i] + " = ch." + cc[i]);
+                notNull.add("ch." + cc[i] + " is not null");
+            }
+            String n = Db.one(stg, "select count(*) from " + p[0] + " ch where " + String.join(" and ", notNull)
+                    + " and not exists (select 1 from " + p[1] + " p where " + String.join(" and ", on) + ")");
+            if (!n.equals("0")) {
+                dangling.add(n + " rows of " + p[0] + " (" + p[2] + ")");
+            }
+        }
+        assertEquals(List.of(), dangling, "dangling references in the target");
+        System.out.printf("e2e subset one-customer of Pagila: %d rows in %.2f s (preview %s ms)%n", total, seconds,
+                Json.MAPPER.readTree(preview.body()).get("millis").asText());
     }
 
     @Test

@@ -115,8 +115,22 @@ public final class SnapshotExporter {
         }
     }
 
+    /** A subset to export instead of whole tables, and the secret that keys its samples. */
+    public record Subset(io.restage.common.config.SubsetConfig config, String secret) {
+    }
+
     public List<TableCount> export(Route route, Predicate<String> excluded, Validator validator, BatchSender sender,
                                    Listener listener, BooleanSupplier cancelled) throws Exception {
+        return export(route, excluded, validator, sender, listener, cancelled, null);
+    }
+
+    /**
+     * With a {@code subset}: after the check, a session that adopts the same snapshot computes the subset in the source
+     * ({@link io.restage.common.subset.SubsetClosure}); its tables are then read from that session (their filter reads its
+     * temporary table), one after the other, while the workers read the whole tables in parallel as usual.
+     */
+    public List<TableCount> export(Route route, Predicate<String> excluded, Validator validator, BatchSender sender,
+                                   Listener listener, BooleanSupplier cancelled, Subset subset) throws Exception {
         String refreshId = route.refreshId();
         try (Connection leader = connections.open()) {
             leader.setAutoCommit(false);
@@ -136,9 +150,40 @@ public final class SnapshotExporter {
             java.util.Map<String, Long> estimates = new java.util.LinkedHashMap<>();
             tables.stream().filter(t -> t.estimate() >= 0).forEach(t -> estimates.put(t.qualified(), t.estimate()));
             listener.started(tables.stream().map(SourceTable::qualified).toList(), estimates);
+            Connection closureSession = null;
+            io.restage.common.subset.SubsetClosure closure = null;
+            List<SourceTable> subsetTables = new ArrayList<>();
+            if (subset != null) {
+                closureSession = connections.open();
+                closureSession.setAutoCommit(false);
+                try (Statement st = closureSession.createStatement()) {
+                    // read-write only for its temporary table: the source role cannot write a source table
+                    st.execute("set transaction isolation level repeatable read");
+                    st.execute("set transaction snapshot '" + snapshot.replace("'", "") + "'");
+                }
+                long t0 = System.nanoTime();
+                try {
+                    closure = io.restage.common.subset.SubsetClosure.compute(closureSession, subset.config(), subset.secret(), excluded);
+                } catch (SQLException | RuntimeException e) {
+                    closureSession.close();
+                    throw e;
+                }
+                LOG.infof("refresh %s: subset '%s' computed in the source in %d ms (%d passes): %d rows in %d tables", refreshId,
+                        subset.config().name(), (System.nanoTime() - t0) / 1_000_000, closure.passes(),
+                        closure.counts().values().stream().mapToLong(Long::longValue).sum(), closure.counts().size());
+                for (SourceTable t : tables) {
+                    if (closure.filterFor(t.qualified()) != null) {
+                        subsetTables.add(t);
+                    }
+                }
+                tables.removeAll(subsetTables);
+            }
             List<Chunk> plan = chunks(tables);
             java.util.Map<String, TableProgress> progress = new java.util.HashMap<>();
             plan.forEach(c -> progress.putIfAbsent(c.table().qualified(), c.progress()));
+            java.util.Map<String, TableProgress> subsetProgress = new java.util.LinkedHashMap<>();
+            subsetTables.forEach(t -> subsetProgress.put(t.qualified(), new TableProgress(1)));
+            progress.putAll(subsetProgress);
             running = progress;
             plan.stream().filter(c -> c.index() == 0).forEach(c -> LOG.infof("refresh %s: %s (%d pages) is read as %d page ranges in parallel",
                     refreshId, c.table().qualified(), c.table().pages(), parallelism * 2));
@@ -153,8 +198,37 @@ public final class SnapshotExporter {
                 t.setDaemon(true);
                 return t;
             });
+            ExecutorService subsetPool = subsetTables.isEmpty() ? null : Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(() -> {
+                    org.jboss.logging.MDC.put("refreshId", refreshId);
+                    r.run();
+                }, "export-subset-" + refreshId.substring(0, Math.min(8, refreshId.length())));
+                t.setDaemon(true);
+                return t;
+            });
             try {
                 List<Future<Void>> futures = new ArrayList<>();
+                if (subsetPool != null) {
+                    io.restage.common.subset.SubsetClosure fc = closure;
+                    Connection session = closureSession;
+                    futures.add(subsetPool.submit(() -> {
+                        CopyOutReader reader = new CopyOutReader(session.unwrap(PGConnection.class));
+                        for (SourceTable t : subsetTables) {
+                            if (cancelled.getAsBoolean()) {
+                                throw new CancelledException(refreshId);
+                            }
+                            TableBatcher batcher = new TableBatcher(refreshId, route.source(), route.target(), route.policy(),
+                                    t.qualified(), t.columns(), route.skipAnonymizers(), sender, batchBytes, batchRows,
+                                    subsetProgress.get(t.qualified()), -1, route.attempt());
+                            reader.copy(copySql(t, fc.filterFor(t.qualified())), batcher::add, cancelled, refreshId);
+                            long rows = batcher.finish();
+                            if (rows >= 0) {
+                                counts.add(new TableCount(t.qualified(), rows));
+                            }
+                        }
+                        return null;
+                    }));
+                }
                 for (int i = 0; i < workers; i++) {
                     futures.add(pool.submit(() -> {
                         worker(route, snapshot, queue, sender, counts, cancelled);
@@ -171,6 +245,16 @@ public final class SnapshotExporter {
                 }
             } finally {
                 pool.shutdownNow();
+                if (subsetPool != null) {
+                    subsetPool.shutdownNow();
+                }
+                if (closureSession != null) {
+                    try {
+                        closureSession.rollback(); // the temporary table goes with the transaction's end and the session
+                    } finally {
+                        closureSession.close();
+                    }
+                }
             }
             sender.flush();
             leader.rollback();

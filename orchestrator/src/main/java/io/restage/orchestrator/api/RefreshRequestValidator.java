@@ -17,15 +17,16 @@ import java.util.TreeSet;
 public final class RefreshRequestValidator {
     public static final String RISK_ACKNOWLEDGEMENT = io.restage.common.messages.RefreshRequested.RISK_ACKNOWLEDGEMENT;
     private static final Set<String> FIELDS = Set.of("source", "target", "confirmTarget", "skipAnonymizers",
-            "riskAcknowledgement", "media", "allowMediaDeletes");
+            "riskAcknowledgement", "media", "allowMediaDeletes", "subset");
     static final java.util.regex.Pattern ENVIRONMENT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
     static final int MAX_SKIPPED = 500;
     static final int MAX_NAME = 256;
 
     /** A request that passed every check. */
-    public record Valid(String source, String target, List<String> skipAnonymizers, boolean media, boolean allowMediaDeletes) {
+    public record Valid(String source, String target, List<String> skipAnonymizers, boolean media, boolean allowMediaDeletes,
+                        String subset) {
         public Valid(String source, String target, List<String> skipAnonymizers, boolean media) {
-            this(source, target, skipAnonymizers, media, false);
+            this(source, target, skipAnonymizers, media, false, null);
         }
     }
 
@@ -64,6 +65,13 @@ public final class RefreshRequestValidator {
         // an optional field sent as null (generated clients do) counts as absent
         if (body.has("media") && !body.get("media").isBoolean() && !body.get("media").isNull()) {
             return Result.refuse(400, "malformed-request", "field 'media' must be true or false");
+        }
+        if (body.hasNonNull("subset") && (!body.get("subset").isTextual() || !ENVIRONMENT_NAME.matcher(body.get("subset").asText()).matches())) {
+            return Result.refuse(400, "malformed-request", "field 'subset' must be a subset name (letters, digits, '-' and '_')");
+        }
+        if (body.hasNonNull("subset") && !config.subsets().containsKey(body.get("subset").asText())) {
+            return Result.refuse(404, "unknown-subset", "no subset named '" + body.get("subset").asText() + "': configured are "
+                    + new TreeSet<>(config.subsets().keySet()));
         }
         if (body.has("allowMediaDeletes") && !body.get("allowMediaDeletes").isBoolean() && !body.get("allowMediaDeletes").isNull()) {
             return Result.refuse(400, "malformed-request", "field 'allowMediaDeletes' must be true or false");
@@ -149,7 +157,8 @@ public final class RefreshRequestValidator {
             return Result.refuse(422, "no-bucket", "media copy needs a bucket on both '" + source + "' and '" + target
                     + "': configure environments.<name>.bucket or send \"media\": false");
         }
-        return new Result(new Valid(source, target, List.copyOf(skip), media, body.path("allowMediaDeletes").asBoolean(false)), null);
+        return new Result(new Valid(source, target, List.copyOf(skip), media, body.path("allowMediaDeletes").asBoolean(false),
+                body.hasNonNull("subset") ? body.get("subset").asText() : null), null);
     }
 
     private static boolean hasControl(String s) {

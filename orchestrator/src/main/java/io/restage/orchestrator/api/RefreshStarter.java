@@ -42,6 +42,7 @@ public class RefreshStarter {
                 Refresh r = Refresh.start(Message.newId(), v.source(), v.target(), requestedBy, v.media(), v.skipAnonymizers(),
                         Instant.now());
                 r.allowMediaDeletes = v.allowMediaDeletes();
+                r.subset = v.subset();
                 return saga.start(r).map(started -> new Outcome(started, null))
                         .onFailure(SagaService.TargetBusyException.class)
                         .recoverWithItem(e -> Outcome.refused(new ApiError(409, "target-busy", e.getMessage())));

@@ -17,6 +17,8 @@ public class Refresh {
     public String target;
     public String requestedBy;
     public boolean media;
+    /** The named subset the refresh copies (configuration subsets), or null for whole tables. */
+    public String subset;
     /** The request allowed the media prune to delete more than the policy's media.max-delete-percent. */
     public boolean allowMediaDeletes;
     public List<String> skipAnonymizers = new ArrayList<>();

@@ -69,7 +69,7 @@ public final class SagaDefinition {
     static Message refreshRequested(Refresh r, Instant now) {
         // the validator refused any skip without the typed acknowledgement, so a request that skips carries it
         return new RefreshRequested(Message.newId(), r.id, now, r.source, r.target, r.skipAnonymizers, r.media, r.requestedBy,
-                r.skipAnonymizers.isEmpty() ? null : RefreshRequested.RISK_ACKNOWLEDGEMENT);
+                r.skipAnonymizers.isEmpty() ? null : RefreshRequested.RISK_ACKNOWLEDGEMENT, r.subset);
     }
 
     static Message cancelExport(Refresh r, Instant now) {
