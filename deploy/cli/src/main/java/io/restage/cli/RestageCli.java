@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
         description = "Refresh a staging environment from production, anonymized, and watch it.",
         subcommands = {RestageCli.Refresh.class, RestageCli.Status.class, RestageCli.ListRefreshes.class,
                 RestageCli.Cancel.class, RestageCli.Undo.class, RestageCli.Policy.class, RestageCli.Config.class,
-                RestageCli.Schedules.class, RestageCli.Topics.class, RestageCli.Token.class},
+                RestageCli.Schedules.class, RestageCli.Topics.class, RestageCli.Token.class, RestageCli.Subset.class},
         footer = {"", "Environment: RESTAGE_URL (default http://127.0.0.1:8080), and RESTAGE_TOKEN",
                 "  (a bearer token) or RESTAGE_TOKEN_FILE.",
                 "Exit codes: 0 succeeded, 1 error (unreachable, 5xx), 2 usage,",
@@ -198,6 +198,8 @@ public final class RestageCli implements Runnable {
         @Option(names = "--allow-media-deletes", description = "let the media prune delete more than the policy's"
                 + " media.max-delete-percent of the target's objects")
         boolean allowMediaDeletes;
+        @Option(names = "--subset", paramLabel = "NAME", description = "copy a configured subset (its roots' world) instead of whole tables")
+        String subset;
         @Option(names = "--wait", description = "follow the refresh until it ends; the exit code says how it ended")
         boolean await;
         @Mixin
@@ -213,7 +215,7 @@ public final class RestageCli implements Runnable {
             // the REST contract's own record (nulls are absent fields to the server)
             io.restage.common.api.RefreshRequest body = new io.restage.common.api.RefreshRequest(source, target, confirm,
                     skip.isEmpty() ? null : List.copyOf(skip), skip.isEmpty() ? null : RefreshRequested.RISK_ACKNOWLEDGEMENT, media,
-                    allowMediaDeletes ? Boolean.TRUE : null);
+                    allowMediaDeletes ? Boolean.TRUE : null, subset);
             JsonNode r = api.post("/api/refreshes", body);
             String id = r.path("id").asText();
             PrintWriter out = root.spec.commandLine().getOut();
@@ -355,6 +357,46 @@ public final class RestageCli implements Runnable {
                 return ExitCodes.OK;
             }
             return waiting.follow(api, root, out, id, Follower.Until.UNDO_ENDS);
+        }
+    }
+
+    @Command(name = "subset", description = "Subsets of a source.", subcommands = Subset.Preview.class)
+    static final class Subset implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "name a command: preview");
+        }
+
+        @Command(name = "preview", description = "The rows per table SUBSET of SOURCE holds now, computed in the source; nothing is exported.")
+        static final class Preview implements Callable<Integer> {
+            @CommandLine.ParentCommand
+            Subset subset;
+            @Mixin
+            Connection connection = new Connection();
+            @Parameters(index = "0", paramLabel = "SOURCE")
+            String source;
+            @Parameters(index = "1", paramLabel = "SUBSET")
+            String name;
+            @Option(names = "--json", description = "print the preview as JSON")
+            boolean json;
+
+            @Override
+            public Integer call() throws IOException {
+                RestageCli root = (RestageCli) subset.spec.parent().userObject();
+                JsonNode p = connection.api(root.env).post("/api/subsets/preview", new io.restage.common.api.SubsetPreviewRequest(source, name));
+                PrintWriter out = subset.spec.commandLine().getOut();
+                if (json) {
+                    out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(p));
+                    return ExitCodes.OK;
+                }
+                out.printf("subset %s of %s: %,d rows in %d tables (%d passes, %d ms)%n", name, source, p.path("total").asLong(),
+                        p.path("rows").size(), p.path("passes").asInt(), p.path("millis").asLong());
+                p.path("rows").fields().forEachRemaining(e -> out.printf("  %-40s %,12d%n", e.getKey(), e.getValue().asLong()));
+                return ExitCodes.OK;
+            }
         }
     }
 

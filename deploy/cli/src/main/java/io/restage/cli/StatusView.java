@@ -38,6 +38,9 @@ public final class StatusView {
             sb.append(", source snapshot ").append(r.get("snapshotAt").asText());
         }
         sb.append('\n');
+        if (r.hasNonNull("subset")) {
+            sb.append("  SUBSET ").append(r.get("subset").asText()).append(": only its roots' world was copied\n");
+        }
         if (r.hasNonNull("error")) {
             sb.append("  error: ").append(r.get("error").asText()).append('\n');
         }

@@ -47,6 +47,8 @@ class StatusViewTest {
                                 "media: 3 copied, 2 unchanged, 0 overwritten, 3.0 MiB, 1 pruned",
                                 "leak audit: 3000 values in 2 columns against 10 fingerprints, 0 hits"},
                         new String[]{"error:"}),
+                Arguments.of("a subset", "{" + base + "'status':'SUCCEEDED','subset':'one-customer'}",
+                        new String[]{"SUBSET one-customer: only its roots' world was copied"}, new String[]{"error:"}),
                 Arguments.of("guided media with placeholders, then undone with its bucket", "{" + base + "'status':'UNDONE',"
                                 + "'media':true,'mediaStats':{'copied':4,'unchanged':0,'bytes':10,'pruned':2,'placeholders':3,'missing':1},"
                                 + "'undo':{'status':'DONE','requestedBy':'ops@corp.example','mediaStatus':'DONE','mediaRemoved':4,"

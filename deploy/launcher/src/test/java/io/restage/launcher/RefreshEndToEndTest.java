@@ -1893,6 +1893,11 @@ class RefreshEndToEndTest {
         assertEquals(200, preview.statusCode(), preview.body());
         JsonNode rows = Json.MAPPER.readTree(preview.body()).get("rows");
         assertEquals(1, rows.get("public.customer").asLong());
+        long previewTotal = Json.MAPPER.readTree(preview.body()).get("total").asLong();
+        String[] cliPreview = cli("subset", "preview", "pagila-prod", "one-customer");
+        assertEquals("0", cliPreview[0], cliPreview[2]);
+        assertTrue(cliPreview[1].contains(String.format("%,d rows", previewTotal)) && cliPreview[1].contains("public.customer"),
+                cliPreview[1]);
         long start = System.nanoTime();
         JsonNode r = refresh("{\"source\":\"pagila-prod\",\"target\":\"pagila-staging\",\"confirmTarget\":\"pagila.staging.internal\","
                 + "\"media\":false,\"subset\":\"one-customer\"}");
