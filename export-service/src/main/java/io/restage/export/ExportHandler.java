@@ -263,7 +263,8 @@ public class ExportHandler {
             LOG.infof("refresh %s: exported %d tables, %d rows in %d ms (attempt %d)", id, counts.size(), rows,
                     (System.nanoTime() - start) / 1_000_000, attempt);
             List<String> excluded = config.policyFor(r.source()).excludeTables();
-            finish(id, "DONE", new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded, attempt));
+            finish(id, "DONE", new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded, attempt,
+                    exporter.sourceMaxima()));
         } catch (SourceWritableException e) {
             rejected(id, e.getMessage(), List.of(e.getMessage()), report);
         } catch (PolicyRejectedException e) {

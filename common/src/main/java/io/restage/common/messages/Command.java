@@ -47,7 +47,15 @@ public sealed interface Command extends Message {
     /** The pivot: replace the target's data with the staged data in one transaction. */
     record CommitImport(String eventId, String refreshId, Instant occurredAt, String source, String target,
                         String requestedBy, List<String> skippedAnonymizers, List<String> anonymizersRan,
-                        Instant snapshotAt) implements Command {
+                        Instant snapshotAt, java.util.Map<String, Long> sourceMaxima) implements Command {
+        public CommitImport {
+            sourceMaxima = sourceMaxima == null ? java.util.Map.of() : java.util.Map.copyOf(sourceMaxima);
+        }
+
+        public CommitImport(String eventId, String refreshId, Instant occurredAt, String source, String target,
+                            String requestedBy, List<String> skippedAnonymizers, List<String> anonymizersRan, Instant snapshotAt) {
+            this(eventId, refreshId, occurredAt, source, target, requestedBy, skippedAnonymizers, anonymizersRan, snapshotAt, null);
+        }
     }
 
     /** Copy new and changed objects server-side from the source bucket to the target bucket, keeping backups. */

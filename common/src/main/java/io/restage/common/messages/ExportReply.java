@@ -42,8 +42,20 @@ public sealed interface ExportReply extends Event {
      * Every table's batches and end marker of snapshot {@code attempt} were written to {@code batches.exported}: only
      * that attempt's batches make the refresh complete.
      */
+    /**
+     * {@code sourceMaxima}: for a subset, the source's largest value of each column a sequence feeds
+     * ({@code schema.table.column}), so the target's sequences are set past the source's, not only past the rows copied.
+     */
     record ExportCompleted(String eventId, String refreshId, Instant occurredAt, List<TableCount> tables,
-                           List<String> excludedTables, int attempt) implements ExportReply {
+                           List<String> excludedTables, int attempt, java.util.Map<String, Long> sourceMaxima) implements ExportReply {
+        public ExportCompleted {
+            sourceMaxima = sourceMaxima == null ? java.util.Map.of() : java.util.Map.copyOf(sourceMaxima);
+        }
+
+        public ExportCompleted(String eventId, String refreshId, Instant occurredAt, List<TableCount> tables,
+                               List<String> excludedTables, int attempt) {
+            this(eventId, refreshId, occurredAt, tables, excludedTables, attempt, null);
+        }
     }
 
     /**

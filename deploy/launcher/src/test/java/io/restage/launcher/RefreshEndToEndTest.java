@@ -1939,6 +1939,14 @@ class RefreshEndToEndTest {
             }
         }
         assertEquals(List.of(), dangling, "dangling references in the target");
+        // sequences past the source's maximum, not only past the rows copied
+        String prod = stack.jdbcUrl("pagila_prod");
+        for (String[] t : new String[][]{{"rental", "rental_id"}, {"customer", "customer_id"}, {"payment", "payment_id"}, {"film", "film_id"}}) {
+            long sourceMax = Long.parseLong(Db.one(prod, "select max(" + t[1] + ") from " + t[0]));
+            // Pagila's sequences are not OWNED BY their columns (pg_get_serial_sequence knows none): named as the schema names them
+            long next = Long.parseLong(Db.one(stg, "select nextval('public." + t[0] + "_" + t[1] + "_seq')"));
+            assertTrue(next > sourceMax, t[0] + ": the next id " + next + " is past the source's " + sourceMax);
+        }
         System.out.printf("e2e subset one-customer of Pagila: %d rows in %.2f s (preview %s ms)%n", total, seconds,
                 Json.MAPPER.readTree(preview.body()).get("millis").asText());
     }

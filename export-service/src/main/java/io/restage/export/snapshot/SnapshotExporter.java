@@ -48,6 +48,13 @@ public final class SnapshotExporter {
         void started(List<String> tables, java.util.Map<String, Long> estimates);
     }
 
+    /** For a subset: the source's maxima of sequence-fed columns, read in the snapshot (empty otherwise). */
+    private volatile java.util.Map<String, Long> sourceMaxima = java.util.Map.of();
+
+    public java.util.Map<String, Long> sourceMaxima() {
+        return sourceMaxima;
+    }
+
     /** Rows sent so far per table, while an export runs (for heartbeats). */
     private volatile java.util.Map<String, TableProgress> running = java.util.Map.of();
 
@@ -164,6 +171,7 @@ public final class SnapshotExporter {
                 long t0 = System.nanoTime();
                 try {
                     closure = io.restage.common.subset.SubsetClosure.compute(closureSession, subset.config(), subset.secret(), excluded);
+                    sourceMaxima = closure.sourceMaxima();
                 } catch (SQLException | RuntimeException e) {
                     closureSession.close();
                     throw e;

@@ -120,7 +120,7 @@ public final class Committer {
                     st.execute(ddl);
                 }
             }
-            resetSequences(c, owned);
+            resetSequences(c, owned, cmd.sourceMaxima());
             try (PreparedStatement ps = c.prepareStatement("insert into " + AUDIT_TABLE + " (refresh_id, source, target,"
                     + " requested_by, result, anonymizers_ran, anonymizers_skipped, rows, snapshot_at)"
                     + " values (?, ?, ?, ?, 'SUCCEEDED', ?, ?, ?::jsonb, ?)")) {
@@ -210,8 +210,59 @@ public final class Committer {
      * columns whose sequence is not OWNED BY them, also through a partitioned parent) is set just past the largest
      * value of every column that uses it, so the next insert in staging cannot collide with a copied id.
      */
-    private static void resetSequences(Connection c, List<String> tables) throws SQLException {
-        Sequences.restartPastMax(c, touchedSequences(c, tables));
+    /**
+     * Each sequence past the largest value of its columns in the target, and past the source's largest (a subset
+     * copies fewer rows than the source has: rows created in staging later must not take ids a full refresh brings).
+     */
+    private static void resetSequences(Connection c, List<String> tables, java.util.Map<String, Long> sourceMaxima)
+            throws SQLException {
+        java.util.Map<String, List<String>> maxima = touchedSequences(c, tables);
+        if (!sourceMaxima.isEmpty()) {
+            for (String[] use : sequenceColumns(c, tables)) {
+                Long source = sourceMaxima.get(use[1] + "." + use[2]);
+                if (source != null && maxima.containsKey(use[0])) {
+                    maxima.get(use[0]).add(Long.toString(source));
+                }
+            }
+        }
+        Sequences.restartPastMax(c, maxima);
+    }
+
+    /** (sequence regclass text, schema.table, column) of every sequence-fed column of the tables. */
+    private static List<String[]> sequenceColumns(Connection c, List<String> tables) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                select s.oid::regclass::text, tn.nspname || '.' || t.relname, a.attname
+                from pg_depend d
+                join pg_class s on s.oid = d.objid and s.relkind = 'S'
+                join pg_class t on t.oid = d.refobjid join pg_namespace tn on tn.oid = t.relnamespace
+                join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+                where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')
+                  and (tn.nspname || '.' || t.relname = any (?) or exists (select 1 from pg_inherits i join pg_class ch
+                       on ch.oid = i.inhrelid join pg_namespace chn on chn.oid = ch.relnamespace
+                       where i.inhparent = t.oid and chn.nspname || '.' || ch.relname = any (?)))
+                union
+                select d.refobjid::regclass::text, tn.nspname || '.' || t.relname, a.attname
+                from pg_attrdef ad
+                join pg_depend d on d.classid = 'pg_attrdef'::regclass and d.objid = ad.oid and d.refclassid = 'pg_class'::regclass
+                join pg_class s on s.oid = d.refobjid and s.relkind = 'S'
+                join pg_class t on t.oid = ad.adrelid join pg_namespace tn on tn.oid = t.relnamespace
+                join pg_attribute a on a.attrelid = t.oid and a.attnum = ad.adnum
+                where tn.nspname || '.' || t.relname = any (?) or exists (select 1 from pg_inherits i join pg_class ch
+                      on ch.oid = i.inhrelid join pg_namespace chn on chn.oid = ch.relnamespace
+                      where i.inhparent = t.oid and chn.nspname || '.' || ch.relname = any (?))
+                """)) {
+            java.sql.Array arr = c.createArrayOf("text", tables.toArray());
+            for (int i = 1; i <= 4; i++) {
+                ps.setArray(i, arr);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new String[]{rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+            }
+        }
+        return out;
     }
 
     /** The sequences the tables draw from, each with the max() expressions of every column that uses it. */

@@ -19,6 +19,8 @@ public class Refresh {
     public boolean media;
     /** The named subset the refresh copies (configuration subsets), or null for whole tables. */
     public String subset;
+    /** For a subset: the source's largest value per sequence-fed column, for the target's sequences. */
+    public Map<String, Long> sourceMaxima = new TreeMap<>();
     /** The request allowed the media prune to delete more than the policy's media.max-delete-percent. */
     public boolean allowMediaDeletes;
     public List<String> skipAnonymizers = new ArrayList<>();

@@ -276,6 +276,7 @@ public final class Transitions {
         r.step(Step.EXPORT).lastHeardAt = c.now;
         r.exportedTables = e.tables().stream().map(TableCount::table).toList();
         r.excludedTables = new ArrayList<>(e.excludedTables());
+        r.sourceMaxima = new java.util.TreeMap<>(e.sourceMaxima());
         e.tables().forEach(t -> r.table(t.table()).exported = t.rows());
         c.done(Step.EXPORT);
         if (r.statusOf(Step.STAGE) == StepStatus.RUNNING) {
