@@ -84,6 +84,30 @@ public final class StackMain {
         System.exit(0);
     }
 
+    /** An S3Proxy on the file system under {@code dir}, one folder per bucket, on a free port; started. */
+    private static S3Proxy startS3(Path dir, List<String> buckets, String accessKey, String secretKey) throws Exception {
+        Files.createDirectories(dir);
+        for (String b : buckets) {
+            Files.createDirectories(dir.resolve(b));
+        }
+        Properties sp = new Properties();
+        sp.setProperty("jclouds.filesystem.basedir", dir.toString());
+        S3Proxy s3 = S3Proxy.builder()
+                .blobStore(BlobStores.create("filesystem", sp))
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+                .build();
+        s3.start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!"STARTED".equals(s3.getState())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("S3Proxy on " + dir + " did not start within 30 s (state " + s3.getState() + ")");
+            }
+            Thread.onSpinWait();
+        }
+        return s3;
+    }
+
     /** One fault-injection command: the server goes down the hard way, stays down a moment, and comes back on its port. */
     private static void control(String line, Path dir, Servers servers) {
         String[] p = line.split(" ");
@@ -198,41 +222,10 @@ public final class StackMain {
         broker.start();
         running.add(0, broker::stop);
 
-        Path s3Dir = dir.resolve("s3");
-        Files.createDirectories(s3Dir);
-        for (String b : buckets) {
-            Files.createDirectories(s3Dir.resolve(b));
-        }
-        Properties sp = new Properties();
-        sp.setProperty("jclouds.filesystem.basedir", s3Dir.toString());
-        S3Proxy s3 = S3Proxy.builder()
-                .blobStore(BlobStores.create("filesystem", sp))
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .build();
-        s3.start();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!"STARTED".equals(s3.getState()) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        S3Proxy s3 = startS3(dir.resolve("s3"), buckets, ACCESS_KEY, SECRET_KEY);
         running.add(0, s3::stop);
         // a second S3 server, another endpoint with other credentials: copies between accounts stream through restage
-        Path s3bDir = dir.resolve("s3b");
-        Files.createDirectories(s3bDir);
-        for (String b : buckets) {
-            Files.createDirectories(s3bDir.resolve(b));
-        }
-        Properties sbp = new Properties();
-        sbp.setProperty("jclouds.filesystem.basedir", s3bDir.toString());
-        S3Proxy s3b = S3Proxy.builder()
-                .blobStore(BlobStores.create("filesystem", sbp))
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, SECOND_ACCESS_KEY, SECOND_SECRET_KEY)
-                .build();
-        s3b.start();
-        while (!"STARTED".equals(s3b.getState()) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        S3Proxy s3b = startS3(dir.resolve("s3b"), buckets, SECOND_ACCESS_KEY, SECOND_SECRET_KEY);
         running.add(0, s3b::stop);
 
         Properties ready = new Properties();

@@ -71,10 +71,10 @@ final class Prune {
             try (BufferedWriter out = Files.newBufferedWriter(spill, StandardCharsets.UTF_8)) {
                 if (keys == null) {
                     Iterator<Listed> source = buckets.listing(from, policy.prefix(), "the source bucket's listing");
-                    orphans = spill(MediaPlan.orphans(target, keysOf(source)), out);
+                    orphans = spill(MediaPlan.orphans(target, keysOf(source, Listed::key)), out);
                 } else {
                     try (ReferencedKeys refs = keys.open()) {
-                        orphans = spill(MediaPlan.orphans(target, referencedKeys(refs)), out);
+                        orphans = spill(MediaPlan.orphans(target, keysOf(refs, Referenced::key)), out);
                     }
                 }
             }
@@ -152,7 +152,8 @@ final class Prune {
         };
     }
 
-    private static Iterator<String> keysOf(Iterator<Listed> in) {
+    /** The keys of a stream of listed objects or referenced keys, lazily. */
+    private static <T> Iterator<String> keysOf(Iterator<T> in, java.util.function.Function<T, String> key) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -161,21 +162,7 @@ final class Prune {
 
             @Override
             public String next() {
-                return in.next().key();
-            }
-        };
-    }
-
-    private static Iterator<String> referencedKeys(Iterator<Referenced> in) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return in.hasNext();
-            }
-
-            @Override
-            public String next() {
-                return in.next().key();
+                return key.apply(in.next());
             }
         };
     }
