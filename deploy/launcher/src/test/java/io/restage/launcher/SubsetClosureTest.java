@@ -36,11 +36,15 @@ class SubsetClosureTest {
     @BeforeAll
     static void start() throws Exception {
         Path dir = Files.createTempDirectory("restage-subset-");
-        stack = StackProcess.start(dir.resolve("stack"), List.of("pagila", "shapes", "every_shape"), List.of(), Duration.ofMinutes(3));
+        stack = StackProcess.start(dir.resolve("stack"), List.of("pagila", "shapes", "every_shape", "demo"), List.of(), Duration.ofMinutes(3));
         Path pagila = Path.of(SubsetClosureTest.class.getResource("/fixtures/pagila/pagila-schema.sql").toURI()).getParent();
         try (Connection c = Db.open(stack.jdbcUrl("pagila"))) {
             SqlScript.run(c, pagila.resolve("pagila-schema.sql"));
             SqlScript.run(c, pagila.resolve("pagila-data.sql"));
+        }
+        try (Connection c = Db.open(stack.jdbcUrl("demo"))) {
+            DemoData.createSchema(c);
+            DemoData.load(c, DemoData.Size.PRODUCTION, "prod", 42);
         }
         Path fixtures = pagila.getParent();
         try (Connection c = Db.open(stack.jdbcUrl("every_shape"))) {
@@ -283,7 +287,7 @@ class SubsetClosureTest {
             SubsetClosure closure = SubsetClosure.compute(c, five, "sample-secret-0123456789abcdef", t -> false);
             n = closure.counts().get("public.customer");
             first = ids(c, "select customer_id from customer where ctid in (select tid from pg_temp.restage_subset"
-                    + " where toid = 'customer'::regclass and state = 'D')");
+                    + " where toid = 'customer'::regclass and state = 'D' and via = 0)");
             assertEquals(6L, closure.counts().get("public.language"), "a whole table: every row");
             c.rollback();
         }
@@ -292,13 +296,39 @@ class SubsetClosureTest {
         try (Connection c = snapshotSession("pagila")) {
             SubsetClosure.compute(c, five, "sample-secret-0123456789abcdef", t -> false);
             assertEquals(first, ids(c, "select customer_id from customer where ctid in (select tid from pg_temp.restage_subset"
-                    + " where toid = 'customer'::regclass and state = 'D')"), "the same secret, the same customers");
+                    + " where toid = 'customer'::regclass and state = 'D' and via = 0)"), "the same secret, the same customers");
             c.rollback();
         }
         try (Connection c = snapshotSession("pagila")) {
             SubsetClosure.compute(c, five, "another-secret-0123456789abcdef", t -> false);
             assertTrue(!first.equals(ids(c, "select customer_id from customer where ctid in (select tid from pg_temp.restage_subset"
-                    + " where toid = 'customer'::regclass and state = 'D')")), "another secret, another sample");
+                    + " where toid = 'customer'::regclass and state = 'D' and via = 0)")), "another secret, another sample");
+            c.rollback();
+        }
+    }
+
+    /**
+     * The demo's 1,500 users, 5%: 75 expected; a binomial sample stays within 3 sigma (8.4 users) almost always. The
+     * roots are the rows with via 0 (users that reference a root come down too, and are not the sample).
+     */
+    @Test
+    void aFivePercentSampleOfTheDemosUsers() throws Exception {
+        SubsetConfig five = new SubsetConfig("five-percent", List.of(new SubsetConfig.Root("public.users", null, 5.0)),
+                List.of(), List.of(), List.of());
+        Set<String> first;
+        try (Connection c = snapshotSession("demo")) {
+            SubsetClosure closure = SubsetClosure.compute(c, five, "demo-policy-secret-0123456789", t -> false);
+            first = ids(c, "select id from users where ctid in (select tid from pg_temp.restage_subset where toid = 'users'::regclass"
+                    + " and state = 'D' and via = 0)");
+            assertTrue(first.size() >= 50 && first.size() <= 100, first.size() + " of 1500 users, 75 expected (+-25, 3 sigma)");
+            assertEquals(0, dangling(c));
+            System.out.printf("subset five-percent of the demo: %d of 1500 users as roots, %s%n", first.size(), closure.counts());
+            c.rollback();
+        }
+        try (Connection c = snapshotSession("demo")) {
+            SubsetClosure.compute(c, five, "demo-policy-secret-0123456789", t -> false);
+            assertEquals(first, ids(c, "select id from users where ctid in (select tid from pg_temp.restage_subset"
+                    + " where toid = 'users'::regclass and state = 'D' and via = 0)"), "two runs, one secret: the same users");
             c.rollback();
         }
     }
