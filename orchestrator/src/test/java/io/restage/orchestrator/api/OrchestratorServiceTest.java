@@ -143,7 +143,7 @@ class OrchestratorServiceTest {
         java.util.Set<String> routes = new java.util.TreeSet<>();
         for (Class<?> c : List.of(RefreshResource.class, RefreshResource.EnvironmentsResource.class, PolicyResource.class,
                 io.restage.orchestrator.audit.AuditResource.class, io.restage.orchestrator.live.LiveResource.class,
-                io.restage.orchestrator.schedule.ScheduleResource.class)) {
+                io.restage.orchestrator.schedule.ScheduleResource.class, SubsetResource.class)) {
             String base = c.getAnnotation(jakarta.ws.rs.Path.class).value();
             for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
                 String verb = m.isAnnotationPresent(jakarta.ws.rs.GET.class) ? "get" : m.isAnnotationPresent(jakarta.ws.rs.POST.class) ? "post" : null;
@@ -354,7 +354,18 @@ class OrchestratorServiceTest {
                         "{\"source\":\"nowhere\",\"suggest\":true}", 404, "unknown-environment"),
                 new Hostile("text/plain body", viewer, "/api/policies/check", "text/plain", "{\"source\":\"production\"}", 415, null),
                 new Hostile("1 MB body", viewer, "/api/policies/check", j,
-                        "{\"source\":\"production\",\"x\":\"" + "a".repeat(1 << 20) + "\"}", 413, null));
+                        "{\"source\":\"production\",\"x\":\"" + "a".repeat(1 << 20) + "\"}", 413, null),
+                // the subset preview, the other dry run that reads a source
+                new Hostile("preview: no token", null, "/api/subsets/preview", j, "{\"source\":\"production\",\"subset\":\"x\"}", 401, "unauthenticated"),
+                new Hostile("preview: no subset", viewer, "/api/subsets/preview", j, "{\"source\":\"production\"}", 400, "missing-field"),
+                new Hostile("preview: SQL in the subset name", viewer, "/api/subsets/preview", j,
+                        "{\"source\":\"production\",\"subset\":\"x'; drop table users; --\"}", 400, "malformed-request"),
+                new Hostile("preview: unknown subset", viewer, "/api/subsets/preview", j,
+                        "{\"source\":\"production\",\"subset\":\"nothing\"}", 404, "unknown-subset"),
+                new Hostile("refresh: unknown subset", operator(), "/api/refreshes", j,
+                        "{\"source\":\"production\",\"target\":\"staging\",\"confirmTarget\":\"staging.example.com\",\"subset\":\"nothing\"}",
+                        404, "unknown-subset"),
+                new Hostile("preview: text/plain body", viewer, "/api/subsets/preview", "text/plain", "{}", 415, null));
         int refreshesBefore = get("/api/refreshes").size();
         for (Hostile h : table) {
             HttpResponse<String> r = post(h.path(), h.body(), h.token(), h.contentType());
