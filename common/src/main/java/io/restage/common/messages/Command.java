@@ -45,16 +45,21 @@ public sealed interface Command extends Message {
     }
 
     /** The pivot: replace the target's data with the staged data in one transaction. */
+    /**
+     * The pivot. {@code sourceMaxima}: sequences go past them too (a subset). {@code verifyForeignKeys}: before it commits,
+     * every foreign key of the target that touches a replaced table is checked (the load runs with triggers off), and a
+     * reference that would dangle rolls the commit back (a subset: the target may have keys the source lacks).
+     */
     record CommitImport(String eventId, String refreshId, Instant occurredAt, String source, String target,
                         String requestedBy, List<String> skippedAnonymizers, List<String> anonymizersRan,
-                        Instant snapshotAt, java.util.Map<String, Long> sourceMaxima) implements Command {
+                        Instant snapshotAt, java.util.Map<String, Long> sourceMaxima, boolean verifyForeignKeys) implements Command {
         public CommitImport {
             sourceMaxima = sourceMaxima == null ? java.util.Map.of() : java.util.Map.copyOf(sourceMaxima);
         }
 
         public CommitImport(String eventId, String refreshId, Instant occurredAt, String source, String target,
                             String requestedBy, List<String> skippedAnonymizers, List<String> anonymizersRan, Instant snapshotAt) {
-            this(eventId, refreshId, occurredAt, source, target, requestedBy, skippedAnonymizers, anonymizersRan, snapshotAt, null);
+            this(eventId, refreshId, occurredAt, source, target, requestedBy, skippedAnonymizers, anonymizersRan, snapshotAt, null, false);
         }
     }
 

@@ -234,7 +234,8 @@ class RefreshEndToEndTest {
                 + "    confirm-target: sched.prod-corp.internal\n    media: false\n    paused: true\n"
                 // one Pagila customer's world (Pagila does not declare store.manager_staff_id -> staff: the subset does)
                 + "subsets:\n  one-customer:\n    roots:\n      customer: \"email = 'MARY.SMITH@sakilacustomer.org'\"\n"
-                + "    relations: [\"store.manager_staff_id -> staff.staff_id\"]\n";
+                + "    relations: [\"store.manager_staff_id -> staff.staff_id\"]\n"
+                + "  one-customer-no-managers:\n    roots:\n      customer: \"email = 'MARY.SMITH@sakilacustomer.org'\"\n";
         // one e2e operator starts every refresh: the start limit is lifted; staging-strict is kept for the e2e operator
         String security = Environments.security("  targets:\n    staging-strict: [" + OPERATOR + "]\n")
                 .replace("starts-per-minute: 30", "starts-per-minute: 10000");
@@ -1894,6 +1895,17 @@ class RefreshEndToEndTest {
         JsonNode rows = Json.MAPPER.readTree(preview.body()).get("rows");
         assertEquals(1, rows.get("public.customer").asLong());
         long previewTotal = Json.MAPPER.readTree(preview.body()).get("total").asLong();
+        // the target has a key the source does not declare (store.manager_staff_id -> staff): a subset without that
+        // relation would leave stores pointing at managers it did not bring, and the commit refuses it
+        Db.exec(stg, "alter table public.store add constraint store_manager_staff_fk foreign key (manager_staff_id)"
+                + " references public.staff (staff_id)");
+        Map<String, String> untouched = Db.fingerprint(stg);
+        JsonNode refused = refresh("{\"source\":\"pagila-prod\",\"target\":\"pagila-staging\",\"confirmTarget\":\"pagila.staging.internal\","
+                + "\"media\":false,\"subset\":\"one-customer-no-managers\"}");
+        assertEquals("FAILED", refused.get("status").asText(), refused.toPrettyString());
+        assertTrue(refused.toString().contains("would leave references dangling") && refused.toString().contains("store_manager_staff_fk"),
+                refused.toString());
+        assertEquals(untouched, Db.fingerprint(stg), "the refused commit left the target as it was");
         String[] cliPreview = cli("subset", "preview", "pagila-prod", "one-customer");
         assertEquals("0", cliPreview[0], cliPreview[2]);
         assertTrue(cliPreview[1].contains(String.format("%,d rows", previewTotal)) && cliPreview[1].contains("public.customer"),

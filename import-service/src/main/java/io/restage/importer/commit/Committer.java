@@ -120,6 +120,13 @@ public final class Committer {
                     st.execute(ddl);
                 }
             }
+            if (cmd.verifyForeignKeys()) {
+                String dangling = ForeignKeys.dangling(c, owned);
+                if (dangling != null) {
+                    throw new IllegalStateException("the refresh would leave references dangling in '" + cmd.target() + "': "
+                            + dangling + "; the commit was rolled back, the target keeps its previous data");
+                }
+            }
             resetSequences(c, owned, cmd.sourceMaxima());
             try (PreparedStatement ps = c.prepareStatement("insert into " + AUDIT_TABLE + " (refresh_id, source, target,"
                     + " requested_by, result, anonymizers_ran, anonymizers_skipped, rows, snapshot_at)"

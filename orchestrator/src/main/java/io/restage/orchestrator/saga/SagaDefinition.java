@@ -95,7 +95,7 @@ public final class SagaDefinition {
 
     static Message commitImport(Refresh r, Instant now) {
         return new Command.CommitImport(Message.newId(), r.id, now, r.source, r.target, r.requestedBy,
-                List.copyOf(r.anonymizersSkipped), List.copyOf(r.anonymizersRan), r.snapshotAt, r.sourceMaxima);
+                List.copyOf(r.anonymizersSkipped), List.copyOf(r.anonymizersRan), r.snapshotAt, r.sourceMaxima, r.subset != null);
     }
 
     /** After the saga: the operation that puts the target's previous data back (see Generations in the importer). */
