@@ -234,6 +234,46 @@ public final class SubsetClosure {
         return out;
     }
 
+    /**
+     * The subset's rows of {@code table} cut into ranges of at most {@code size} row identities, in ctid order: the
+     * first ctid of each range (the last range is open-ended). Small: one value per range.
+     */
+    public synchronized List<String> rangeStarts(String table, int size) throws SQLException {
+        List<String> out = new ArrayList<>();
+        // ordered by the tid itself (an output column named tid would order the text)
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select r.tid::text as start from (select tid,"
+                + " row_number() over (order by tid) as n from " + TABLE + " where toid = " + regclass(table) + ") r where (n - 1) % "
+                + size + " = 0 order by r.tid")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The filter that reads the subset's rows of {@code table} in {@code [from, to)} (to null: to the end) on any
+     * connection of the snapshot: their ctids, listed. Read from this session one range at a time (synchronized: one
+     * connection), so the workers that run the reads can be several.
+     */
+    public synchronized String rangeFilter(String table, String from, String to) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select coalesce(array_agg(tid order by tid), '{}')::text from " + TABLE
+                + " where toid = " + regclass(table) + " and tid >= ?::tid" + (to == null ? "" : " and tid < ?::tid"))) {
+            ps.setString(1, from);
+            if (to != null) {
+                ps.setString(2, to);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String tids = rs.getString(1);
+                if (!tids.matches("[{}()0-9,\\\"]*")) {
+                    throw new IllegalStateException("unexpected ctid list from the subset of " + table);
+                }
+                return " where ctid = any('" + tids + "'::tid[])";
+            }
+        }
+    }
+
     /** The connection holding the subset (its temporary table lives in this session). */
     public Connection connection() {
         return c;

@@ -174,6 +174,19 @@ class SubsetClosureTest {
 
             // every reference among the chosen rows resolves to a chosen row
             assertEquals(0, dangling(c), "dangling references");
+            // the ranges the export's workers read (5 rentals each here) cover the subset's rentals exactly once
+            List<String> starts = closure.rangeStarts("public.rental", 5);
+            assertEquals((rentals.size() + 4) / 5, starts.size(), starts.toString());
+            Set<String> read = new TreeSet<>();
+            long readRows = 0;
+            for (int i = 0; i < starts.size(); i++) {
+                Set<String> part = ids(c, "select rental_id from only public.rental" + closure.rangeFilter("public.rental", starts.get(i),
+                        i + 1 < starts.size() ? starts.get(i + 1) : null));
+                readRows += part.size();
+                read.addAll(part);
+            }
+            assertEquals(rentals, read);
+            assertEquals(rentals.size(), readRows, "no rental read twice");
             System.out.printf("subset one-customer of Pagila: %s rows in %d tables, %d passes, %.2f s%n",
                     got.values().stream().mapToLong(Long::longValue).sum(), got.size(), closure.passes(), seconds);
             c.rollback();

@@ -85,14 +85,59 @@ public final class SnapshotExporter {
     }
 
     /** One unit of work: a whole table, or the pages {@code [fromPage, toPage)} of one (toPage -1: to the end). */
-    record Chunk(SourceTable table, int index, long fromPage, long toPage, TableProgress progress) {
+    record Chunk(SourceTable table, int index, long fromPage, long toPage, TableProgress progress, Filter filter) {
+        Chunk(SourceTable table, int index, long fromPage, long toPage, TableProgress progress) {
+            this(table, index, fromPage, toPage, progress, null);
+        }
+
         String where() {
+            if (filter != null) {
+                try {
+                    return filter.where();
+                } catch (SQLException e) {
+                    throw new IllegalStateException("reading the subset's rows of " + table.qualified() + " from the session"
+                            + " that holds them failed: " + io.restage.common.Failures.describe(e), e);
+                }
+            }
             if (index < 0) {
                 return "";
             }
             String from = "ctid >= '(" + fromPage + ",0)'::tid";
             return toPage < 0 ? " where " + from : " where " + from + " and ctid < '(" + toPage + ",0)'::tid";
         }
+    }
+
+    /** A chunk's filter computed when a worker takes it (a subset's range of rows, read from the closure session). */
+    interface Filter {
+        String where() throws SQLException;
+    }
+
+    /** Row identities per chunk of a subset table: a range's ctid list is inlined in its COPY (about 12 bytes a row). */
+    static final int SUBSET_RANGE_ROWS = 50_000;
+
+    /**
+     * A subset's tables as chunks the workers read in parallel: one per range of {@link #SUBSET_RANGE_ROWS} chosen rows,
+     * each filter fetched from the closure session when a worker takes it; a table the subset leaves empty is one chunk
+     * that reads nothing.
+     */
+    static List<Chunk> subsetChunks(List<SourceTable> tables, io.restage.common.subset.SubsetClosure closure) throws SQLException {
+        List<Chunk> out = new ArrayList<>();
+        for (SourceTable t : tables) {
+            String filter = closure.filterFor(t.qualified());
+            List<String> starts = " where false".equals(filter) ? List.of() : closure.rangeStarts(t.qualified(), SUBSET_RANGE_ROWS);
+            if (starts.isEmpty()) {
+                out.add(new Chunk(t, -1, 0, -1, new TableProgress(1), () -> " where false"));
+                continue;
+            }
+            TableProgress progress = new TableProgress(starts.size());
+            for (int i = 0; i < starts.size(); i++) {
+                String from = starts.get(i);
+                String to = i + 1 < starts.size() ? starts.get(i + 1) : null;
+                // one range is read whole (index -1 keeps the table's batches unsplit) only when it is the only one
+                out.add(new Chunk(t, starts.size() == 1 ? -1 : i, 0, -1, progress, () -> closure.rangeFilter(t.qualified(), from, to)));
+            }
+        }
+        return out;
     }
 
     /** Big tables become 2 x parallelism page ranges (the last open-ended, so rows on pages added since count too). */
@@ -133,8 +178,8 @@ public final class SnapshotExporter {
 
     /**
      * With a {@code subset}: after the check, a session that adopts the same snapshot computes the subset in the source
-     * ({@link io.restage.common.subset.SubsetClosure}); its tables are then read from that session (their filter reads its
-     * temporary table), one after the other, while the workers read the whole tables in parallel as usual.
+     * ({@link io.restage.common.subset.SubsetClosure}); its tables are then read by the workers in parallel like any other,
+     * as ranges of chosen rows whose ctids the closure session hands out one range at a time.
      */
     public List<TableCount> export(Route route, Predicate<String> excluded, Validator validator, BatchSender sender,
                                    Listener listener, BooleanSupplier cancelled, Subset subset) throws Exception {
@@ -187,13 +232,13 @@ public final class SnapshotExporter {
                 tables.removeAll(subsetTables);
             }
             List<Chunk> plan = chunks(tables);
+            if (closure != null) {
+                plan.addAll(subsetChunks(subsetTables, closure));
+            }
             java.util.Map<String, TableProgress> progress = new java.util.HashMap<>();
             plan.forEach(c -> progress.putIfAbsent(c.table().qualified(), c.progress()));
-            java.util.Map<String, TableProgress> subsetProgress = new java.util.LinkedHashMap<>();
-            subsetTables.forEach(t -> subsetProgress.put(t.qualified(), new TableProgress(1)));
-            progress.putAll(subsetProgress);
             running = progress;
-            plan.stream().filter(c -> c.index() == 0).forEach(c -> LOG.infof("refresh %s: %s (%d pages) is read as %d page ranges in parallel",
+            plan.stream().filter(c -> c.index() == 0 && c.filter() == null).forEach(c -> LOG.infof("refresh %s: %s (%d pages) is read as %d page ranges in parallel",
                     refreshId, c.table().qualified(), c.table().pages(), parallelism * 2));
             ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>(plan);
             List<TableCount> counts = Collections.synchronizedList(new ArrayList<>());
@@ -206,37 +251,8 @@ public final class SnapshotExporter {
                 t.setDaemon(true);
                 return t;
             });
-            ExecutorService subsetPool = subsetTables.isEmpty() ? null : Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(() -> {
-                    org.jboss.logging.MDC.put("refreshId", refreshId);
-                    r.run();
-                }, "export-subset-" + refreshId.substring(0, Math.min(8, refreshId.length())));
-                t.setDaemon(true);
-                return t;
-            });
             try {
                 List<Future<Void>> futures = new ArrayList<>();
-                if (subsetPool != null) {
-                    io.restage.common.subset.SubsetClosure fc = closure;
-                    Connection session = closureSession;
-                    futures.add(subsetPool.submit(() -> {
-                        CopyOutReader reader = new CopyOutReader(session.unwrap(PGConnection.class));
-                        for (SourceTable t : subsetTables) {
-                            if (cancelled.getAsBoolean()) {
-                                throw new CancelledException(refreshId);
-                            }
-                            TableBatcher batcher = new TableBatcher(refreshId, route.source(), route.target(), route.policy(),
-                                    t.qualified(), t.columns(), route.skipAnonymizers(), sender, batchBytes, batchRows,
-                                    subsetProgress.get(t.qualified()), -1, route.attempt());
-                            reader.copy(copySql(t, fc.filterFor(t.qualified())), batcher::add, cancelled, refreshId);
-                            long rows = batcher.finish();
-                            if (rows >= 0) {
-                                counts.add(new TableCount(t.qualified(), rows));
-                            }
-                        }
-                        return null;
-                    }));
-                }
                 for (int i = 0; i < workers; i++) {
                     futures.add(pool.submit(() -> {
                         worker(route, snapshot, queue, sender, counts, cancelled);
@@ -253,9 +269,6 @@ public final class SnapshotExporter {
                 }
             } finally {
                 pool.shutdownNow();
-                if (subsetPool != null) {
-                    subsetPool.shutdownNow();
-                }
                 if (closureSession != null) {
                     try {
                         closureSession.rollback(); // the temporary table goes with the transaction's end and the session
