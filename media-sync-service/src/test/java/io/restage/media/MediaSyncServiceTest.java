@@ -252,15 +252,24 @@ class MediaSyncServiceTest {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
                     swapped, Instant.now(), "production"));
             assertTrue(await(kafka, swapped, MediaReply.MediaRevertFailed.class).reason().contains("does not allow imports"));
+            // an undo of the bucket: unsigned (never acted on), and signed but naming production as the target
+            kafka.send(Topics.REFRESH_COMMANDS.name(), swapped, MessageCodec.encode(new Command.UndoMedia(UUID.randomUUID().toString(),
+                    swapped, Instant.now(), "staging")));
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
+                    swapped, Instant.now(), "production"));
+            assertTrue(await(kafka, swapped, MediaReply.MediaUndoFailed.class).reason().contains("does not allow imports"));
+            assertEquals(copied, listing("staging-media"), "the unsigned undo changed nothing");
             // every refusal is reported for the audit log; the last one read is a marker that all before it were handled
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(), other,
                     Instant.now(), "production", "staging"));
             await(kafka, other, MediaReply.MediaPruneFailed.class);
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
                     rs -> rs.stream().filter(r -> KafkaProbe.text(r).contains("MessageRefused")
-                            && KafkaProbe.text(r).contains("media-sync-service")).count() >= 4, Duration.ofSeconds(30));
+                            && KafkaProbe.text(r).contains("media-sync-service")).count() >= 6, Duration.ofSeconds(30));
             assertTrue(events.stream().anyMatch(r -> unsigned.equals(r.key()) && KafkaProbe.text(r).contains("unsigned")));
             assertTrue(events.stream().anyMatch(r -> unsigned.equals(r.key()) && KafkaProbe.text(r).contains("wrong signature")));
+            assertTrue(events.stream().anyMatch(r -> swapped.equals(r.key()) && KafkaProbe.text(r).contains("UndoMedia")
+                    && KafkaProbe.text(r).contains("unsigned")), "the unsigned UndoMedia is reported");
             assertEquals(production, listing("production-media"), "production's bucket is untouched");
             assertEquals(copied, listing("staging-media"), "the refused prune deleted nothing");
         }

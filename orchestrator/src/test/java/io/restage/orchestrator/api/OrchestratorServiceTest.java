@@ -365,7 +365,13 @@ class OrchestratorServiceTest {
                 new Hostile("refresh: unknown subset", operator(), "/api/refreshes", j,
                         "{\"source\":\"production\",\"target\":\"staging\",\"confirmTarget\":\"staging.example.com\",\"subset\":\"nothing\"}",
                         404, "unknown-subset"),
-                new Hostile("preview: text/plain body", viewer, "/api/subsets/preview", "text/plain", "{}", 415, null));
+                new Hostile("preview: text/plain body", viewer, "/api/subsets/preview", "text/plain", "{}", 415, null),
+                new Hostile("refresh: subset not a name", operator(), "/api/refreshes", j,
+                        "{\"source\":\"production\",\"target\":\"staging\",\"confirmTarget\":\"staging.example.com\",\"subset\":42}",
+                        400, "malformed-request"),
+                new Hostile("refresh: allowMediaDeletes not a boolean", operator(), "/api/refreshes", j,
+                        "{\"source\":\"production\",\"target\":\"staging\",\"confirmTarget\":\"staging.example.com\",\"allowMediaDeletes\":\"yes\"}",
+                        400, "malformed-request"));
         int refreshesBefore = get("/api/refreshes").size();
         for (Hostile h : table) {
             HttpResponse<String> r = post(h.path(), h.body(), h.token(), h.contentType());
