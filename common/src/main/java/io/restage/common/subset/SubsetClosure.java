@@ -161,6 +161,25 @@ public final class SubsetClosure {
         return counts;
     }
 
+    /**
+     * The source's row estimate of each table the subset has rows in (its statistics: live tuples, else reltuples;
+     * absent when never analyzed), to set the subset's size beside the whole.
+     */
+    public Map<String, Long> sourceEstimates() throws SQLException {
+        Map<String, Long> out = new TreeMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select n.nspname || '.' || k.relname,"
+                + " coalesce(nullif(s.n_live_tup, 0), nullif(k.reltuples, -1)::bigint) from pg_class k"
+                + " join pg_namespace n on n.oid = k.relnamespace left join pg_stat_user_tables s on s.relid = k.oid"
+                + " where k.oid in (select distinct toid from " + TABLE + ")")) {
+            while (rs.next()) {
+                if (rs.getObject(2) != null) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Passes over the edges until nothing was added. */
     public int passes() {
         return passes;

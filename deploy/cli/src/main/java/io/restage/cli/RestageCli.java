@@ -394,7 +394,9 @@ public final class RestageCli implements Runnable {
                 }
                 out.printf("subset %s of %s: %,d rows in %d tables (%d passes, %d ms)%n", name, source, p.path("total").asLong(),
                         p.path("rows").size(), p.path("passes").asInt(), p.path("millis").asLong());
-                p.path("rows").fields().forEachRemaining(e -> out.printf("  %-40s %,12d%n", e.getKey(), e.getValue().asLong()));
+                out.printf("  %-40s %12s %14s%n", "table", "in subset", "in source (est.)");
+                p.path("rows").fields().forEachRemaining(e -> out.printf("  %-40s %,12d %14s%n", e.getKey(), e.getValue().asLong(),
+                        p.path("sourceEstimates").has(e.getKey()) ? String.format("%,d", p.path("sourceEstimates").get(e.getKey()).asLong()) : "-"));
                 return ExitCodes.OK;
             }
         }

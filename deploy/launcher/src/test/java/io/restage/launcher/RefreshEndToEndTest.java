@@ -1894,6 +1894,8 @@ class RefreshEndToEndTest {
         assertEquals(200, preview.statusCode(), preview.body());
         JsonNode rows = Json.MAPPER.readTree(preview.body()).get("rows");
         assertEquals(1, rows.get("public.customer").asLong());
+        JsonNode estimates = Json.MAPPER.readTree(preview.body()).get("sourceEstimates");
+        assertTrue(estimates.get("public.customer").asLong() >= 500, "Pagila's customers beside the subset's one: " + estimates);
         long previewTotal = Json.MAPPER.readTree(preview.body()).get("total").asLong();
         // the target has a key the source does not declare (store.manager_staff_id -> staff): a subset without that
         // relation would leave stores pointing at managers it did not bring, and the commit refuses it

@@ -48,8 +48,12 @@ public class SubsetResource {
         }
     }
 
-    /** The preview: rows per table of the subset (partitions apart), in all, and how long the source took. */
-    public record SubsetPreview(String source, String subset, Map<String, Long> rows, long total, int passes, long millis) {
+    /**
+     * The preview: rows per table of the subset (partitions apart), the source's row estimate of those tables beside
+     * them, the subset's total, and how long the source took.
+     */
+    public record SubsetPreview(String source, String subset, Map<String, Long> rows, Map<String, Long> sourceEstimates,
+                                long total, int passes, long millis) {
     }
 
     @GET
@@ -115,7 +119,7 @@ public class SubsetResource {
                     SubsetClosure closure = SubsetClosure.compute(c, s, config.policyFor(source).secret().reveal(),
                             config.policyFor(source)::isExcluded);
                     long total = closure.counts().values().stream().mapToLong(Long::longValue).sum();
-                    return Response.ok(new SubsetPreview(source, subset, closure.counts(), total, closure.passes(),
+                    return Response.ok(new SubsetPreview(source, subset, closure.counts(), closure.sourceEstimates(), total, closure.passes(),
                             (System.nanoTime() - t0) / 1_000_000)).build();
                 } catch (IllegalArgumentException e) {
                     return RefreshResource.error(new ApiError(422, "subset-invalid", e.getMessage()));
