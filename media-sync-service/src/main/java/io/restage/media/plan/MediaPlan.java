@@ -1,7 +1,6 @@
 package io.restage.media.plan;
 
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * What the copy does with each key, decided by merging sorted streams (never a listing in memory): the keys wanted in
@@ -75,37 +74,18 @@ public final class MediaPlan {
     /** Target objects whose key is not among {@code wanted} (both ascending). */
     public static Iterator<Listed> orphans(Iterator<Listed> target, Iterator<String> wanted) {
         Peeking<String> w = new Peeking<>(wanted);
-        return new Iterator<>() {
-            private Listed next = advance();
-
-            private Listed advance() {
-                while (target.hasNext()) {
-                    Listed t = target.next();
-                    while (w.peek() != null && KeyOrder.compare(w.peek(), t.key()) < 0) {
-                        w.take();
-                    }
-                    if (w.peek() == null || !w.peek().equals(t.key())) {
-                        return t;
-                    }
+        return new Filtered<>(() -> {
+            while (target.hasNext()) {
+                Listed t = target.next();
+                while (w.peek() != null && KeyOrder.compare(w.peek(), t.key()) < 0) {
+                    w.take();
                 }
-                return null;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public Listed next() {
-                if (next == null) {
-                    throw new NoSuchElementException();
+                if (w.peek() == null || !w.peek().equals(t.key())) {
+                    return t;
                 }
-                Listed out = next;
-                next = advance();
-                return out;
             }
-        };
+            return null;
+        });
     }
 
     /** Skips the listing to {@code key}: the object at that key, or null if the listing has none. */

@@ -27,7 +27,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -82,41 +81,22 @@ public final class Buckets {
             args.prefix(prefix);
         }
         Iterator<Result<Item>> pages = client(b).listObjects(args.build()).iterator();
-        Iterator<Listed> raw = new Iterator<>() {
-            private Listed next = advance();
-
-            private Listed advance() {
-                while (pages.hasNext()) {
-                    Item i;
-                    try {
-                        i = pages.next().get();
-                    } catch (Exception e) {
-                        throw new IllegalStateException("listing bucket '" + b.name() + "' failed: "
-                                + io.restage.common.Failures.describe(e), e);
-                    }
-                    if (i.isDir() || (prefix == null && i.objectName().startsWith(MediaSync.RESTAGE_PREFIX))) {
-                        continue;
-                    }
-                    return new Listed(i.objectName(), unquote(i.etag()), i.size());
+        Iterator<Listed> raw = new io.restage.media.plan.Filtered<>(() -> {
+            while (pages.hasNext()) {
+                Item i;
+                try {
+                    i = pages.next().get();
+                } catch (Exception e) {
+                    throw new IllegalStateException("listing bucket '" + b.name() + "' failed: "
+                            + io.restage.common.Failures.describe(e), e);
                 }
-                return null;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public Listed next() {
-                if (next == null) {
-                    throw new NoSuchElementException();
+                if (i.isDir() || (prefix == null && i.objectName().startsWith(MediaSync.RESTAGE_PREFIX))) {
+                    continue;
                 }
-                Listed out = next;
-                next = advance();
-                return out;
+                return new Listed(i.objectName(), unquote(i.etag()), i.size());
             }
-        };
+            return null;
+        });
         return new Sorted<>(raw, Listed::key, what);
     }
 
