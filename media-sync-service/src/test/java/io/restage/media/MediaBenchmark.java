@@ -67,20 +67,29 @@ class MediaBenchmark {
         pool.shutdown();
         System.out.printf("%nmedia benchmark: %d objects (2 to 10 KiB) generated in %.1f s%n", objects, (System.nanoTime() - gen) / 1e9);
 
-        Map<String, Double> seconds = new TreeMap<>();
-        String id = UUID.randomUUID().toString();
+        Map<String, Double> seconds = new java.util.LinkedHashMap<>();
+        String parallelism = System.getProperty("restage.media.parallelism", "16");
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
-            long start = System.nanoTime();
-            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(), id, Instant.now(),
-                    "production", "staging"));
-            kafka.readUntil(Topics.REFRESH_EVENTS.name(), rs -> rs.stream().anyMatch(r -> id.equals(r.key())
-                    && MessageCodec.decode(KafkaProbe.text(r), Event.class) instanceof MediaReply.MediaCopied), Duration.ofMinutes(10));
-            seconds.put("restage media copy (restage.media.parallelism " + System.getProperty("restage.media.parallelism", "16") + ")",
-                    (System.nanoTime() - start) / 1e9);
+            // the first copy after the service started (its JVM still compiling), then the same copy into the emptied
+            // bucket by the warm service, as every later refresh of a long-running service finds it
+            for (String run : List.of("first copy after start", "warm service")) {
+                String id = UUID.randomUUID().toString();
+                Instant sent = Instant.now();
+                kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(), id,
+                        sent, "production", "staging"));
+                MediaReply.MediaCopied[] copied = new MediaReply.MediaCopied[1];
+                kafka.readUntil(Topics.REFRESH_EVENTS.name(), rs -> rs.stream().anyMatch(r -> id.equals(r.key())
+                        && MessageCodec.decode(KafkaProbe.text(r), Event.class) instanceof MediaReply.MediaCopied m
+                        && (copied[0] = m) != null), Duration.ofMinutes(10));
+                // from the command's sending to the reply's writing (the service's clock is this machine's): the probe's
+                // own consumer-group join, which is not part of a refresh, is left out
+                seconds.put("restage media copy, " + run + " (parallelism " + parallelism + ")",
+                        Duration.between(sent, copied[0].occurredAt()).toNanos() / 1e9);
+                assertEquals(listing(s3, "production-media"), listing(s3, "staging-media"), "the copy is complete");
+                empty(s3, "staging-media");
+            }
         }
-        assertEquals(listing(s3, "production-media"), listing(s3, "staging-media"), "the copy is complete");
 
-        empty(s3, "staging-media");
         if (new ProcessBuilder("bash", "-c", "command -v rclone").start().waitFor() == 0) {
             ProcessBuilder rclone = new ProcessBuilder("rclone", "sync", "s3:production-media", "s3:staging-media",
                     "--transfers", "16", "--checkers", "16").redirectErrorStream(true);

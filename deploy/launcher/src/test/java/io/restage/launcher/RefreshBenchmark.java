@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class RefreshBenchmark {
     private final HttpClient http = HttpClient.newHttpClient();
     private String token;
+    /** Machine-wide CPU seconds of each row (all cores, every process: services, PostgreSQL, Kafka, the tools). */
+    private final Map<String, Double> cpu = new LinkedHashMap<>();
 
     @Test
     void printRefreshTimeNextToPgDumpAndPgcopydb() throws Exception {
@@ -127,22 +129,24 @@ class RefreshBenchmark {
                 }
                 String suffix = anonymizers > 1 ? " (" + anonymizers + " anonymizers)" : "";
                 Map<String, double[]> before = services.usage();
-                seconds.put("restage, copy only (policy: keep)" + suffix, refresh(services, ds + "-copy", "target"));
-                seconds.put("restage, anonymized" + suffix, refresh(services, ds + "-anonymize", "target"));
-                seconds.put("restage, anonymized + undo generation kept" + suffix, refresh(services, ds + "-anonymize", "target-undo"));
+                record(seconds, "restage, copy only (policy: keep)" + suffix, refresh(services, ds + "-copy", "target"));
+                record(seconds, "restage, anonymized" + suffix, refresh(services, ds + "-anonymize", "target"));
+                record(seconds, "restage, anonymized + undo generation kept" + suffix, refresh(services, ds + "-anonymize", "target-undo"));
+                // the services have now done three refreshes (JIT-compiled), as a long-running deployment has
+                record(seconds, "restage, anonymized, again (services warm)" + suffix, refresh(services, ds + "-anonymize", "target"));
                 Map<String, double[]> after = services.usage();
-                System.out.printf("%nper service over the three refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx384m)%n");
+                System.out.printf("%nper service over the four refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx384m)%n");
                 after.forEach((name, u) -> System.out.printf("  %-28s %8.1f s %8.0f MB%n", name,
                         u[0] - before.getOrDefault(name, new double[]{0, 0})[0], u[1]));
             }
             String src = pgUrl(stack, ds);
-            seconds.put("pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
+            record(seconds, "pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
                     + " --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump") + "'"));
             Path dir = work.resolve("dump");
-            seconds.put("pg_dump -Fd -j 2 + pg_restore -j 2", shell("pg_dump -Fd -j 2 --no-owner --no-acl -f '" + dir + "' -d '"
+            record(seconds, "pg_dump -Fd -j 2 + pg_restore -j 2", shell("pg_dump -Fd -j 2 --no-owner --no-acl -f '" + dir + "' -d '"
                     + src + "' && pg_restore -j 2 --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump_dir") + "' '" + dir + "'"));
             if (shell("command -v pgcopydb") >= 0) {
-                seconds.put("pgcopydb clone --table-jobs 2 --index-jobs 2", shell("pgcopydb clone --no-owner --no-acl"
+                record(seconds, "pgcopydb clone --table-jobs 2 --index-jobs 2", shell("pgcopydb clone --no-owner --no-acl"
                         + " --skip-extensions --table-jobs 2 --index-jobs 2 --dir '" + work.resolve("pgcopydb") + "' --source '"
                         + src + "' --target '" + pgUrl(stack, ds + "_copydb") + "'"));
             } else {
@@ -160,13 +164,14 @@ class RefreshBenchmark {
                 System.out.println("JFR recordings (jfr print --events jdk.ExecutionSample ...): " + work.resolve("logs"));
             }
             double base = seconds.get("pg_dump -Fc | pg_restore (one job)");
-            System.out.printf("%-62s %10s %14s %16s%n", "", "seconds", "rows/s", "vs pg_dump|restore");
+            System.out.printf("%-62s %10s %14s %16s %12s%n", "", "seconds", "rows/s", "vs pg_dump|restore", "CPU s (all)");
             for (Map.Entry<String, Double> e : seconds.entrySet()) {
                 if (e.getValue() < 0) {
                     System.out.printf("%-62s %10s%n", e.getKey(), "failed");
                     continue;
                 }
-                System.out.printf("%-62s %10.1f %,14.0f %15.2fx%n", e.getKey(), e.getValue(), rows / e.getValue(), e.getValue() / base);
+                System.out.printf("%-62s %10.1f %,14.0f %15.2fx %12.1f%n", e.getKey(), e.getValue(), rows / e.getValue(),
+                        e.getValue() / base, cpu.getOrDefault(e.getKey(), 0.0));
             }
             System.out.println("(restage: POST to SUCCEEDED, policy check, export, anonymization, staging, leak audit, commit,"
                     + " services at -Xmx384m each; the tools: schema, data and indexes into an empty database)");
@@ -184,6 +189,7 @@ class RefreshBenchmark {
 
     private double refresh(ServiceProcesses services, String source, String target) throws Exception {
         String host = target.equals("target") ? "target.internal" : "target-undo.internal";
+        Map<String, Double> cpuBefore = CpuMeter.read();
         long start = System.nanoTime();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + "/api/refreshes"))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"" + source
@@ -215,12 +221,23 @@ class RefreshBenchmark {
                 steps.append(String.format(" %s %.1fs", e.getKey(), d));
             }
         });
-        System.out.printf("  %s -> %s: %.1f s;%s; leak audit %s%n", source, target, s, steps, report.get("leakAudit"));
+        System.out.printf("  %s -> %s: %.1f s;%s; leak audit %s%n    CPU: %s%n", source, target, s, steps,
+                report.get("leakAudit"), CpuMeter.since(cpuBefore));
+        lastCpu = CpuMeter.read().getOrDefault("machine", 0.0) - cpuBefore.getOrDefault("machine", 0.0);
         return s;
     }
 
+    private void record(Map<String, Double> seconds, String row, double s) {
+        seconds.put(row, s);
+        cpu.put(row, lastCpu);
+    }
+
+    /** Machine CPU seconds of the last refresh or shell run. */
+    private double lastCpu;
+
     /** Runs a shell pipeline; returns its wall time in seconds, or -1 if it failed (its output is printed). */
-    private static double shell(String command) throws Exception {
+    private double shell(String command) throws Exception {
+        Map<String, Double> cpuBefore = CpuMeter.read();
         long start = System.nanoTime();
         Process p = new ProcessBuilder("bash", "-o", "pipefail", "-c", command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -229,7 +246,9 @@ class RefreshBenchmark {
             System.out.println("`" + command.split(" ")[0] + "` failed (" + code + "): " + out.lines().limit(5).toList());
             return -1;
         }
-        return (System.nanoTime() - start) / 1e9;
+        double s = (System.nanoTime() - start) / 1e9;
+        lastCpu = CpuMeter.read().getOrDefault("machine", 0.0) - cpuBefore.getOrDefault("machine", 0.0);
+        return s;
     }
 
     private static String pgUrl(StackProcess stack, String db) {

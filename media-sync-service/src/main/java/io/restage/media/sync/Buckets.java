@@ -52,8 +52,25 @@ public final class Buckets {
     private final Map<String, MinioClient> clients = new ConcurrentHashMap<>();
     private final Map<String, Boolean> serverSide = new ConcurrentHashMap<>();
 
+    /**
+     * Requests in flight per S3 endpoint. The MinIO client runs its requests on OkHttp's dispatcher, which by default
+     * lets only 5 run per host: 16 copiers then queue behind 5 connections (measured: 3,000 copies 10.5 s, 3x rclone).
+     */
+    static final int MAX_REQUESTS_PER_HOST = 128;
+    /** One HTTP client (dispatcher and connection pool) for every endpoint and credentials. */
+    private final okhttp3.OkHttpClient http = http();
+
+    static okhttp3.OkHttpClient http() {
+        okhttp3.Dispatcher d = new okhttp3.Dispatcher();
+        d.setMaxRequests(MAX_REQUESTS_PER_HOST * 4);
+        d.setMaxRequestsPerHost(MAX_REQUESTS_PER_HOST);
+        // the MinIO defaults (timeouts, HTTP/1.1, its retry interceptor, a CA bundle from the environment) kept
+        return io.minio.Http.newDefaultClient().newBuilder().dispatcher(d)
+                .connectionPool(new okhttp3.ConnectionPool(64, 5, java.util.concurrent.TimeUnit.MINUTES)).build();
+    }
+
     public MinioClient client(BucketConfig b) {
-        return clients.computeIfAbsent(b.endpoint() + "|" + b.accessKey(), k -> MinioClient.builder()
+        return clients.computeIfAbsent(b.endpoint() + "|" + b.accessKey(), k -> MinioClient.builder().httpClient(http)
                 .endpoint(b.endpoint()).credentials(b.accessKey(), b.secretKey().reveal()).build());
     }
 
@@ -126,33 +143,50 @@ public final class Buckets {
 
     /** Copies within one bucket (backups, placeholders): always server-side. */
     public void copyWithin(BucketConfig b, String fromKey, String toKey, long size) throws Exception {
-        serverCopy(b, fromKey, b, toKey, size);
+        serverCopy(b, fromKey, b, toKey, size, null);
     }
 
     /**
      * Copies one object of {@code size} bytes. Server-side when the target's credentials can read the source (no bytes
-     * pass through restage; multipart copy above 5 GiB); streamed otherwise.
+     * pass through restage; multipart copy above 5 GiB); streamed otherwise. {@code etag}: the source's ETag as
+     * listed (or null): the copy then needs no HEAD of the source first, and copies only that version (an object
+     * changed since the listing is copied as it is now, after a HEAD).
      */
-    public void copy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size) throws Exception {
+    public void copy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size, String etag) throws Exception {
         if (canCopyServerSide(from, fromKey, to)) {
-            serverCopy(from, fromKey, to, toKey, size);
+            serverCopy(from, fromKey, to, toKey, size, etag);
             return;
         }
-        try (InputStream in = client(from).getObject(GetObjectArgs.builder().bucket(from.name()).object(fromKey).build())) {
-            Stat s = stat(from, fromKey);
+        try (io.minio.GetObjectResponse in = client(from).getObject(GetObjectArgs.builder().bucket(from.name()).object(fromKey).build())) {
+            String type = in.headers().get("Content-Type");
             client(to).putObject(PutObjectArgs.builder().bucket(to.name()).object(toKey)
                     .stream(in, size, size > PART_SIZE ? PART_SIZE : null)
-                    .contentType(s.contentType() == null ? "application/octet-stream" : s.contentType()).build());
+                    .contentType(type == null ? "application/octet-stream" : type).build());
         }
     }
 
-    private void serverCopy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size) throws Exception {
+    private void serverCopy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size, String etag)
+            throws Exception {
         SourceObject src = SourceObject.builder().bucket(from.name()).object(fromKey).build();
         if (size > SINGLE_COPY_LIMIT) {
             client(to).composeObject(ComposeObjectArgs.builder().bucket(to.name()).object(toKey).sources(List.of(src)).build());
-        } else {
-            client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey).source(src).build());
+            return;
         }
+        if (etag != null && !etag.isEmpty()) {
+            // size and ETag known from the listing: the client skips its HEAD of the source (one request per object,
+            // not two), and the copy is conditional on the ETag (x-amz-copy-source-if-match)
+            try {
+                client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey)
+                        .source(new SourceObject(src, size, etag)).build());
+                return;
+            } catch (io.minio.errors.ErrorResponseException e) {
+                if (!"PreconditionFailed".equals(e.errorResponse().code())) {
+                    throw e;
+                }
+                // changed since it was listed: copied as it is now, like any object the listing did not pin
+            }
+        }
+        client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey).source(src).build());
     }
 
     /**

@@ -24,7 +24,9 @@ import io.restage.media.plan.MediaPlan;
 import io.restage.media.plan.Referenced;
 import io.restage.media.plan.ReferencedKeys;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -57,6 +59,8 @@ public class MediaSync {
     /** Bytes read from the start of an image to learn its dimensions (keep-dimensions placeholders). */
     static final long IMAGE_HEADER_BYTES = 64 * 1024;
     private final Heartbeats beats;
+    /** Objects journaled in one statement, ahead of their copies. */
+    static final int JOURNAL_CHUNK = 500;
     /** Objects copied at the same time (each journaled before it is copied). */
     private final int parallelism;
 
@@ -161,17 +165,21 @@ public class MediaSync {
             buckets.requireBucket(from);
             buckets.requireBucket(to);
             MediaPolicy policy = config.policyFor(cmd.source()).media();
+            long began = System.nanoTime();
+            long plannedAt;
             try (WorkSpill spill = new WorkSpill()) {
                 long planned = plan(id, cmd.target(), policy, from, to, spill, n);
+                plannedAt = System.nanoTime();
                 long skipped = n.unchanged.get() + n.missing.get();
                 work.progress(skipped, planned, "objects", bytesDetail(0, spill.bytes()));
                 execute(id, spill, from, to, work, n, skipped, planned);
             }
             journal.finish(id, Status.COPIED, n);
             LOG.infof("refresh %s: media copied (%s): %d written (%d placeholders, %d overwritten, %d bytes), %d unchanged,"
-                    + " %d referenced but missing, %d at a time", id, policy.guided() ? "guided by the database" : "mirror",
-                    n.copied.get(), n.placeholders.get(), n.overwritten.get(), n.bytes.get(), n.unchanged.get(), n.missing.get(),
-                    parallelism);
+                    + " %d referenced but missing, %d at a time; planned in %d ms, written in %d ms", id,
+                    policy.guided() ? "guided by the database" : "mirror", n.copied.get(), n.placeholders.get(), n.overwritten.get(),
+                    n.bytes.get(), n.unchanged.get(), n.missing.get(), parallelism, (plannedAt - began) / 1_000_000,
+                    (System.nanoTime() - plannedAt) / 1_000_000);
             io.micrometer.core.instrument.MeterRegistry m = io.micrometer.core.instrument.Metrics.globalRegistry;
             m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "copied").increment(n.copied.get());
             m.counter("restage.media.copy.objects", "target", cmd.target(), "outcome", "unchanged").increment(n.unchanged.get());
@@ -279,23 +287,35 @@ public class MediaSync {
             return t;
         });
         try {
-            for (Iterator<WorkSpill.Work> it = spill.read(); it.hasNext() && failure.get() == null; ) {
-                WorkSpill.Work w = it.next();
-                inFlight.acquire();
-                if (failure.get() != null) {
-                    inFlight.release();
-                    break;
+            Iterator<WorkSpill.Work> it = spill.read();
+            while (it.hasNext() && failure.get() == null) {
+                // journaled a chunk at a time, before any of the chunk is written: one statement per chunk instead of a
+                // commit per object (a journaled key that is then not written is harmless to revert: nothing to remove
+                // or restore)
+                List<WorkSpill.Work> chunk = new ArrayList<>(JOURNAL_CHUNK);
+                while (it.hasNext() && chunk.size() < JOURNAL_CHUNK) {
+                    chunk.add(it.next());
                 }
-                pool.execute(() -> {
-                    try {
-                        write(id, w, from, to, n);
-                        work.progress(skipped + seen.incrementAndGet(), planned, "objects", bytesDetail(n.bytes.get(), spill.bytes()));
-                    } catch (Exception e) {
-                        failure.compareAndSet(null, e);
-                    } finally {
+                journal.recordAll(id, chunk.stream().filter(w -> w.targetEtag() == null).map(WorkSpill.Work::key).toList(), Action.ADDED);
+                journal.recordAll(id, chunk.stream().filter(w -> w.targetEtag() != null).map(WorkSpill.Work::key).toList(),
+                        Action.OVERWRITTEN);
+                for (WorkSpill.Work w : chunk) {
+                    inFlight.acquire();
+                    if (failure.get() != null) {
                         inFlight.release();
+                        break;
                     }
-                });
+                    pool.execute(() -> {
+                        try {
+                            write(id, w, from, to, n);
+                            work.progress(skipped + seen.incrementAndGet(), planned, "objects", bytesDetail(n.bytes.get(), spill.bytes()));
+                        } catch (Exception e) {
+                            failure.compareAndSet(null, e);
+                        } finally {
+                            inFlight.release();
+                        }
+                    });
+                }
             }
             inFlight.acquire(parallelism * 2); // every started copy has ended
         } finally {
@@ -327,19 +347,16 @@ public class MediaSync {
             return;
         }
         keepAside(id, w, to, n);
-        buckets.copy(from, w.key(), to, w.key(), w.size());
+        buckets.copy(from, w.key(), to, w.key(), w.size(), w.sourceEtag());
         n.copied.incrementAndGet();
         n.bytes.addAndGet(w.size());
     }
 
-    /** Journals the write, and backs the target's current object up first if there is one. */
+    /** Backs the target's current object up first if there is one (the write is journaled already). */
     private void keepAside(String id, WorkSpill.Work w, BucketConfig to, Counters n) throws Exception {
         if (w.targetEtag() != null) {
-            journal.record(id, w.key(), Action.OVERWRITTEN);
             buckets.copyWithin(to, w.key(), backupKey(id, w.key()), buckets.stat(to, w.key()).size());
             n.overwritten.incrementAndGet();
-        } else {
-            journal.record(id, w.key(), Action.ADDED);
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.NoSuchElementException;
  */
 final class WorkSpill implements AutoCloseable {
     /** One object to write: a copy, or a placeholder (the target may turn out to hold it already). */
-    record Work(MediaPlan.Kind kind, String key, long size, String targetEtag, boolean keepDimensions) {
+    record Work(MediaPlan.Kind kind, String key, long size, String sourceEtag, String targetEtag, boolean keepDimensions) {
     }
 
     private final Path file;
@@ -37,6 +37,7 @@ final class WorkSpill implements AutoCloseable {
         out.writeByte(s.kind().ordinal());
         out.writeUTF(s.key());
         out.writeLong(s.source().size());
+        out.writeUTF(s.source().etag() == null ? "" : s.source().etag());
         out.writeUTF(s.target() == null ? "" : s.target().etag());
         out.writeBoolean(s.target() != null);
         out.writeBoolean(s.keepDimensions());
@@ -80,11 +81,12 @@ final class WorkSpill implements AutoCloseable {
                     MediaPlan.Kind kind = MediaPlan.Kind.values()[in.readByte()];
                     String key = in.readUTF();
                     long size = in.readLong();
+                    String sourceEtag = in.readUTF();
                     String etag = in.readUTF();
                     boolean present = in.readBoolean();
                     boolean dims = in.readBoolean();
                     left--;
-                    return new Work(kind, key, size, present ? etag : null, dims);
+                    return new Work(kind, key, size, sourceEtag.isEmpty() ? null : sourceEtag, present ? etag : null, dims);
                 } catch (EOFException e) {
                     throw new IllegalStateException("the media work list ended early", e);
                 } catch (IOException e) {

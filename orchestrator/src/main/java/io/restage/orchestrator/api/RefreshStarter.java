@@ -23,10 +23,12 @@ public class RefreshStarter {
 
     private final SagaService saga;
     private final PolicyCheckService checks;
+    private final io.restage.common.config.RestageConfig config;
 
-    public RefreshStarter(SagaService saga, PolicyCheckService checks) {
+    public RefreshStarter(SagaService saga, PolicyCheckService checks, io.restage.common.config.RestageConfig config) {
         this.saga = saga;
         this.checks = checks;
+        this.config = config;
     }
 
     public Uni<Outcome> start(RefreshRequestValidator.Valid v, String requestedBy) {
@@ -42,6 +44,8 @@ public class RefreshStarter {
                 Refresh r = Refresh.start(Message.newId(), v.source(), v.target(), requestedBy, v.media(), v.skipAnonymizers(),
                         Instant.now());
                 r.allowMediaDeletes = v.allowMediaDeletes();
+                // a mirrored bucket is copied while the database pipeline runs; a copy guided by the rows waits for them
+                r.mediaAlongside = v.media() && !config.policyFor(v.source()).media().guided();
                 r.subset = v.subset();
                 return saga.start(r).map(started -> new Outcome(started, null))
                         .onFailure(SagaService.TargetBusyException.class)

@@ -17,6 +17,12 @@ public class Refresh {
     public String target;
     public String requestedBy;
     public boolean media;
+    /**
+     * The media copy runs beside the database pipeline, from the moment the policy check passed: the policy mirrors the
+     * bucket, so the copy needs nothing from the rows. False when the policy guides the copy by the staged rows (it
+     * then starts once they are staged), and for refreshes stored before this field existed.
+     */
+    public boolean mediaAlongside;
     /** The named subset the refresh copies (configuration subsets), or null for whole tables. */
     public String subset;
     /** For a subset: the source's largest value per sequence-fed column, for the target's sequences. */

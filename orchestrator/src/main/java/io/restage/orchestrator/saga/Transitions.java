@@ -253,6 +253,11 @@ public final class Transitions {
         r.policy.columns = e.columns();
         r.policy.sampledValues = e.sampledValues();
         c.done(Step.VALIDATE);
+        if (r.media && r.mediaAlongside && r.statusOf(Step.MEDIA_COPY) == StepStatus.PENDING) {
+            // a mirrored bucket does not need the rows: copied while the database pipeline runs (not before the policy
+            // passed, so a refused refresh never touches the bucket)
+            c.start(Step.MEDIA_COPY);
+        }
         c.afterPipeline();
     }
 
@@ -339,7 +344,7 @@ public final class Transitions {
                     + " copied for them");
         }
         c.done(Step.MEDIA_COPY);
-        c.startAfter(Step.MEDIA_COPY);
+        c.afterPipeline(); // alongside the pipeline: the commit waits for whichever of the two ends last
     }
 
     private static void importCommitted(Refresh r, ImportCommitted e, Ctx c) {
@@ -838,7 +843,10 @@ public final class Transitions {
             st.error = null;
         }
 
-        /** When every pipeline step is done, the step after the pipeline starts (once). */
+        /**
+         * When every pipeline step is done, the first step after the pipeline that has not run starts (once); a step
+         * still running beside the pipeline (the media copy of a mirrored bucket) is waited for.
+         */
         void afterPipeline() {
             SagaDefinition.StepDef lastOfPipeline = null;
             for (SagaDefinition.StepDef d : SagaDefinition.STEPS) {
@@ -849,9 +857,22 @@ public final class Transitions {
                     lastOfPipeline = d;
                 }
             }
-            if (lastOfPipeline != null && SagaDefinition.after(lastOfPipeline.step()).stream()
-                    .allMatch(d -> r.statusOf(d.step()) == StepStatus.PENDING || r.statusOf(d.step()) == StepStatus.SKIPPED)) {
-                startAfter(lastOfPipeline.step());
+            if (lastOfPipeline == null) {
+                return;
+            }
+            for (SagaDefinition.StepDef d : SagaDefinition.after(lastOfPipeline.step())) {
+                StepStatus st = r.statusOf(d.step());
+                if (st == StepStatus.DONE || st == StepStatus.SKIPPED) {
+                    continue;
+                }
+                if (st == StepStatus.PENDING) {
+                    if (d.step() == Step.FINISH) {
+                        finish();
+                    } else {
+                        start(d.step());
+                    }
+                }
+                return; // started now, or still running
             }
         }
 

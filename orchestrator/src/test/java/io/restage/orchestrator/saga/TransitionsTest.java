@@ -269,6 +269,66 @@ class TransitionsTest {
         assertInstanceOf(Command.CopyMedia.class, last(), "replies may arrive in any order");
     }
 
+    /** A refresh whose policy mirrors the bucket: its media copy runs beside the database pipeline. */
+    private Refresh beginAlongside() {
+        Refresh r = Refresh.start(ID, "production", "staging", "ops", true, List.of(), T);
+        r.mediaAlongside = true;
+        sent.addAll(Transitions.begin(r, T));
+        return r;
+    }
+
+    @Test
+    void shouldCopyAMirroredBucketBesideThePipelineOnceThePolicyPassedAndCommitAfterBoth() {
+        // media first, then the pipeline ends; and the other way round: the commit starts once, after both
+        for (boolean mediaFirst : List.of(true, false)) {
+            sent.clear();
+            Refresh r = beginAlongside();
+            assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CopyMedia), "not before the policy check passed");
+            on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
+            assertInstanceOf(Command.CopyMedia.class, last(), "started as soon as the policy passed");
+            assertEquals(StepStatus.RUNNING, r.statusOf(Step.MEDIA_COPY));
+            assertEquals(StepStatus.RUNNING, r.statusOf(Step.STAGE));
+            if (mediaFirst) {
+                on(r, new MediaReply.MediaCopied("e5", ID, T, 10, 0, 0, 100));
+                assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CommitImport), "the rows are not staged yet");
+            }
+            runPipeline(r); // its PolicyValidated again is ignored (the step is done)
+            if (!mediaFirst) {
+                assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CommitImport), "the copy still runs");
+                on(r, new MediaReply.MediaCopied("e5", ID, T, 10, 0, 0, 100));
+            }
+            assertEquals(1, sent.stream().filter(m -> m instanceof Command.CopyMedia).count(), "copied once");
+            assertEquals(1, sent.stream().filter(m -> m instanceof Command.CommitImport).count(), "committed once");
+            on(r, new ImportReply.ImportCommitted("e6", ID, T, List.of(new TableCount("public.users", 3))));
+            on(r, new MediaReply.MediaPruned("e7", ID, T, 0));
+            assertEquals(RefreshStatus.SUCCEEDED, r.status, "media first: " + mediaFirst);
+        }
+    }
+
+    @Test
+    void shouldRevertABesideCopyStillRunningWhenThePipelineFails() {
+        Refresh r = beginAlongside();
+        on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
+        on(r, new ImportReply.StagingFailed("e1", ID, T, "value too long"));
+        assertInstanceOf(Command.RevertMedia.class, last(), "the copy may have written objects: reverted first");
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.DiscardStaging), "one compensation at a time");
+        assertTrue(on(r, new MediaReply.MediaCopied("e5", ID, T, 10, 0, 0, 100)).ignored(), "a copy ending late changes nothing");
+        on(r, new MediaReply.MediaReverted("e6", ID, T, 10, 0));
+        assertInstanceOf(Command.DiscardStaging.class, last());
+        on(r, new ImportReply.StagingDiscarded("e7", ID, T));
+        assertEquals(RefreshStatus.FAILED, r.status);
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CommitImport));
+    }
+
+    @Test
+    void shouldWaitForTheStagedRowsBeforeAGuidedMediaCopy() {
+        Refresh r = begin(true); // mediaAlongside false: the policy guides the copy by the staged rows
+        on(r, new ExportReply.PolicyValidated("e0", ID, T, 1, 4, 12));
+        assertTrue(sent.stream().noneMatch(m -> m instanceof Command.CopyMedia));
+        runPipeline(r);
+        assertInstanceOf(Command.CopyMedia.class, last());
+    }
+
     @Test
     void shouldAbortTheRunningExportWhenStagingFails() {
         Refresh r = begin(true);
