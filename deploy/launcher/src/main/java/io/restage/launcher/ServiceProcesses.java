@@ -43,6 +43,13 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     private final List<String> jvmArgs = new ArrayList<>();
+    /**
+     * The services that coordinate rather than move rows (a few hundred events per refresh, S3 requests) run on the
+     * quick compiler only: the optimising one spent most of their CPU compiling code that never runs hot (measured:
+     * the orchestrator used 12.6 CPU seconds over four refreshes, most of it in C2). deploy/kubernetes sets the same.
+     */
+    static final java.util.Set<String> COORDINATORS = java.util.Set.of("orchestrator", "media-sync-service");
+    static final String QUICK_JIT = "-XX:TieredStopAtLevel=1";
 
     public ServiceProcesses(Path repoRoot, Path logDir, StackProcess stack, String stateDatabase, Path configFile) {
         this.repoRoot = repoRoot;
@@ -132,6 +139,9 @@ public final class ServiceProcesses implements AutoCloseable {
         int port = ports.computeIfAbsent(instance, k -> freePort());
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC"));
+        if (COORDINATORS.contains(service)) {
+            cmd.add(QUICK_JIT);
+        }
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -33,6 +33,7 @@ final class CpuMeter {
             out.put("machine", busy / TICKS);
             double postgres = 0;
             double stack = 0;
+            Map<String, Double> byDb = new java.util.TreeMap<>();
             try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
                 for (Path p : (Iterable<Path>) procs.filter(x -> x.getFileName().toString().matches("\\d+"))::iterator) {
                     try {
@@ -44,6 +45,12 @@ final class CpuMeter {
                         double children = (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICKS;
                         if (comm.equals("postgres")) {
                             postgres += own + children;
+                            // "postgres: user database host(port) state": a live backend, by database; else the postmaster
+                            // (its children time holds the backends that ended) and the background processes
+                            String[] title = Files.readString(p.resolve("cmdline")).replace('\0', ' ').trim().split("\\s+");
+                            String group = title.length > 3 && title[0].equals("postgres:") && title[3].contains("(")
+                                    ? "postgres db " + title[2] : "postgres other";
+                            byDb.merge(group, own + children, Double::sum);
                         } else if (comm.equals("java") && Files.readString(p.resolve("cmdline")).contains("io.restage.stack.StackMain")) {
                             stack += own;
                         }
@@ -54,6 +61,7 @@ final class CpuMeter {
             }
             out.put("postgres", postgres);
             out.put("kafka + s3 (stack JVM)", stack);
+            out.putAll(byDb);
         } catch (IOException | RuntimeException e) {
             // no /proc: nothing to report
         }
