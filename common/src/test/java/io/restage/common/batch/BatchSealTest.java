@@ -29,7 +29,7 @@ class BatchSealTest {
         byte[] record = record();
         byte[] sealed = BatchSeal.seal(record, KEY);
         assertTrue(BatchSeal.isSealed(sealed));
-        assertEquals('2', sealed[3], "ChaCha20-Poly1305 records are RSE2");
+        assertEquals('3', sealed[3], "ChaCha20-Poly1305 around an LZ4 record is RSE3");
         assertFalse(new String(sealed, StandardCharsets.ISO_8859_1).contains("jane@corp.example"), "the rows are not readable");
         assertArrayEquals(record, BatchSeal.open(sealed, KEY));
         assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(sealed, OTHER), "another key does not open it");
@@ -41,9 +41,39 @@ class BatchSealTest {
         assertFalse(java.util.Arrays.equals(sealed, BatchSeal.seal(record, KEY)), "a fresh nonce per record");
     }
 
+    /** The record an earlier release wrote: the same rows, gzip (RSB1). */
+    private static byte[] gzipRecord() {
+        try {
+            byte[] lz4 = record();
+            int start = 8 + java.nio.ByteBuffer.wrap(lz4, 4, 4).getInt();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.write(lz4, 0, start);
+            try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+                gz.write(BatchCodec.decode(lz4).payload());
+            }
+            byte[] old = out.toByteArray();
+            old[3] = '1';
+            return old;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void gzipRecordsOfAnEarlierReleaseSealAndOpenAsTheyWereAndTheCodecCannotBeSwapped() {
+        byte[] old = gzipRecord();
+        byte[] sealed = BatchSeal.seal(old, KEY);
+        assertEquals('2', sealed[3], "a gzip record is sealed as RSE2, as before");
+        assertArrayEquals(old, BatchSeal.open(sealed, KEY));
+        assertArrayEquals(BatchCodec.decode(record()).payload(), BatchCodec.decode(BatchSeal.open(sealed, KEY)).payload());
+        byte[] relabelled = BatchSeal.seal(record(), KEY);
+        relabelled[3] = '2'; // claim the LZ4 record is a gzip one: the magic is authenticated
+        assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(relabelled, KEY));
+    }
+
     @Test
     void recordsSealedWithAesGcmByAnEarlierVersionStillOpen() {
-        byte[] record = record();
+        byte[] record = gzipRecord(); // AES-GCM was only ever used around gzip records
         byte[] old = BatchSeal.sealGcm(record, KEY);
         assertEquals('1', old[3]);
         assertTrue(BatchSeal.isSealed(old));

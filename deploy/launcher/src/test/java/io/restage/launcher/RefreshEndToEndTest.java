@@ -990,7 +990,10 @@ class RefreshEndToEndTest {
                 + " destroyed key; %d consumed batch records deleted%n", raw, shredded.get("recordsDeleted").asLong());
     }
 
-    /** The bytes as text, plus every gzip stream found in them inflated: what anyone could read from them. */
+    /**
+     * The bytes as text, plus every compressed payload found in them decompressed: each gzip stream, and the LZ4 block
+     * of each batch record (magic RSB2) wherever one starts. What anyone could read from them.
+     */
     private static String readableText(byte[] bytes) {
         StringBuilder sb = new StringBuilder(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
         for (int i = 0; i + 2 < bytes.length; i++) {
@@ -1002,8 +1005,37 @@ class RefreshEndToEndTest {
                     // ciphertext or a chance match of the magic: nothing readable there
                 }
             }
+            if (i + 12 < bytes.length && bytes[i] == 'R' && bytes[i + 1] == 'S' && bytes[i + 2] == 'B' && bytes[i + 3] == '2') {
+                try {
+                    int start = i + 8 + java.nio.ByteBuffer.wrap(bytes, i + 4, 4).getInt();
+                    int length = java.nio.ByteBuffer.wrap(bytes, start, 4).getInt();
+                    if (length <= 0 || length > (64 << 20)) {
+                        continue; // a chance match of the magic
+                    }
+                    byte[] payload = new byte[length];
+                    // the block's own length is not known inside a segment: decompress exactly the declared bytes
+                    net.jpountz.lz4.LZ4Factory.safeInstance().fastDecompressor().decompress(bytes, start + 4, payload, 0, length);
+                    sb.append('\n').append(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+                } catch (RuntimeException notABatch) {
+                    // a chance match of the magic, or a record cut by the segment's end: nothing readable there
+                }
+            }
         }
         return sb.toString();
+    }
+
+    @Test
+    void theLeakScanOfTheBrokerReadsLz4BatchPayloads() {
+        // the scan above must see what an LZ4 batch (RSB2) holds, or a clear-text batch on the broker would pass it
+        byte[] rows = "1\tjane.doe@corp.example\n".repeat(50).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] record = io.restage.common.batch.BatchCodec.encode(io.restage.common.batch.BatchHeader.rows("r", "public.users",
+                0, 50, List.of(new io.restage.common.batch.Column("id", "bigint"), new io.restage.common.batch.Column("email", "text")),
+                io.restage.common.batch.Checksums.of(rows), List.of()), rows);
+        byte[] segment = new byte[record.length + 300];
+        System.arraycopy(record, 0, segment, 117, record.length); // somewhere inside a log segment
+        String whole = new String(rows, java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(new String(segment, java.nio.charset.StandardCharsets.ISO_8859_1).contains(whole), "compressed as it lies");
+        assertTrue(readableText(segment).contains(whole), "decompressed by the scan");
     }
 
     // ---- crashes: a restarted orchestrator and importer carry on ----
