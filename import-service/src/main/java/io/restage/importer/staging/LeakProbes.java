@@ -1,6 +1,5 @@
 package io.restage.importer.staging;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.restage.common.Json;
 import io.restage.common.batch.CopyText;
 import io.restage.common.policy.LeakFingerprints;
@@ -167,25 +166,19 @@ public final class LeakProbes {
         return false;
     }
 
-    /** Every string inside a JSON document (values, at any depth; not keys). */
+    /**
+     * Every string inside a JSON document (values, at any depth; not keys), read as a token stream: no tree is built
+     * for a document whose only use is its strings.
+     */
     static void jsonStrings(String json, Consumer<String> sink) {
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(json);
+        try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
+            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                    sink.accept(p.getText());
+                }
+            }
         } catch (IOException e) {
             throw new IllegalStateException("a staged json value is not valid JSON");
-        }
-        walk(root, sink);
-    }
-
-    private static void walk(JsonNode n, Consumer<String> sink) {
-        if (n == null) {
-            return;
-        }
-        if (n.isTextual()) {
-            sink.accept(n.asText());
-        } else if (n.isContainerNode()) {
-            n.elements().forEachRemaining(x -> walk(x, sink));
         }
     }
 

@@ -94,7 +94,15 @@ class LeakProbesTest {
         List<String> out = new ArrayList<>();
         LeakProbes.jsonStrings("{\"email\":\"a@x.com\",\"n\":3,\"list\":[{\"phone\":\"+49 30 1\"},\"free\"],\"k\":null}", out::add);
         assertEquals(List.of("a@x.com", "+49 30 1", "free"), out);
+        // escapes decoded, a key that looks like an address left out, a bare string and nested arrays read
+        out.clear();
+        LeakProbes.jsonStrings("{\"jane@corp.example\":[[\"Ren\\u00e9e \\\"R\\\"\"],[true,1.5,{\"x\":\"line\\nbreak\"}]]}", out::add);
+        assertEquals(List.of("Ren\u00e9e \"R\"", "line\nbreak"), out);
+        out.clear();
+        LeakProbes.jsonStrings("\"only a string\"", out::add);
+        assertEquals(List.of("only a string"), out);
         assertThrows(IllegalStateException.class, () -> LeakProbes.jsonStrings("{not json", s -> { }));
+        assertThrows(IllegalStateException.class, () -> LeakProbes.jsonStrings("{\"a\":[1,2", s -> { }));
     }
 
     @Test
