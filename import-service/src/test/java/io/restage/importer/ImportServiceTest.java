@@ -253,6 +253,12 @@ class ImportServiceTest {
             String table = query("select stage_table from " + stage + "._tables where source_table = 'public.users'").replace(";", "");
             assertEquals("1|new;7|;", query("select id || '|' || coalesce(legacy, '') from " + stage + "." + table + " order by id"));
             assertEquals("2;", query("select attempt from " + stage + "._meta"));
+            // staged rows and the audit's tables are written once and dropped: autovacuum leaves them alone
+            String off = "|{autovacuum_enabled=false};";
+            assertEquals("_leak_cols" + off + "_leak_fp" + off + "_leak_probe" + off + "_leak_seen" + off + "_parts" + off + table + off,
+                    query("select c.relname || '|' || coalesce(c.reloptions::text, '') from pg_class c join pg_namespace n"
+                            + " on n.oid = c.relnamespace where n.nspname = '" + stage + "' and c.relkind = 'r'"
+                            + " and c.relpersistence = 'u' order by c.relname"));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.DiscardStaging(UUID.randomUUID().toString(), id, Instant.now(), "staging"));
             awaitEvent(kafka, id, ImportReply.StagingDiscarded.class);
         }

@@ -60,7 +60,7 @@ public final class SignedIntake {
         if (key == null || !key.equals(message.refreshId())) {
             return new Received.Refused<>("the message's refreshId differs from its record key", declared);
         }
-        if (replays != null && message.eventId() != null && replays.seen(message.eventId())) {
+        if (replays != null && message.eventId() != null && guarded(() -> replays.seen(message.eventId()))) {
             return new Received.Duplicate<>(message.eventId());
         }
         return new Received.Accepted<>(message);
@@ -69,7 +69,25 @@ public final class SignedIntake {
     /** After the handler finished: this event id is never acted on again. */
     public void done(Message message) throws SQLException {
         if (replays != null && message.eventId() != null) {
-            replays.record(message.eventId());
+            guarded(() -> {
+                replays.record(message.eventId());
+                return null;
+            });
+        }
+    }
+
+    /**
+     * The replay guard's database work, retried like any participant's while the state database restarts: a verified
+     * message must not be dead-lettered (and its refresh stranded) because the guard could not be asked for a few
+     * seconds.
+     */
+    private static <R> R guarded(java.util.concurrent.Callable<R> work) throws SQLException {
+        try {
+            return io.restage.common.Retry.DATABASE.run(work);
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

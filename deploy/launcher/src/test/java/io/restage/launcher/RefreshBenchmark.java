@@ -43,7 +43,10 @@ class RefreshBenchmark {
         Path root = ServiceProcesses.findRepoRoot();
         Path work = Files.createTempDirectory("restage-bench-");
         List<String> dbs = List.of("restage", ds, ds + "_restage", ds + "_dump", ds + "_dump_dir", ds + "_copydb");
-        try (StackProcess stack = StackProcess.start(work.resolve("stack"), dbs, List.of(), Duration.ofMinutes(3))) {
+        // a last refresh also copies this many objects (2 to 10 KiB) of a mirrored bucket, beside the database pipeline
+        int objects = Integer.getInteger("bench.objects", 3000);
+        try (StackProcess stack = StackProcess.start(work.resolve("stack"), dbs, List.of("bench-source-media", "bench-target-media", "bench-rclone-media"),
+                Duration.ofMinutes(3))) {
             long gen = System.nanoTime();
             for (String db : List.of(ds, ds + "_restage")) {
                 try (Connection c = Db.open(stack.jdbcUrl(db)); Statement st = c.createStatement()) {
@@ -101,11 +104,13 @@ class RefreshBenchmark {
                     """;
             Path config = Environments.write(work.resolve("restage.yaml"), stack, policies,
                     new Environments.Env(ds + "-copy", ds, null, ds + ".internal", false),
-                    new Environments.Env(ds + "-anonymize", ds + "_anon", null, ds + "-anon.internal", false, "anonymize"));
+                    new Environments.Env(ds + "-anonymize", ds + "_anon", "bench-source-media", ds + "-anon.internal", false, "anonymize"));
             // the targets: the same database with and without a kept generation for undo
             String yaml = Files.readString(config);
             yaml = yaml.replace("policy:\n", "  target:\n    hostname: target.internal\n    allow-import: true\n    keep-generations: 0\n"
                     + "    database: { url: \"" + stack.jdbcUrl(ds + "_restage") + "\", user: postgres }\n"
+                    + "    bucket: { endpoint: \"" + stack.s3Endpoint() + "\", access-key: \"" + stack.s3AccessKey()
+                    + "\", secret-key: \"" + stack.s3SecretKey() + "\", name: bench-target-media }\n"
                     + "  target-undo:\n    hostname: target-undo.internal\n    allow-import: true\n    keep-generations: 1\n"
                     + "    database: { url: \"" + stack.jdbcUrl(ds + "_restage_undo") + "\", user: postgres }\npolicy:\n");
             Files.writeString(config, yaml);
@@ -138,6 +143,22 @@ class RefreshBenchmark {
                 System.out.printf("%nper service over the four refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx384m)%n");
                 after.forEach((name, u) -> System.out.printf("  %-28s %8.1f s %8.0f MB%n", name,
                         u[0] - before.getOrDefault(name, new double[]{0, 0})[0], u[1]));
+                if (objects > 0) {
+                    putObjects(stack, "bench-source-media", objects);
+                    media = true;
+                    record(seconds, "restage, anonymized + " + objects + " media objects (copied beside)" + suffix,
+                            refresh(services, ds + "-anonymize", "target"));
+                    media = false;
+                    if (shell("command -v rclone") >= 0) {
+                        // the same objects, the same S3 server: what rclone takes for the media alone
+                        record(seconds, "rclone sync --transfers 16 of the same " + objects + " objects (media only)",
+                                shell("env -u AWS_CA_BUNDLE RCLONE_CONFIG_S3_TYPE=s3 RCLONE_CONFIG_S3_PROVIDER=Other RCLONE_CONFIG_S3_ENDPOINT='"
+                                        + stack.s3Endpoint() + "' RCLONE_CONFIG_S3_ACCESS_KEY_ID='" + stack.s3AccessKey()
+                                        + "' RCLONE_CONFIG_S3_SECRET_ACCESS_KEY='" + stack.s3SecretKey() + "'"
+                                        + " RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true rclone sync"
+                                        + " s3:bench-source-media s3:bench-rclone-media --transfers 16 --checkers 16"));
+                    }
+                }
             }
             String src = pgUrl(stack, ds);
             record(seconds, "pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
@@ -170,6 +191,11 @@ class RefreshBenchmark {
                     System.out.printf("%-62s %10s%n", e.getKey(), "failed");
                     continue;
                 }
+                if (e.getKey().contains("(media only)")) {
+                    System.out.printf("%-62s %10.1f %14s %16s %12.1f%n", e.getKey(), e.getValue(), "", "",
+                            cpu.getOrDefault(e.getKey(), 0.0));
+                    continue;
+                }
                 System.out.printf("%-62s %10.1f %,14.0f %15.2fx %12.1f%n", e.getKey(), e.getValue(), rows / e.getValue(),
                         e.getValue() / base, cpu.getOrDefault(e.getKey(), 0.0));
             }
@@ -193,7 +219,7 @@ class RefreshBenchmark {
         long start = System.nanoTime();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + "/api/refreshes"))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"" + source
-                        + "\",\"target\":\"" + target + "\",\"confirmTarget\":\"" + host + "\",\"media\":false}")).build(),
+                        + "\",\"target\":\"" + target + "\",\"confirmTarget\":\"" + host + "\",\"media\":" + media + "}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 202) {
             throw new AssertionError(r.body());
@@ -230,6 +256,34 @@ class RefreshBenchmark {
     private void record(Map<String, Double> seconds, String row, double s) {
         seconds.put(row, s);
         cpu.put(row, lastCpu);
+    }
+
+    /** Whether the next refresh copies media. */
+    private boolean media;
+
+    /** {@code n} objects of 2 to 10 KiB in the bucket, 16 at a time (not timed). */
+    private static void putObjects(StackProcess stack, String bucket, int n) throws Exception {
+        io.minio.MinioClient s3 = io.minio.MinioClient.builder().endpoint(stack.s3Endpoint())
+                .credentials(stack.s3AccessKey(), stack.s3SecretKey()).build();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<?>> puts = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                puts.add(pool.submit(() -> {
+                    byte[] b = new byte[2048 + (k % 16) * 512];
+                    java.util.Arrays.fill(b, (byte) k);
+                    s3.putObject(io.minio.PutObjectArgs.builder().bucket(bucket).object("media/" + (k % 50) + "/" + k + ".bin")
+                            .stream(new java.io.ByteArrayInputStream(b), (long) b.length, null).build());
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : puts) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
     }
 
     /** Machine CPU seconds of the last refresh or shell run. */

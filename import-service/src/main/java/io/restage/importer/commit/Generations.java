@@ -94,7 +94,8 @@ public final class Generations {
             String gen = "g" + (i++);
             long rows;
             try (Statement st = c.createStatement()) {
-                rows = st.executeUpdate("create table " + schema + "." + gen + " as select " + String.join(", ", cols)
+                // read back only by an undo, whole: no autovacuum work on it (anti-wraparound vacuums still run)
+                rows = st.executeUpdate("create table " + schema + "." + gen + " with (autovacuum_enabled = false) as select " + String.join(", ", cols)
                         + " from only " + TargetCatalog.sqlName(t));
             }
             try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._tables values (?, ?, ?, ?)")) {

@@ -30,6 +30,12 @@ import org.postgresql.PGConnection;
  */
 public final class StagingArea {
     private final String schema;
+    /**
+     * The staged tables are written once, read by the audit and the commit, and dropped with the schema: vacuuming or
+     * analysing them (autovacuum's insert threshold fires during staging) is work for nothing. Anti-wraparound
+     * vacuums still run whatever this says.
+     */
+    static final String NO_AUTOVACUUM = " with (autovacuum_enabled = false)";
     /** Staging schemas this process created or found complete: later batches skip the create-if-not-exists DDL. */
     private static final java.util.Set<String> ENSURED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -102,15 +108,15 @@ public final class StagingArea {
             st.execute("alter table " + schema + "._meta add column if not exists lost text");
             // the parts of rows larger than a batch, until the last part arrives
             st.execute("create unlogged table if not exists " + schema + "._parts (source_table text not null, row_id bigint"
-                    + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))");
+                    + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))" + NO_AUTOVACUUM);
             // keyed fingerprints of audited source values (8 bytes each), for the leak audit before the pivot
-            st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bytea primary key)");
+            st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bytea primary key)" + NO_AUTOVACUUM);
             // the leak audit's keyed probes of staged values (written by the import service, never the key)
-            st.execute("create unlogged table if not exists " + schema + "._leak_probe (t int not null, fp bytea not null)");
+            st.execute("create unlogged table if not exists " + schema + "._leak_probe (t int not null, fp bytea not null)" + NO_AUTOVACUUM);
             // the probes each batch's staging took (LeakAuditor.record), per scanned column k of _leak_cols
-            st.execute("create unlogged table if not exists " + schema + "._leak_seen (k int not null, fp bytea not null)");
+            st.execute("create unlogged table if not exists " + schema + "._leak_seen (k int not null, fp bytea not null)" + NO_AUTOVACUUM);
             st.execute("create unlogged table if not exists " + schema + "._leak_cols (k int primary key, source_table text"
-                    + " not null, col text not null, scanned bigint not null)");
+                    + " not null, col text not null, scanned bigint not null)" + NO_AUTOVACUUM);
             // a table that held a row larger than a batch is audited in SQL after staging (its row was never whole here)
             st.execute("alter table " + schema + "._tables add column if not exists audit_in_sql boolean not null default false");
         }
@@ -582,7 +588,7 @@ public final class StagingArea {
                 defs.add(TargetCatalog.quote(col.name()) + " " + type);
             }
             try (Statement st = c.createStatement()) {
-                st.execute("create unlogged table " + schema + "." + stageName + " (" + String.join(", ", defs) + ")");
+                st.execute("create unlogged table " + schema + "." + stageName + " (" + String.join(", ", defs) + ")" + NO_AUTOVACUUM);
             }
         }
         try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._tables (source_table, stage_table, columns, skipped,"
