@@ -5,7 +5,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
 
 /**
  * Binary layout of a batch record: a magic, a 4-byte big-endian header length, the header as UTF-8 JSON, then the
@@ -20,18 +24,18 @@ public final class BatchCodec {
     private static final byte[] MAGIC_GZIP = {'R', 'S', 'B', '1'};
     /** A payload declaring more than this is refused before anything is allocated (a batch is about 1 MiB). */
     static final int MAX_PAYLOAD = 256 * 1024 * 1024;
-    private static final net.jpountz.lz4.LZ4Factory LZ4 = lz4();
+    private static final LZ4Factory LZ4 = lz4();
 
     /**
      * The native LZ4 (JNI, 2.2x the Java code's speed here). {@code fastestInstance()} would not try it under an
      * application class loader (Quarkus'), and the pure-Java fallback cost a third of the export's CPU. Where the native
      * library cannot load (another class loader has it, an unknown platform), the Java one.
      */
-    private static net.jpountz.lz4.LZ4Factory lz4() {
+    private static LZ4Factory lz4() {
         try {
-            return net.jpountz.lz4.LZ4Factory.nativeInstance();
+            return LZ4Factory.nativeInstance();
         } catch (Throwable unavailable) {
-            return net.jpountz.lz4.LZ4Factory.fastestJavaInstance();
+            return LZ4Factory.fastestJavaInstance();
         }
     }
 
@@ -43,7 +47,7 @@ public final class BatchCodec {
     public static byte[] encode(BatchHeader header, byte[] payload, int offset, int payloadLength) {
         try {
             byte[] headerJson = Json.MAPPER.writeValueAsBytes(header);
-            net.jpountz.lz4.LZ4Compressor lz4 = LZ4.fastCompressor();
+            LZ4Compressor lz4 = LZ4.fastCompressor();
             int start = 8 + headerJson.length;
             byte[] out = new byte[start + (payloadLength > 0 ? 4 + lz4.maxCompressedLength(payloadLength) : 0)];
             ByteBuffer b = ByteBuffer.wrap(out).put(MAGIC).putInt(headerJson.length).put(headerJson);
@@ -52,7 +56,7 @@ public final class BatchCodec {
             }
             b.putInt(payloadLength);
             int n = lz4.compress(payload, offset, payloadLength, out, start + 4, out.length - start - 4);
-            return java.util.Arrays.copyOf(out, start + 4 + n);
+            return Arrays.copyOf(out, start + 4 + n);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode batch " + header.key() + "#" + header.seq(), e);
         }
@@ -126,7 +130,7 @@ public final class BatchCodec {
                         + " holds " + read + " of " + length + " bytes");
             }
             return payload;
-        } catch (net.jpountz.lz4.LZ4Exception e) {
+        } catch (LZ4Exception e) {
             throw new IllegalArgumentException("batch " + header.key() + "#" + header.seq() + " is corrupt: its payload"
                     + " cannot be decompressed", e);
         }

@@ -1,5 +1,7 @@
 package io.restage.importer.staging;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.restage.common.Json;
 import io.restage.common.batch.CopyText;
 import io.restage.common.policy.LeakFingerprints;
@@ -171,9 +173,9 @@ public final class LeakProbes {
      * for a document whose only use is its strings.
      */
     static void jsonStrings(String json, Consumer<String> sink) {
-        try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
-            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-                if (t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == JsonToken.VALUE_STRING) {
                     sink.accept(p.getText());
                 }
             }

@@ -1,5 +1,6 @@
 package io.restage.orchestrator.api;
 
+import io.restage.common.config.RestageConfig;
 import io.restage.common.messages.Message;
 import io.restage.orchestrator.saga.Refresh;
 import io.restage.orchestrator.saga.SagaService;
@@ -23,9 +24,9 @@ public class RefreshStarter {
 
     private final SagaService saga;
     private final PolicyCheckService checks;
-    private final io.restage.common.config.RestageConfig config;
+    private final RestageConfig config;
 
-    public RefreshStarter(SagaService saga, PolicyCheckService checks, io.restage.common.config.RestageConfig config) {
+    public RefreshStarter(SagaService saga, PolicyCheckService checks, RestageConfig config) {
         this.saga = saga;
         this.checks = checks;
         this.config = config;
