@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * The pivot: one transaction that empties the refreshed tables, moves the staged rows in, resets sequences past
@@ -30,6 +31,7 @@ import java.util.stream.Collectors;
  * refresh does not own. The source was consistent, so its foreign keys still hold.
  */
 public final class Committer {
+    private static final Logger LOG = Logger.getLogger(Committer.class);
     public static final String AUDIT_TABLE = "restage.refresh_audit";
     /** The staging marker: a view of the audit's latest SUCCEEDED commit (see {@link Generations#ensureTables}). */
     public static final String MARKER_VIEW = "restage.marker";
@@ -52,6 +54,7 @@ public final class Committer {
     public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations,
                           java.time.Duration lockTimeout, List<io.restage.common.config.HookConfig> hooks) throws SQLException {
         c.setAutoCommit(false);
+        Phases phases = new Phases();
         try {
             try (Statement st = c.createStatement()) {
                 // every lock the commit waits for (the target lock, each table's) is waited for at most this long, so the
@@ -72,6 +75,7 @@ public final class Committer {
             try (Statement st = c.createStatement()) {
                 st.execute("set local session_replication_role = replica");
             }
+            phases.end("target locked");
             Map<String, List<TargetColumn>> target = TargetCatalog.read(c);
             List<StagedTable> staged = area.tables(c);
             List<String> owned = new ArrayList<>();
@@ -89,7 +93,9 @@ public final class Committer {
                 // undo needs what is about to be replaced: copied aside in this same transaction
                 Generations.keep(c, cmd.refreshId(), cmd.target(), owned, target, touchedSequences(c, owned).keySet());
             }
+            phases.end("generation kept");
             empty(c, owned);
+            phases.end("emptied");
             // load first, index after: plain indexes of big tables are dropped here and rebuilt once the rows are in
             List<String> rebuild = dropPlainIndexes(c, staged.stream().filter(t -> t.stageTable() != null && t.rows() >= REBUILD_ROWS)
                     .map(StagedTable::sourceTable).toList());
@@ -115,11 +121,13 @@ public final class Committer {
                 }
                 imported.add(new TableCount(t.sourceTable(), n));
             }
+            phases.end("loaded " + imported.stream().mapToLong(TableCount::rows).sum() + " rows");
             try (Statement st = c.createStatement()) {
                 for (String ddl : rebuild) {
                     st.execute(ddl);
                 }
             }
+            phases.end(rebuild.size() + " indexes rebuilt");
             if (cmd.verifyForeignKeys()) {
                 String dangling = ForeignKeys.dangling(c, owned);
                 if (dangling != null) {
@@ -127,7 +135,9 @@ public final class Committer {
                             + dangling + "; the commit was rolled back, the target keeps its previous data");
                 }
             }
+            phases.end("references checked");
             resetSequences(c, owned, cmd.sourceMaxima());
+            phases.end("sequences reset");
             try (PreparedStatement ps = c.prepareStatement("insert into " + AUDIT_TABLE + " (refresh_id, source, target,"
                     + " requested_by, result, anonymizers_ran, anonymizers_skipped, rows, snapshot_at)"
                     + " values (?, ?, ?, ?, 'SUCCEEDED', ?, ?, ?::jsonb, ?)")) {
@@ -149,12 +159,32 @@ public final class Committer {
             List<io.restage.common.messages.ImportReply.HookResult> ran = Hooks.inCommit(c, hooks);
             HookLedger.record(c, cmd.refreshId(), hooks, ran);
             c.commit();
+            phases.end("audit row, staging dropped, hooks, committed");
+            LOG.infof("refresh %s: commit into '%s' took %s", cmd.refreshId(), cmd.target(), phases);
             return new Outcome(imported, false, ran);
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    /** How long each part of the commit took, for the log: where a slow commit spends its time. */
+    private static final class Phases {
+        private final long start = System.nanoTime();
+        private long last = start;
+        private final StringBuilder parts = new StringBuilder();
+
+        void end(String phase) {
+            long now = System.nanoTime();
+            parts.append(parts.length() == 0 ? "" : ", ").append(phase).append(' ').append((now - last) / 1_000_000).append(" ms");
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return (System.nanoTime() - start) / 1_000_000 + " ms (" + parts + ")";
         }
     }
 

@@ -8,6 +8,7 @@ import io.restage.common.policy.LeakFingerprints;
 import io.restage.importer.staging.TargetCatalog.TargetColumn;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -88,6 +89,24 @@ public final class StagingArea {
         }
     }
 
+    /**
+     * An area an earlier release created mid-refresh keeps its fingerprints as 8-byte bytea (with a key on
+     * {@code _leak_fp}): converted in place to the bigint this release reads and writes, so the refresh goes on.
+     */
+    private void upgradeFingerprints(Statement st) throws SQLException {
+        for (String table : List.of("_leak_fp", "_leak_probe", "_leak_seen")) {
+            boolean bytea;
+            try (ResultSet rs = st.executeQuery("select atttypid = 'bytea'::regtype from pg_attribute where attrelid = '"
+                    + schema + "." + table + "'::regclass and attname = 'fp'")) {
+                bytea = rs.next() && rs.getBoolean(1);
+            }
+            if (bytea) {
+                st.execute("alter table " + schema + "." + table + " drop constraint if exists " + table + "_pkey");
+                st.execute("alter table " + schema + "." + table + " alter column fp type bigint using ('x' || encode(fp, 'hex'))::bit(64)::bigint");
+            }
+        }
+    }
+
     private void create(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("create schema if not exists " + schema);
@@ -109,12 +128,15 @@ public final class StagingArea {
             // the parts of rows larger than a batch, until the last part arrives
             st.execute("create unlogged table if not exists " + schema + "._parts (source_table text not null, row_id bigint"
                     + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))" + NO_AUTOVACUUM);
-            // keyed fingerprints of audited source values (8 bytes each), for the leak audit before the pivot
-            st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bytea primary key)" + NO_AUTOVACUUM);
+            // keyed fingerprints of audited source values (8 bytes each, as bigint), for the leak audit before the pivot.
+            // No key: a value seen in many batches is stored once per batch, the audit counts distinct ones (a primary key
+            // on half a million random fingerprints cost the target seconds of btree inserts per refresh)
+            st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bigint not null)" + NO_AUTOVACUUM);
             // the leak audit's keyed probes of staged values (written by the import service, never the key)
-            st.execute("create unlogged table if not exists " + schema + "._leak_probe (t int not null, fp bytea not null)" + NO_AUTOVACUUM);
+            st.execute("create unlogged table if not exists " + schema + "._leak_probe (t int not null, fp bigint not null)" + NO_AUTOVACUUM);
             // the probes each batch's staging took (LeakAuditor.record), per scanned column k of _leak_cols
-            st.execute("create unlogged table if not exists " + schema + "._leak_seen (k int not null, fp bytea not null)" + NO_AUTOVACUUM);
+            st.execute("create unlogged table if not exists " + schema + "._leak_seen (k int not null, fp bigint not null)" + NO_AUTOVACUUM);
+            upgradeFingerprints(st);
             st.execute("create unlogged table if not exists " + schema + "._leak_cols (k int primary key, source_table text"
                     + " not null, col text not null, scanned bigint not null)" + NO_AUTOVACUUM);
             // a table that held a row larger than a batch is audited in SQL after staging (its row was never whole here)
@@ -158,10 +180,13 @@ public final class StagingArea {
         }
         byte[] fps = LeakFingerprints.decode(h.leakFingerprints());
         if (fps.length > 0) {
-            try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._leak_fp select substring(?::bytea"
-                    + " from i * 8 + 1 for 8) from generate_series(0, ? - 1) i on conflict do nothing")) {
-                ps.setBytes(1, fps);
-                ps.setInt(2, fps.length / 8);
+            Long[] values = new Long[fps.length / 8];
+            ByteBuffer b = ByteBuffer.wrap(fps);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = b.getLong();
+            }
+            try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._leak_fp select unnest(?::bigint[])")) {
+                ps.setArray(1, c.createArrayOf("bigint", values));
                 ps.executeUpdate();
             }
         }
@@ -178,16 +203,23 @@ public final class StagingArea {
         }
         if (stageTable != null && batch.payload().length > 0) {
             String cols = h.columns().stream().map(col -> TargetCatalog.quote(col.name())).collect(Collectors.joining(", "));
-            long copied = c.unwrap(PGConnection.class).getCopyAPI()
-                    .copyIn("copy " + schema + "." + stageTable + " (" + cols + ") from stdin", new ByteArrayInputStream(batch.payload()));
-            if (copied != h.rowCount()) {
-                throw new IllegalStateException("batch " + h.seq() + " of " + h.table() + " declares " + h.rowCount()
-                        + " rows but holds " + copied);
+            // the batch's leak probes are taken on a worker while the target copies its rows in
+            LeakAuditor.PendingProbes probes = audit == null ? null : LeakAuditor.startProbes(c, schema, h.table(), stageTable,
+                    h.attempt(), h.columns(), batch.payload(), audit.policy(), audit.skip(), audit.key());
+            try {
+                long copied = c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyIn("copy " + schema + "." + stageTable + " (" + cols + ") from stdin", new ByteArrayInputStream(batch.payload()));
+                if (copied != h.rowCount()) {
+                    throw new IllegalStateException("batch " + h.seq() + " of " + h.table() + " declares " + h.rowCount()
+                            + " rows but holds " + copied);
+                }
+            } catch (SQLException | IOException | RuntimeException e) {
+                if (probes != null) {
+                    probes.cancel();
+                }
+                throw e;
             }
-            if (audit != null) {
-                LeakAuditor.record(c, schema, h.table(), stageTable, h.attempt(), h.columns(), batch.payload(), audit.policy(),
-                        audit.skip(), audit.key());
-            }
+            LeakAuditor.record(c, schema, h.table(), probes);
         }
         return true;
     }

@@ -61,7 +61,7 @@ class LeakProbesTest {
     @Test
     void theOnePassSplitterTakesTheSameWordsAsTheRegularExpression() {
         java.util.Random r = new java.util.Random(11);
-        String alphabet = "ab@1.!? ,;:<>()[]{}\"'|\t\nXé9-_";
+        String alphabet = "ab@1.!? ,;:<>()[]{}\"'|\t\n\u000B\f\rXé9-_\u00a0";
         for (int i = 0; i < 20_000; i++) {
             StringBuilder sb = new StringBuilder();
             for (int j = r.nextInt(40); j > 0; j--) {
