@@ -38,6 +38,7 @@ final class ReservedPhones {
     static final Map<String, String> CODE_BY_COUNTRY = Map.of("US", "1", "CA", "1", "GB", "44", "UK", "44", "AU", "61",
             "DE", "49", "FR", "33");
     static final String UNASSIGNED = "999";
+    private static final List<String> CODES = List.copyOf(BY_CODE.keySet());
     static final List<String> SUPPORTED = List.of("US", "CA", "GB", "AU", "DE", "FR");
 
     private ReservedPhones() {
@@ -53,7 +54,7 @@ final class ReservedPhones {
      * the source's layout (its separators and length) when the digit count allows, else in the country's usual layout.
      */
     static String fake(String value, String defaultCode, long pick) {
-        String digits = value.replaceAll("[^0-9]", "");
+        String digits = digitsOf(value); // per value: no regular expression (it was a tenth of the anonymizer's time)
         if (digits.isEmpty()) {
             return value; // no number in it ("", "n/a"): nothing that could ring
         }
@@ -63,7 +64,13 @@ final class ReservedPhones {
         String code;
         String nsn;
         if (international) {
-            code = BY_CODE.keySet().stream().filter(rest::startsWith).findFirst().orElse(null);
+            code = null;
+            for (String c : CODES) { // no code is a prefix of another: the order does not matter
+                if (rest.startsWith(c)) {
+                    code = c;
+                    break;
+                }
+            }
             nsn = code == null ? rest.substring(Math.min(rest.length(), 3)) : rest.substring(code.length());
         } else {
             code = defaultCode;
@@ -87,7 +94,7 @@ final class ReservedPhones {
             String area = nsn.length() >= 10 && nsn.charAt(0) >= '2' ? nsn.substring(0, 3) : "201";
             head = area + "55501";
         }
-        String tail = String.format("%0" + b.width() + "d", b.first() + (int) (n % b.size()));
+        String tail = zeroPadded(b.first() + (int) (n % b.size()), b.width());
         String national = head + tail;
         String canonical = canonical(b, national, international);
         return pour(value, international ? b.code() + national : b.trunk() + national, canonical);
@@ -103,7 +110,7 @@ final class ReservedPhones {
         }
         String trimmed = value.strip();
         String template = trimmed.startsWith("00") ? trimmed.substring(2) : trimmed;
-        long count = template.chars().filter(c -> c >= '0' && c <= '9').count();
+        long count = digitsOf(template).length();
         if (count != digits.length()) {
             return canonical;
         }
@@ -117,6 +124,24 @@ final class ReservedPhones {
             sb.append(c >= '0' && c <= '9' ? digits.charAt(d++) : c);
         }
         return sb.toString();
+    }
+
+    /** The ASCII digits of a value, in order. */
+    static String digitsOf(String value) {
+        StringBuilder sb = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c >= '0' && c <= '9') {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {@code n} in decimal, left-padded with zeros to {@code width} digits (as {@code %0<width>d}). */
+    static String zeroPadded(int n, int width) {
+        String s = Integer.toString(n);
+        return s.length() >= width ? s : "0".repeat(width - s.length()) + s;
     }
 
     private static String canonical(Block b, String national, boolean international) {
