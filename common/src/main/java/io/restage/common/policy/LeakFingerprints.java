@@ -55,8 +55,9 @@ public final class LeakFingerprints {
         for (int i = start; i < end; i++) {
             char c = v.charAt(i);
             if (c >= 'A' && c <= 'Z') {
-                // lower-case from the first capital on, in a char array (no StringBuilder per character)
-                char[] a = v.substring(start, end).toCharArray();
+                // lower-case from the first capital on, in a char array (no StringBuilder per character, no substring)
+                char[] a = new char[end - start];
+                v.getChars(start, end, a, 0);
                 for (int j = i - start; j < a.length; j++) {
                     if (a[j] >= 'A' && a[j] <= 'Z') {
                         a[j] = (char) (a[j] + 32);
