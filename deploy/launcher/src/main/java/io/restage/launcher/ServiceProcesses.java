@@ -48,6 +48,13 @@ public final class ServiceProcesses implements AutoCloseable {
      * quick compiler only: the optimising one spent most of their CPU compiling code that never runs hot (measured:
      * the orchestrator used 12.6 CPU seconds over four refreshes, most of it in C2). deploy/kubernetes sets the same.
      */
+    /**
+     * Each service's heap: half of the 512 MB a service may use in all, as in deploy/kubernetes (the image gives the
+     * heap half of the container's 512Mi limit). At 384 MB, a scale-1 benchmark (3.5 million rows) took the
+     * anonymizer and the importer to 555 to 573 MB RSS: the heap grows to its maximum and the JVM's own memory
+     * (metaspace, code, threads, native buffers) comes on top.
+     */
+    public static final int HEAP_MB = 256;
     static final java.util.Set<String> COORDINATORS = java.util.Set.of("orchestrator", "media-sync-service");
     static final String QUICK_JIT = "-XX:TieredStopAtLevel=1";
 
@@ -56,6 +63,9 @@ public final class ServiceProcesses implements AutoCloseable {
         this.logDir = logDir;
         env.putAll(stack.kafkaEnvironment());
         env.put("RESTAGE_CONFIG_FILE", configFile.toAbsolutePath().toString());
+        // glibc gives every thread that allocates natively (JNI: LZ4, zip, the JDBC driver's SSL) an arena of its own: two
+        // arenas keep the services' native memory from growing with their thread count
+        env.put("MALLOC_ARENA_MAX", "2");
         env.put("RESTAGE_STATE_DB_URL", stack.jdbcUrl(stateDatabase));
         env.put("RESTAGE_ORCHESTRATOR_DB_URL", "postgresql://" + stack.postgresHost() + ":" + stack.postgresPort() + "/" + stateDatabase);
         env.put("RESTAGE_STATE_DB_USER", "postgres");
@@ -138,7 +148,7 @@ public final class ServiceProcesses implements AutoCloseable {
         }
         int port = ports.computeIfAbsent(instance, k -> freePort());
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC"));
+                "-Xmx" + HEAP_MB + "m", "-XX:+UseSerialGC"));
         if (COORDINATORS.contains(service)) {
             cmd.add(QUICK_JIT);
         }

@@ -140,7 +140,8 @@ class RefreshBenchmark {
                 // the services have now done three refreshes (JIT-compiled), as a long-running deployment has
                 record(seconds, "restage, anonymized, again (services warm)" + suffix, refresh(services, ds + "-anonymize", "target"));
                 Map<String, double[]> after = services.usage();
-                System.out.printf("%nper service over the four refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx384m)%n");
+                System.out.printf("%nper service over the four refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx%dm)%n",
+                        ServiceProcesses.HEAP_MB);
                 after.forEach((name, u) -> System.out.printf("  %-28s %8.1f s %8.0f MB%n", name,
                         u[0] - before.getOrDefault(name, new double[]{0, 0})[0], u[1]));
                 if (objects > 0) {
@@ -200,7 +201,7 @@ class RefreshBenchmark {
                         e.getValue() / base, cpu.getOrDefault(e.getKey(), 0.0));
             }
             System.out.println("(restage: POST to SUCCEEDED, policy check, export, anonymization, staging, leak audit, commit,"
-                    + " services at -Xmx384m each; the tools: schema, data and indexes into an empty database)");
+                    + " services at -Xmx" + ServiceProcesses.HEAP_MB + "m each; the tools: schema, data and indexes into an empty database)");
         }
     }
 
