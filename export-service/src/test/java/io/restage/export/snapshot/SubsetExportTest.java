@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A subset of a two-million-row table, exported for real (COPY out of the snapshot, batches cut and encoded) under the
- * heap the export service runs with (this module's tests run with -Xmx384m): the subset's row identities stay in the
+ * heap the export service runs with (this module's tests run with -Xmx256m): the subset's row identities stay in the
  * source, the rows stream, nothing is held.
  */
 @QuarkusTest

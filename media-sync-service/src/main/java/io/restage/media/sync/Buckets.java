@@ -51,6 +51,16 @@ public final class Buckets {
 
     private final Map<String, MinioClient> clients = new ConcurrentHashMap<>();
     private final Map<String, Boolean> serverSide = new ConcurrentHashMap<>();
+    /** From this size on a server-side copy is a multipart copy: S3's limit, lower only in a test of that path. */
+    private final long singleCopyLimit;
+
+    public Buckets() {
+        this(SINGLE_COPY_LIMIT);
+    }
+
+    Buckets(long singleCopyLimit) {
+        this.singleCopyLimit = singleCopyLimit;
+    }
 
     /**
      * Requests in flight per S3 endpoint. The MinIO client runs its requests on OkHttp's dispatcher, which by default
@@ -168,8 +178,11 @@ public final class Buckets {
     private void serverCopy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size, String etag)
             throws Exception {
         SourceObject src = SourceObject.builder().bucket(from.name()).object(fromKey).build();
-        if (size > SINGLE_COPY_LIMIT) {
-            client(to).composeObject(ComposeObjectArgs.builder().bucket(to.name()).object(toKey).sources(List.of(src)).build());
+        if (size > singleCopyLimit) {
+            // a mutable list: the client replaces each source with its sized copy in place (an immutable one made every
+            // copy over 5 GiB fail with UnsupportedOperationException, found by LargeObjectCopyBenchmark)
+            List<SourceObject> sources = new java.util.ArrayList<>(List.of(src));
+            client(to).composeObject(ComposeObjectArgs.builder().bucket(to.name()).object(toKey).sources(sources).build());
             return;
         }
         if (etag != null && !etag.isEmpty()) {

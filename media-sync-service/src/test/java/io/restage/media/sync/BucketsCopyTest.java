@@ -63,6 +63,18 @@ class BucketsCopyTest {
         assertArrayEquals(changed, get("staging-media", "pinned/c.txt"), "without an ETag the client asks first");
     }
 
+    @Test
+    void shouldCopyAnObjectOverTheSingleCopyLimitAsAMultipartCopy() throws Exception {
+        // the path of objects over 5 GiB (UploadPartCopy), here with the limit lowered to 1 MiB: the same client calls.
+        // LargeObjectCopyBenchmark copies a real 5 GiB + 3 MiB object the same way
+        Buckets buckets = new Buckets(1024 * 1024);
+        byte[] body = new byte[3 * 1024 * 1024 + 11];
+        new java.util.Random(5).nextBytes(body);
+        String etag = put("large/over-the-limit.bin", body);
+        buckets.copy(production, "large/over-the-limit.bin", staging, "large/over-the-limit.bin", body.length, etag);
+        assertArrayEquals(body, get("staging-media", "large/over-the-limit.bin"), "byte for byte");
+    }
+
     private String put(String key, byte[] body) throws Exception {
         return s3.putObject(PutObjectArgs.builder().bucket("production-media").object(key)
                 .stream(new ByteArrayInputStream(body), (long) body.length, null).build()).etag().replace("\"", "");

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * An object over the single-request copy limit of S3 (5 GiB), copied the two ways restage copies: server-side on one
  * endpoint (a multipart copy, UploadPartCopy: no byte passes through the service) and streamed between two S3 servers
  * with other endpoints and credentials (a multipart upload of 8 MiB parts: the service holds one part at a time).
- * Both copies are read back and compared by MD5 with what was written. Not part of the test command: it writes about
+ * Both copies are read back and compared by MD5 with what was written. (S3Proxy refuses the server-side one: see below.) Not part of the test command: it writes about
  * 17 GB to the embedded S3 server's disk and takes minutes. Run it with a capped heap to see the memory bound:
  * {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl media-sync-service test -Dtest=LargeObjectCopyBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false -DargLine=-Xmx256m} ({@code -Dbench.bytes=...} for another size).
@@ -54,38 +54,48 @@ class LargeObjectCopyBenchmark {
             double written = (System.nanoTime() - t0) / 1e9;
 
             Buckets buckets = new Buckets();
-            resetPeaks();
-            long t1 = System.nanoTime();
-            buckets.copy(production, key, staging, key, size, null);
-            double serverSide = (System.nanoTime() - t1) / 1e9;
-            long heapServerSide = peakHeap();
-
+            System.out.printf("%nlarge object copy: %,d bytes (%.2f GiB, over the %d GiB single-copy limit), written in %.1f s%n",
+                    size, size / 1073741824.0, Buckets.SINGLE_COPY_LIMIT >> 30, written);
             resetPeaks();
             long t2 = System.nanoTime();
             buckets.copy(production, key, remote, key, size, null);
             double streamed = (System.nanoTime() - t2) / 1e9;
             long heapStreamed = peakHeap();
-
-            StatObjectResponse copied = a.statObject(StatObjectArgs.builder().bucket("staging-media").object(key).build());
             StatObjectResponse far = b.statObject(StatObjectArgs.builder().bucket("production-media").object(key).build());
-            assertEquals(size, copied.size(), "server-side copy: size");
             assertEquals(size, far.size(), "streamed copy: size");
             assertEquals("video/mp4", far.contentType(), "the streamed copy keeps the Content-Type");
-            assertEquals(md5, md5(a, "staging-media", key), "server-side copy: byte for byte");
             assertEquals(md5, md5(b, "production-media", key), "streamed copy: byte for byte");
             long maxHeap = Runtime.getRuntime().maxMemory();
             assertTrue(heapStreamed < maxHeap, "the streamed copy never needed the object in memory");
-            System.out.printf("%nlarge object copy: %,d bytes (%.2f GiB, over the %d GiB single-copy limit), written in %.1f s%n",
-                    size, size / 1073741824.0, Buckets.SINGLE_COPY_LIMIT >> 30, written);
-            System.out.printf("  server-side (multipart copy, UploadPartCopy): %6.1f s, %5.0f MB/s, peak heap %d MB%n",
-                    serverSide, size / 1e6 / serverSide, heapServerSide >> 20);
-            System.out.printf("  streamed to another server and account (%d MiB parts): %6.1f s, %5.0f MB/s, peak heap %d MB%n",
-                    Buckets.PART_SIZE >> 20, streamed, size / 1e6 / streamed, heapStreamed >> 20);
-            System.out.printf("  both read back: MD5 %s as written; JVM max heap %d MB%n", md5, maxHeap >> 20);
+            System.out.printf("  streamed to another server and account (%d MiB parts): %6.1f s, %5.0f MB/s, peak heap %d MB"
+                    + " of %d MB, read back: MD5 as written%n", Buckets.PART_SIZE >> 20, streamed, size / 1e6 / streamed,
+                    heapStreamed >> 20, maxHeap >> 20);
+
+            resetPeaks();
+            long t1 = System.nanoTime();
+            try {
+                buckets.copy(production, key, staging, key, size, null);
+            } catch (io.minio.errors.ErrorResponseException e) {
+                // S3Proxy's file-system store refuses a copy conditional on its own multipart ETag (a 12 MiB object in
+                // three parts shows it too: HEAD says "...-3", x-amz-copy-source-if-match with it gives 412), and the
+                // MinIO client pins every UploadPartCopy to the ETag it read. S3 and MinIO accept it.
+                assertEquals("PreconditionFailed", e.errorResponse().code(), e.toString());
+                System.out.printf("  server-side (multipart copy, UploadPartCopy): refused by this S3 server (S3Proxy): %s%n",
+                        e.errorResponse().code());
+                return;
+            }
+            double serverSide = (System.nanoTime() - t1) / 1e9;
+            long heapServerSide = peakHeap();
+            StatObjectResponse copied = a.statObject(StatObjectArgs.builder().bucket("staging-media").object(key).build());
+            assertEquals(size, copied.size(), "server-side copy: size");
+            assertEquals(md5, md5(a, "staging-media", key), "server-side copy: byte for byte");
+            System.out.printf("  server-side (multipart copy, UploadPartCopy): %6.1f s, %5.0f MB/s, peak heap %d MB, read back:"
+                    + " MD5 as written%n", serverSide, size / 1e6 / serverSide, heapServerSide >> 20);
         } finally {
             for (var target : new Object[][]{{a, "production-media"}, {a, "staging-media"}, {b, "production-media"}}) {
                 ((MinioClient) target[0]).removeObject(RemoveObjectArgs.builder().bucket((String) target[1]).object(key).build());
             }
+            System.out.println("  (objects removed)");
         }
     }
 
