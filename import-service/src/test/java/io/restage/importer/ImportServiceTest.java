@@ -518,15 +518,36 @@ class ImportServiceTest {
         assertFalse(io.restage.common.policy.LeakFingerprints.sql("v").contains("?"), "the SQL takes no key");
     }
 
+    /** The production policy's secret, from the service's configuration file. */
+    private static String productionSecret() throws Exception {
+        String file = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("restage.config-file", String.class);
+        return io.restage.common.config.RestageConfigLoader.load(java.nio.file.Path.of(file)).policyFor("production")
+                .secret().reveal();
+    }
+
+    /**
+     * A refresh of public.users whose one clean batch holds {@code rows} (with the anonymizer's {@code fingerprints},
+     * or none), staged; returns the StagingFailed it must end in.
+     */
+    private static ImportReply.StagingFailed stageExpectingFailure(KafkaProbe kafka, String id, byte[] rows, String fingerprints) {
+        String key = Topics.batchKey(id, "public.users");
+        kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(),
+                "production", "staging", List.of(), false, "test", null));
+        kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.rows(id, "public.users", 0, 1,
+                COLS, Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(Checksums.of(rows), 1, fingerprints), rows));
+        kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
+                Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
+        kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
+                id, Instant.now(), "staging", List.of("public.users"), 1));
+        return (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
+    }
+
     @Test
     void shouldConvertTheBinaryFingerprintsOfAnAreaAnEarlierReleaseStartedAndStillFindTheLeak() throws Exception {
         // given: a refresh whose staging area an earlier release created (fingerprints as 8-byte bytea, a key on _leak_fp)
         // and which already holds the fingerprint of a production address
         String id = UUID.randomUUID().toString();
-        String key = Topics.batchKey(id, "public.users");
-        String file = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("restage.config-file", String.class);
-        String secret = io.restage.common.config.RestageConfigLoader.load(java.nio.file.Path.of(file)).policyFor("production")
-                .secret().reveal();
+        String secret = productionSecret();
         long fp = io.restage.common.policy.LeakFingerprints.of(io.restage.common.policy.LeakFingerprints.key(secret, id),
                 "jane.doe@corp.example");
         String area = io.restage.importer.staging.StagingArea.schemaFor(id);
@@ -547,16 +568,8 @@ class ImportServiceTest {
         // when: this release stages a batch (without fingerprints of its own) that holds the address
         byte[] rows = "1\tJane.Doe@corp.example\t2024-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(),
-                    "production", "staging", List.of(), false, "test", null));
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.rows(id, "public.users", 0,
-                    1, COLS, Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(Checksums.of(rows), 1, null), rows));
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
-                    Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
-            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging", List.of("public.users"), 1));
+            ImportReply.StagingFailed failed = stageExpectingFailure(kafka, id, rows, null);
             // then: the old fingerprint was converted to the new type, not lost: the audit stops the refresh
-            ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("leak audit") && failed.reason().contains("public.users.email"), failed.reason());
         } finally {
             // no orchestrator here to discard them: other tests expect no staging area left behind
@@ -568,26 +581,14 @@ class ImportServiceTest {
     void shouldFailStagingWhenAFakeEqualsAProductionValueOfItsRuleNamingTheColumn() throws Exception {
         // given: the email transformer wrote a value that is in fact a production address of the same rule (planted)
         String id = UUID.randomUUID().toString();
-        String key = Topics.batchKey(id, "public.users");
-        String file = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("restage.config-file", String.class);
-        String secret = io.restage.common.config.RestageConfigLoader.load(java.nio.file.Path.of(file)).policyFor("production")
-                .secret().reveal();
+        String secret = productionSecret();
         byte[] fpKey = io.restage.common.policy.LeakFingerprints.key(secret, id);
         String fingerprints = io.restage.common.policy.LeakFingerprints.encode(new long[]{
                 io.restage.common.policy.LeakFingerprints.of(fpKey, "jane.doe@corp.example")}, 1);
         byte[] rows = "1\tJane.Doe@corp.example\t2024-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
-        byte[] batch = BatchCodec.encode(BatchHeader.rows(id, "public.users", 0, 1, COLS, Checksums.of(rows), List.of())
-                .withPolicy(policyFp()).anonymized(Checksums.of(rows), 1, fingerprints), rows);
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
-            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(),
-                    "production", "staging", List.of(), false, "test", null));
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, batch);
-            kafka.sendSignedBatch(Topics.BATCHES_ANONYMIZED.name(), key, BatchCodec.encode(BatchHeader.end(id, "public.users", 1, COLS, 1,
-                    Checksums.of(rows), List.of()).withPolicy(policyFp()).anonymized(0, 0, null), null, 0));
-            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.StageTables(UUID.randomUUID().toString(),
-                    id, Instant.now(), "staging", List.of("public.users"), 1));
+            ImportReply.StagingFailed failed = stageExpectingFailure(kafka, id, rows, fingerprints);
             // then: the leak audit scans the transformer-written column too, and stops the refresh before the pivot
-            ImportReply.StagingFailed failed = (ImportReply.StagingFailed) awaitEvent(kafka, id, ImportReply.StagingFailed.class);
             assertTrue(failed.reason().contains("leak audit") && failed.reason().contains("public.users.email"), failed.reason());
             assertFalse(failed.reason().toLowerCase().contains("jane"), "no value in the reason: " + failed.reason());
         }
