@@ -59,13 +59,25 @@ public final class LeakAuditor {
             st.execute("set jit = off");
             st.execute("set enable_mergejoin = off");
         }
+        LeakAudit result;
         try {
-            return audit(c, second, area, staged, policy, skip, key);
-        } finally {
-            try (Statement st = c.createStatement()) {
-                st.execute("reset jit");
-                st.execute("reset enable_mergejoin");
+            result = audit(c, second, area, staged, policy, skip, key);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                resetPlanner(c);
+            } catch (SQLException reset) {
+                e.addSuppressed(reset); // the audit's own failure is the one to report
             }
+            throw e;
+        }
+        resetPlanner(c);
+        return result;
+    }
+
+    private static void resetPlanner(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("reset jit");
+            st.execute("reset enable_mergejoin");
         }
     }
 
