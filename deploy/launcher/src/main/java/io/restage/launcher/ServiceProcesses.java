@@ -44,17 +44,17 @@ public final class ServiceProcesses implements AutoCloseable {
 
     private final List<String> jvmArgs = new ArrayList<>();
     /**
-     * The services that coordinate rather than move rows (a few hundred events per refresh, S3 requests) run on the
-     * quick compiler only: the optimising one spent most of their CPU compiling code that never runs hot (measured:
-     * the orchestrator used 12.6 CPU seconds over four refreshes, most of it in C2). deploy/kubernetes sets the same.
-     */
-    /**
      * Each service's heap: half of the 512 MB a service may use in all, as in deploy/kubernetes (the image gives the
      * heap half of the container's 512Mi limit). At 384 MB, a scale-1 benchmark (3.5 million rows) took the
      * anonymizer and the importer to 555 to 573 MB RSS: the heap grows to its maximum and the JVM's own memory
      * (metaspace, code, threads, native buffers) comes on top.
      */
     public static final int HEAP_MB = 256;
+    /**
+     * The services that coordinate rather than move rows (a few hundred events per refresh, S3 requests) run on the
+     * quick compiler only: the optimising one spent most of their CPU compiling code that never runs hot (measured:
+     * the orchestrator used 12.6 CPU seconds over four refreshes, most of it in C2). deploy/kubernetes sets the same.
+     */
     static final java.util.Set<String> COORDINATORS = java.util.Set.of("orchestrator", "media-sync-service");
     static final String QUICK_JIT = "-XX:TieredStopAtLevel=1";
 

@@ -129,8 +129,8 @@ public final class StagingArea {
             st.execute("create unlogged table if not exists " + schema + "._parts (source_table text not null, row_id bigint"
                     + " not null, part int not null, data bytea not null, primary key (source_table, row_id, part))" + NO_AUTOVACUUM);
             // keyed fingerprints of audited source values (8 bytes each, as bigint), for the leak audit before the pivot.
-            // No key: a value seen in many batches is stored once per batch, the audit counts distinct ones (a primary key
-            // on half a million random fingerprints cost the target seconds of btree inserts per refresh)
+            // No key: a value seen in many batches is stored once per batch, and the audit's join counts distinct matches
+            // (a primary key on half a million random fingerprints cost the target seconds of btree inserts per refresh)
             st.execute("create unlogged table if not exists " + schema + "._leak_fp (fp bigint not null)" + NO_AUTOVACUUM);
             // the leak audit's keyed probes of staged values (written by the import service, never the key)
             st.execute("create unlogged table if not exists " + schema + "._leak_probe (t int not null, fp bigint not null)" + NO_AUTOVACUUM);
