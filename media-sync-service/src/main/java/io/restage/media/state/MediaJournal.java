@@ -29,7 +29,11 @@ public class MediaJournal {
     /** What the refresh did to a key: added it, overwrote it (backup kept), or pruned it (kept aside). */
     public enum Action { ADDED, OVERWRITTEN, PRUNED }
 
-    public record Entry(String key, Action action) {
+    /**
+     * One journaled key. {@code priorVersion}: the version the key had before (a target that keeps versions), or null
+     * when a copy kept aside is its backup.
+     */
+    public record Entry(String key, Action action, String priorVersion) {
     }
 
     private final AgroalDataSource ds;
@@ -116,10 +120,45 @@ public class MediaJournal {
             return;
         }
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "insert into media_journal select ?, k, ? from unnest(?::text[]) k on conflict do nothing")) {
+                "insert into media_journal (refresh_id, object_key, action) select ?, k, ? from unnest(?::text[]) k"
+                        + " on conflict do nothing")) {
             ps.setString(1, refreshId);
             ps.setString(2, action.name());
             ps.setArray(3, c.createArrayOf("text", keys.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Journals many keys with one action and the version each had before, in one statement (a target that keeps
+     * versions: nothing is copied aside, the undo goes back to these versions).
+     */
+    public void recordAll(String refreshId, List<String> keys, List<String> priorVersions, Action action) throws SQLException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "insert into media_journal (refresh_id, object_key, action, prior_version) select ?, k, ?, v"
+                        + " from unnest(?::text[], ?::text[]) as u(k, v)"
+                        + " on conflict (refresh_id, object_key) do update set prior_version = excluded.prior_version")) {
+            ps.setString(1, refreshId);
+            ps.setString(2, action.name());
+            ps.setArray(3, c.createArrayOf("text", keys.toArray()));
+            ps.setArray(4, c.createArrayOf("text", priorVersions.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The version a journaled key had before this refresh overwrote it (taken just before the write). A retried copy
+     * never replaces the first one it recorded: by then the key may hold this refresh's own version.
+     */
+    public void priorVersion(String refreshId, String key, String version) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "update media_journal set prior_version = ? where refresh_id = ? and object_key = ? and prior_version is null")) {
+            ps.setString(1, version);
+            ps.setString(2, refreshId);
+            ps.setString(3, key);
             ps.executeUpdate();
         }
     }
@@ -197,12 +236,12 @@ public class MediaJournal {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(
-                    "select object_key, action from media_journal where refresh_id = ? order by object_key")) {
+                    "select object_key, action, prior_version from media_journal where refresh_id = ? order by object_key")) {
                 ps.setFetchSize(5_000);
                 ps.setString(1, refreshId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        action.accept(new Entry(rs.getString(1), Action.valueOf(rs.getString(2))));
+                        action.accept(new Entry(rs.getString(1), Action.valueOf(rs.getString(2)), rs.getString(3)));
                     }
                 }
             } finally {

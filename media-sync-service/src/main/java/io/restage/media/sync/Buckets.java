@@ -45,8 +45,12 @@ public final class Buckets {
     public record ObjectInfo(String etag, long size) {
     }
 
-    /** What a HEAD tells: size, ETag and Content-Type. */
-    public record Stat(long size, String etag, String contentType) {
+    /** What a HEAD tells: size, ETag, Content-Type and the version (null where the bucket keeps none). */
+    public record Stat(long size, String etag, String contentType, String versionId) {
+    }
+
+    /** One version of an object (or a delete marker), as a versioned listing names it. */
+    public record Version(String versionId, boolean latest, boolean deleteMarker) {
     }
 
     private final Map<String, MinioClient> clients = new ConcurrentHashMap<>();
@@ -136,7 +140,40 @@ public final class Buckets {
 
     public Stat stat(BucketConfig b, String key) throws Exception {
         StatObjectResponse r = client(b).statObject(StatObjectArgs.builder().bucket(b.name()).object(key).build());
-        return new Stat(r.size(), unquote(r.etag()), r.contentType());
+        return new Stat(r.size(), unquote(r.etag()), r.contentType(), r.versionId());
+    }
+
+    /**
+     * Whether the bucket keeps every version of its objects (versioning {@code Enabled}; not when it was never enabled
+     * or is suspended, where an overwrite replaces the {@code null} version).
+     */
+    public boolean versioned(BucketConfig b) throws Exception {
+        io.minio.messages.VersioningConfiguration v;
+        try {
+            v = client(b).getBucketVersioning(io.minio.GetBucketVersioningArgs.builder().bucket(b.name()).build());
+        } catch (io.minio.errors.ErrorResponseException | io.minio.errors.ServerException | io.minio.errors.InvalidResponseException e) {
+            // a store without versioning (S3Proxy answers 501) or credentials that may not ask: copies kept aside
+            return false;
+        }
+        return v != null && v.status() == io.minio.messages.VersioningConfiguration.Status.ENABLED;
+    }
+
+    /** Every version and delete marker of exactly {@code key} (a versioned listing by prefix, other keys dropped). */
+    public List<Version> versions(BucketConfig b, String key) throws Exception {
+        List<Version> out = new ArrayList<>();
+        for (Result<Item> r : client(b).listObjects(ListObjectsArgs.builder().bucket(b.name()).prefix(key)
+                .recursive(true).includeVersions(true).build())) {
+            Item i = r.get();
+            if (key.equals(i.objectName())) {
+                out.add(new Version(i.versionId(), i.isLatest(), i.isDeleteMarker()));
+            }
+        }
+        return out;
+    }
+
+    /** Deletes one version (or delete marker) of an object for good. */
+    public void removeVersion(BucketConfig b, String key, String versionId) throws Exception {
+        client(b).removeObject(RemoveObjectArgs.builder().bucket(b.name()).object(key).versionId(versionId).build());
     }
 
     /** The first {@code n} bytes of an object (a ranged GET): enough for an image's header. */

@@ -38,8 +38,9 @@ import org.jboss.logging.Logger;
  * placeholders. Listings and keys stream as sorted merges ({@link MediaPlan}); nothing holds a bucket in memory.
  * <ul>
  *   <li>copy: new and changed objects only (ETag and size differ); before an object is overwritten its current
- *   version is backed up to {@code .restage/<refresh>/backup/<key>} in the target bucket, and every action is
- *   journaled before it is taken;</li>
+ *   version is backed up to {@code .restage/<refresh>/backup/<key>} in the target bucket (or, where the target bucket
+ *   keeps versions, only its version ID is journaled: {@link VersionRestore}), and every action is journaled before it
+ *   is taken;</li>
  *   <li>revert (compensation): removes what the copy added, restores what it overwrote, drops the backups: the
  *   bucket is exactly as before (keys and ETags);</li>
  *   <li>prune (after the pivot only, and only if the copy completed): deletes the orphans (at most
@@ -56,6 +57,7 @@ public class MediaSync {
     private final MediaJournal journal;
     private final Buckets buckets = new Buckets();
     private final PlaceholderStore placeholders = new PlaceholderStore(buckets);
+    private final VersionRestore versions = new VersionRestore(buckets);
     /** Bytes read from the start of an image to learn its dimensions (keep-dimensions placeholders). */
     static final long IMAGE_HEADER_BYTES = 64 * 1024;
     private final Heartbeats beats;
@@ -164,6 +166,10 @@ public class MediaSync {
             BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
             buckets.requireBucket(from);
             buckets.requireBucket(to);
+            boolean versioned = buckets.versioned(to);
+            if (versioned) {
+                LOG.infof("refresh %s: bucket '%s' keeps versions: what this refresh overwrites stays as a version, not a copy", id, to.name());
+            }
             MediaPolicy policy = config.policyFor(cmd.source()).media();
             long began = System.nanoTime();
             long plannedAt;
@@ -172,7 +178,7 @@ public class MediaSync {
                 plannedAt = System.nanoTime();
                 long skipped = n.unchanged.get() + n.missing.get();
                 work.progress(skipped, planned, "objects", bytesDetail(0, spill.bytes()));
-                execute(id, spill, from, to, work, n, skipped, planned);
+                execute(id, spill, from, to, versioned, work, n, skipped, planned);
             }
             journal.finish(id, Status.COPIED, n);
             LOG.infof("refresh %s: media copied (%s): %d written (%d placeholders, %d overwritten, %d bytes), %d unchanged,"
@@ -273,8 +279,8 @@ public class MediaSync {
      * it is overwritten) before it is written, so a revert undoes exactly what happened, whatever the interleaving. The
      * first failure stops the rest.
      */
-    private void execute(String id, WorkSpill spill, BucketConfig from, BucketConfig to, Heartbeats.Work work, Counters n,
-                         long skipped, long planned) throws Exception {
+    private void execute(String id, WorkSpill spill, BucketConfig from, BucketConfig to, boolean versioned, Heartbeats.Work work,
+                         Counters n, long skipped, long planned) throws Exception {
         AtomicLong seen = new AtomicLong();
         java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(parallelism * 2);
         java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
@@ -307,7 +313,7 @@ public class MediaSync {
                     }
                     pool.execute(() -> {
                         try {
-                            write(id, w, from, to, n);
+                            write(id, w, from, to, versioned, n);
                             work.progress(skipped + seen.incrementAndGet(), planned, "objects", bytesDetail(n.bytes.get(), spill.bytes()));
                         } catch (Exception e) {
                             failure.compareAndSet(null, e);
@@ -326,7 +332,8 @@ public class MediaSync {
         }
     }
 
-    private void write(String id, WorkSpill.Work w, BucketConfig from, BucketConfig to, Counters n) throws Exception {
+    private void write(String id, WorkSpill.Work w, BucketConfig from, BucketConfig to, boolean versioned, Counters n)
+            throws Exception {
         if (w.kind() == MediaPlan.Kind.PLACEHOLDER) {
             Buckets.Stat src = buckets.stat(from, w.key());
             Placeholders.Dimensions dims = null;
@@ -339,24 +346,58 @@ public class MediaSync {
                 n.unchanged.incrementAndGet(); // the target already holds this placeholder
                 return;
             }
-            keepAside(id, w, to, n);
+            keepAside(id, w, to, versioned, n);
             buckets.copyWithin(to, p.key(), w.key(), p.size());
             n.placeholders.incrementAndGet();
             n.copied.incrementAndGet();
             n.bytes.addAndGet(p.size());
             return;
         }
-        keepAside(id, w, to, n);
+        keepAside(id, w, to, versioned, n);
         buckets.copy(from, w.key(), to, w.key(), w.size(), w.sourceEtag());
         n.copied.incrementAndGet();
         n.bytes.addAndGet(w.size());
     }
 
-    /** Backs the target's current object up first if there is one (the write is journaled already). */
-    private void keepAside(String id, WorkSpill.Work w, BucketConfig to, Counters n) throws Exception {
-        if (w.targetEtag() != null) {
-            buckets.copyWithin(to, w.key(), backupKey(id, w.key()), buckets.stat(to, w.key()).size());
-            n.overwritten.incrementAndGet();
+    /**
+     * Backs the target's current object up first if there is one (the write is journaled already): in a bucket that
+     * keeps versions by journaling its version ID (the write adds a version above it), otherwise by a copy aside.
+     */
+    private void keepAside(String id, WorkSpill.Work w, BucketConfig to, boolean versioned, Counters n) throws Exception {
+        if (w.targetEtag() == null) {
+            return;
+        }
+        Buckets.Stat current = buckets.stat(to, w.key());
+        if (versioned && current.versionId() != null) {
+            journal.priorVersion(id, w.key(), current.versionId());
+        } else {
+            buckets.copyWithin(to, w.key(), backupKey(id, w.key()), current.size());
+        }
+        n.overwritten.incrementAndGet();
+    }
+
+    /**
+     * Puts back what a journal entry overwrote or pruned: its prior version (a bucket that keeps versions) or the copy
+     * kept at {@code aside}. 1 if something was put back, 0 if it was back already (an earlier try); a version that is
+     * gone is counted in {@code gone[0]}.
+     */
+    private int putBack(BucketConfig to, MediaJournal.Entry e, String aside, long[] gone) throws Exception {
+        if (e.priorVersion() == null) {
+            return restore(to, aside, e.key());
+        }
+        VersionRestore.Outcome o = versions.restore(to, e.key(), e.priorVersion());
+        if (o == VersionRestore.Outcome.GONE) {
+            gone[0]++;
+        }
+        return o == VersionRestore.Outcome.RESTORED ? 1 : 0;
+    }
+
+    /** Fails an undo or revert that could not put every object back, after it put back all it could. */
+    private static void requireNoneGone(long gone, BucketConfig to) {
+        if (gone > 0) {
+            throw new IllegalStateException(gone + " objects could not be put back: the versions they had before the refresh"
+                    + " are no longer in bucket '" + to.name() + "' (deleted, or expired by a lifecycle rule on noncurrent"
+                    + " versions: keep them at least as long as keep-generations refreshes)");
         }
     }
 
@@ -377,15 +418,16 @@ public class MediaSync {
             if (status.isPresent() && status.get() != Status.REVERTED) {
                 BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
                 long[] counts = new long[2];
+                long[] gone = new long[1];
                 journal.forEachEntry(id, e -> {
                     if (e.action() == Action.ADDED) {
                         buckets.remove(to, e.key());
                         counts[0]++;
-                    } else if (buckets.exists(to, backupKey(id, e.key()))) {
-                        buckets.copyWithin(to, backupKey(id, e.key()), e.key(), buckets.stat(to, backupKey(id, e.key())).size());
-                        counts[1]++;
+                    } else {
+                        counts[1] += putBack(to, e, backupKey(id, e.key()), gone);
                     }
                 });
+                requireNoneGone(gone[0], to);
                 removed = counts[0];
                 restored = counts[1];
                 removeArea(to, RESTAGE_PREFIX + id + "/");
@@ -465,16 +507,18 @@ public class MediaSync {
         try {
             BucketConfig to = Buckets.bucketOf(config.environment(cmd.target()));
             long[] counts = new long[2];
+            long[] gone = new long[1];
             journal.forEachEntry(id, e -> {
                 switch (e.action()) {
                     case ADDED -> {
                         buckets.remove(to, e.key());
                         counts[0]++;
                     }
-                    case OVERWRITTEN -> counts[1] += restore(to, backupKey(id, e.key()), e.key());
-                    case PRUNED -> counts[1] += restore(to, Prune.asideKey(id, e.key()), e.key());
+                    case OVERWRITTEN -> counts[1] += putBack(to, e, backupKey(id, e.key()), gone);
+                    case PRUNED -> counts[1] += putBack(to, e, Prune.asideKey(id, e.key()), gone);
                 }
             });
+            requireNoneGone(gone[0], to);
             removeArea(to, RESTAGE_PREFIX + id + "/");
             journal.undone(id, counts[0], counts[1]);
             LOG.infof("refresh %s: media undone: %d removed, %d restored", id, counts[0], counts[1]);

@@ -22,7 +22,8 @@ import java.util.List;
  * media.max-delete-percent of the target's objects, or the request allowed more. Over the cap nothing is deleted and
  * the reason says how many and what to do. Each orphan is first copied aside (server-side, to
  * {@code .restage/<refresh>/pruned/<key>}) and journaled, a thousand at a time, then deleted: an undo of the refresh
- * puts it back.
+ * puts it back. In a bucket that keeps versions nothing is copied: the orphan's version ID is journaled, the delete
+ * leaves a delete marker above it, and the undo deletes the marker ({@link VersionRestore}).
  */
 final class Prune {
     /** {@code held} is the reason nothing was deleted, or null. */
@@ -46,17 +47,31 @@ final class Prune {
         return MediaSync.RESTAGE_PREFIX + refreshId + "/pruned/" + key;
     }
 
-    /** Copies the batch aside, journals it, then deletes it. */
-    private void removeKeptAside(String refreshId, BucketConfig to, List<Listed> batch) throws Exception {
+    /**
+     * Keeps the batch (its versions' IDs journaled where the bucket keeps versions, otherwise copies aside), journals it,
+     * then deletes it.
+     */
+    private void removeKeptAside(String refreshId, BucketConfig to, boolean versioned, List<Listed> batch) throws Exception {
         if (batch.isEmpty()) {
             return;
         }
         List<String> keys = new ArrayList<>(batch.size());
+        List<String> copied = new ArrayList<>(batch.size());
+        List<String> versionedKeys = new ArrayList<>();
+        List<String> versionIds = new ArrayList<>();
         for (Listed l : batch) {
-            buckets.copyWithin(to, l.key(), asideKey(refreshId, l.key()), l.size());
+            String version = versioned ? buckets.stat(to, l.key()).versionId() : null;
+            if (version != null) {
+                versionedKeys.add(l.key());
+                versionIds.add(version);
+            } else {
+                buckets.copyWithin(to, l.key(), asideKey(refreshId, l.key()), l.size());
+                copied.add(l.key());
+            }
             keys.add(l.key());
         }
-        journal.recordAll(refreshId, keys, io.restage.media.state.MediaJournal.Action.PRUNED);
+        journal.recordAll(refreshId, copied, io.restage.media.state.MediaJournal.Action.PRUNED);
+        journal.recordAll(refreshId, versionedKeys, versionIds, io.restage.media.state.MediaJournal.Action.PRUNED);
         buckets.removeAll(to, keys);
     }
 
@@ -86,6 +101,7 @@ final class Prune {
                         + " refresh again with allowMediaDeletes: true to delete them");
             }
             long deleted = 0;
+            boolean versioned = buckets.versioned(to);
             List<Listed> batch = new ArrayList<>(1000);
             try (BufferedReader in = Files.newBufferedReader(spill, StandardCharsets.UTF_8)) {
                 String line;
@@ -93,13 +109,13 @@ final class Prune {
                     int sp = line.indexOf(' ');
                     batch.add(new Listed(unescape(line.substring(sp + 1)), "", Long.parseLong(line.substring(0, sp))));
                     if (batch.size() == 1000) {
-                        removeKeptAside(refreshId, to, batch);
+                        removeKeptAside(refreshId, to, versioned, batch);
                         deleted += batch.size();
                         batch.clear();
                     }
                 }
             }
-            removeKeptAside(refreshId, to, batch);
+            removeKeptAside(refreshId, to, versioned, batch);
             deleted += batch.size();
             return new Outcome(deleted, targetObjects[0], null);
         } finally {

@@ -92,7 +92,16 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
             """.formatted(MESSAGE_KEY, BATCH_KEY, OPERATOR, VIEWER, OTHER_OPERATOR, OPERATOR);
 
     private static StackProcess stack;
+    private static VersionedS3 versioned;
     private static Path signingKey;
+
+    /**
+     * The versioning S3 server behind environment {@code staging-versioned} (bucket {@code staging-media}), when the
+     * module's build provides its jar ({@link VersionedS3#JAR_PROPERTY}); otherwise empty and the environment absent.
+     */
+    public static java.util.Optional<VersionedS3> versionedS3() {
+        return java.util.Optional.ofNullable(versioned);
+    }
 
     /** The private key that signs the tests' bearer tokens (the services verify with its public half). */
     public static Path signingKey() {
@@ -108,13 +117,28 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             Path dir = Files.createTempDirectory("restage-stack-");
-            stack = StackProcess.start(dir, List.of("restage", "production", "staging", "production_guided", "production_remote"),
-                    List.of("production-media", "staging-media"), Duration.ofMinutes(2));
+            java.util.Optional<Path> versionedJar = VersionedS3.jar();
+            List<String> databases = new java.util.ArrayList<>(List.of("restage", "production", "staging", "production_guided",
+                    "production_remote"));
+            if (versionedJar.isPresent()) {
+                databases.add("staging_versioned");
+            }
+            stack = StackProcess.start(dir, databases, List.of("production-media", "staging-media"), Duration.ofMinutes(2));
             // the source schema the policy covers, so every service test passes the policy check (VALIDATE)
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(stack.jdbcUrl("production"), "postgres", "");
                  java.sql.Statement st = c.createStatement()) {
                 st.execute(SOURCE_SCHEMA);
             }
+            if (versionedJar.isPresent()) {
+                versioned = VersionedS3.start(versionedJar.get(), dir.resolve("s3v"), List.of("staging-media"), Duration.ofMinutes(1));
+            }
+            String versionedEnvironment = versioned == null ? "" : """
+                      staging-versioned:
+                        hostname: staging-versioned.example.com
+                        allow-import: true
+                        database: { url: "%s", user: postgres }
+                        bucket: { endpoint: "%s", access-key: "versioned", secret-key: "versioned-secret", name: staging-media }
+                    """.formatted(stack.jdbcUrl("staging_versioned"), versioned.endpoint());
             Path config = dir.resolve("restage.yaml");
             Files.writeString(config, """
                     environments:
@@ -140,7 +164,7 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
                     stack.jdbcUrl("staging"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
                     stack.jdbcUrl("production_guided"), stack.s3Endpoint(), stack.s3AccessKey(), stack.s3SecretKey(),
                     stack.jdbcUrl("production_remote"), stack.s3bEndpoint(), stack.s3bAccessKey(), stack.s3bSecretKey())
-                    + POLICY + GUIDED_POLICY + SECURITY);
+                    + versionedEnvironment + POLICY + GUIDED_POLICY + SECURITY);
             signingKey = io.restage.common.security.LocalTokens.ensureKeyPair(dir.resolve("keys"));
             Map<String, String> props = new HashMap<>();
             props.put("kafka.bootstrap.servers", stack.kafkaBootstrap());
@@ -163,6 +187,10 @@ public class StackTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (versioned != null) {
+            versioned.close();
+            versioned = null;
+        }
         if (stack != null) {
             stack.close();
         }
