@@ -287,6 +287,38 @@ class MediaSyncServiceTest {
     }
 
     /**
+     * A copy that failed half-way (see below) after it had overwritten a.txt, retried under the same refresh once the
+     * source is fixed, while production's a.txt changed again: the retry overwrites a.txt once more, and the revert still
+     * puts back the object as it was before the refresh, not the first attempt's copy.
+     */
+    @Test
+    void shouldRevertARetriedCopyToTheObjectsAsTheyWereBeforeTheFirstAttempt() throws Exception {
+        put("production-media", "x", "an object where the target has a folder");
+        put("staging-media", "x/y", "the target's object under x/");
+        TreeMap<String, String> before = listing("staging-media");
+        String id = UUID.randomUUID().toString();
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
+            await(kafka, id, MediaReply.MediaCopyFailed.class);
+            assertEquals("prod a", read("staging-media", "a.txt"), "the first attempt overwrote a.txt before it failed");
+
+            s3.removeObject(RemoveObjectArgs.builder().bucket("production-media").object("x").build());
+            put("production-media", "a.txt", "prod a, changed since");
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "production", "staging"));
+            await(kafka, id, MediaReply.MediaCopied.class);
+            assertEquals("prod a, changed since", read("staging-media", "a.txt"));
+
+            kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
+                    id, Instant.now(), "staging"));
+            await(kafka, id, MediaReply.MediaReverted.class);
+        }
+        assertEquals("staging a (stale)", read("staging-media", "a.txt"));
+        assertEquals(before, listing("staging-media"), "same keys and ETags as before the first attempt, no backups left");
+    }
+
+    /**
      * A copy the store refuses half-way (the target holds {@code x/y}, so a file store cannot also hold an object
      * {@code x}: S3Proxy's file system and MinIO both refuse it), compensated to exactly the bucket before; and the prune
      * that follows a failed copy deletes nothing.

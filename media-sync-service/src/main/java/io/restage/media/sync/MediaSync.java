@@ -370,7 +370,9 @@ public class MediaSync {
         Buckets.Stat current = buckets.stat(to, w.key());
         if (versioned && current.versionId() != null) {
             journal.priorVersion(id, w.key(), current.versionId());
-        } else {
+        } else if (!buckets.exists(to, backupKey(id, w.key()))) {
+            // an earlier attempt of this refresh's copy may have backed it up and then written it: that backup is the
+            // object as it was before the refresh, the key now holds the refresh's own copy
             buckets.copyWithin(to, w.key(), backupKey(id, w.key()), current.size());
         }
         n.overwritten.incrementAndGet();
