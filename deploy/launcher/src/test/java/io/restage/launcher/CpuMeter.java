@@ -9,11 +9,60 @@ import java.util.stream.Stream;
 
 /**
  * CPU seconds spent on this machine, from /proc: the whole machine (busy time of every core), PostgreSQL (every server
- * process, and the backends that ended, through the postmaster's children time) and the stack's JVM (Kafka and the S3
- * server). A benchmark takes a reading before and after a run and prints the difference; empty where there is no /proc.
+ * process, and the backends that ended, through the postmaster's children time; split by database, autovacuum and
+ * background process from samples) and the stack's JVM (Kafka and the S3 server). A benchmark takes a reading before and after a run and prints the difference; empty where there is no /proc.
  */
 final class CpuMeter {
     private static final double TICKS = 100.0;
+    /**
+     * PostgreSQL's CPU by group ({@link #postgresGroup}), cumulative, sampled every 250 ms from each process's own
+     * time: a process that ends (a session, an autovacuum worker) is counted up to its last sample, so its group shows
+     * even though its time then only reaches the postmaster's children time.
+     */
+    private static final Map<String, Double> SAMPLED = new java.util.HashMap<>();
+    private static final Map<Long, Double> LAST = new java.util.HashMap<>();
+    private static boolean sampledOnce;
+
+    static {
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cpu-meter");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleAtFixedRate(CpuMeter::sample, 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private static void sample() {
+        Map<Long, Double> seen = new java.util.HashMap<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs.filter(x -> x.getFileName().toString().matches("\\d+"))::iterator) {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    if (!stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).equals("postgres")) {
+                        continue;
+                    }
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double own = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+                    long pid = Long.parseLong(p.getFileName().toString());
+                    String group = postgresGroup(Files.readString(p.resolve("cmdline")).replace('\0', ' ').trim().split("\\s+"));
+                    seen.put(pid, own);
+                    double delta = own - LAST.getOrDefault(pid, sampledOnce ? 0.0 : own);
+                    if (delta > 0) {
+                        synchronized (SAMPLED) {
+                            SAMPLED.merge(group, delta, Double::sum);
+                        }
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // the process ended while it was read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return; // no /proc
+        }
+        LAST.clear();
+        LAST.putAll(seen);
+        sampledOnce = true;
+    }
 
     private CpuMeter() {
     }
@@ -33,7 +82,6 @@ final class CpuMeter {
             out.put("machine", busy / TICKS);
             double postgres = 0;
             double stack = 0;
-            Map<String, Double> byDb = new java.util.TreeMap<>();
             try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
                 for (Path p : (Iterable<Path>) procs.filter(x -> x.getFileName().toString().matches("\\d+"))::iterator) {
                     try {
@@ -44,13 +92,7 @@ final class CpuMeter {
                         double own = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
                         double children = (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICKS;
                         if (comm.equals("postgres")) {
-                            postgres += own + children;
-                            // "postgres: user database host(port) state": a live backend, by database; else the postmaster
-                            // (its children time holds the backends that ended) and the background processes
-                            String[] title = Files.readString(p.resolve("cmdline")).replace('\0', ' ').trim().split("\\s+");
-                            String group = title.length > 3 && title[0].equals("postgres:") && title[3].contains("(")
-                                    ? "postgres db " + title[2] : "postgres other";
-                            byDb.merge(group, own + children, Double::sum);
+                            postgres += own + children; // exact: the backends that ended are the postmaster's children
                         } else if (comm.equals("java") && Files.readString(p.resolve("cmdline")).contains("io.restage.stack.StackMain")) {
                             stack += own;
                         }
@@ -61,11 +103,30 @@ final class CpuMeter {
             }
             out.put("postgres", postgres);
             out.put("kafka + s3 (stack JVM)", stack);
-            out.putAll(byDb);
+            synchronized (SAMPLED) {
+                out.putAll(new java.util.TreeMap<>(SAMPLED));
+            }
         } catch (IOException | RuntimeException e) {
             // no /proc: nothing to report
         }
         return out;
+    }
+
+    /**
+     * The group of a PostgreSQL process by its title: a live backend by database ("postgres: user db host(port) ..."),
+     * autovacuum workers, the other background processes by name; the postmaster itself is "postgres postmaster".
+     */
+    static String postgresGroup(String[] title) {
+        if (title.length == 0 || !title[0].equals("postgres:")) {
+            return "postgres postmaster";
+        }
+        if (title.length > 3 && title[3].contains("(")) {
+            return "postgres db " + title[2];
+        }
+        if (title.length > 2 && title[1].equals("autovacuum") && title[2].equals("worker")) {
+            return "postgres autovacuum";
+        }
+        return "postgres " + String.join(" ", java.util.Arrays.copyOfRange(title, 1, title.length));
     }
 
     /** {@code after - before} per group, formatted "machine 41.2 s, postgres 12.0 s, ...". */
