@@ -13,8 +13,6 @@ import io.restage.common.batch.BatchHeader;
 import io.restage.common.batch.Checksums;
 import io.restage.common.batch.Column;
 import io.restage.common.messages.AnonymizerReply;
-import io.restage.common.messages.Event;
-import io.restage.common.messages.MessageCodec;
 import io.restage.stack.testing.KafkaProbe;
 import io.restage.stack.testing.StackTestResource;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +81,7 @@ class AnonymizerServiceTest {
             assertTrue(BCrypt.checkpw("staging-password", jane[3]));
             assertEquals(BatchHeader.Kind.END, mine.get(1).header().kind(), "the marker follows its batches");
 
-            AnonymizerReply.TableAnonymized done = awaitEvent(kafka, id, AnonymizerReply.TableAnonymized.class);
+            AnonymizerReply.TableAnonymized done = kafka.awaitEvent(id, AnonymizerReply.TableAnonymized.class, Duration.ofSeconds(30));
             assertEquals(2, done.rows());
             assertTrue(done.ran().contains("public.users.email:email"));
         }
@@ -97,7 +95,7 @@ class AnonymizerServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(id, "public.users"), sealed(id, BatchCodec.encode(
                     BatchHeader.rows(id, "public.users", 0, 1, wrongType, Checksums.of(rows), List.of()).withPolicy(policyFp()), rows)));
-            AnonymizerReply.AnonymizationFailed failed = awaitEvent(kafka, id, AnonymizerReply.AnonymizationFailed.class);
+            AnonymizerReply.AnonymizationFailed failed = kafka.awaitEvent(id, AnonymizerReply.AnonymizationFailed.class, Duration.ofSeconds(30));
             assertTrue(failed.reason().contains("public.users.email") && failed.reason().contains("integer"), failed.reason());
             assertFalse(failed.reason().contains("12345"));
         }
@@ -146,19 +144,10 @@ class AnonymizerServiceTest {
             kafka.send(Topics.BATCHES_EXPORTED.name(), Topics.batchKey(id, "public.users"), sealed(id, BatchCodec.encode(
                     BatchHeader.rows(id, "public.users", 0, 1, COLS, Checksums.of(rows), List.of()).withPolicy("0123456789abcdef0123456789abcdef"),
                     rows)));
-            AnonymizerReply.AnonymizationFailed failed = awaitEvent(kafka, id, AnonymizerReply.AnonymizationFailed.class);
+            AnonymizerReply.AnonymizationFailed failed = kafka.awaitEvent(id, AnonymizerReply.AnonymizationFailed.class, Duration.ofSeconds(30));
             assertTrue(failed.reason().contains("0123456789abcdef0123456789abcdef") && failed.reason().contains(policyFp())
                     && failed.reason().contains("restage.yaml differ"), failed.reason());
             assertFalse(failed.reason().contains("jane"), failed.reason());
         }
-    }
-
-    /** The refresh's first event of {@code type}, whatever heartbeats (StepProgress) of it came before. */
-    private static <T extends Event> T awaitEvent(KafkaProbe kafka, String id, Class<T> type) {
-        java.util.function.Function<ConsumerRecord<String, byte[]>, Event> decode = r -> MessageCodec.decode(KafkaProbe.text(r), Event.class);
-        List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
-                recs -> recs.stream().anyMatch(r -> id.equals(r.key()) && type.isInstance(decode.apply(r))), Duration.ofSeconds(30));
-        return events.stream().filter(r -> id.equals(r.key())).map(decode).filter(type::isInstance).map(type::cast)
-                .findFirst().orElseThrow();
     }
 }

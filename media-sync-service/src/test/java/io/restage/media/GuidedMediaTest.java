@@ -17,9 +17,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restage.common.Topics;
 import io.restage.common.messages.Command;
-import io.restage.common.messages.Event;
 import io.restage.common.messages.MediaReply;
-import io.restage.common.messages.MessageCodec;
 import io.restage.common.staging.StagingLayout;
 import io.restage.stack.testing.KafkaProbe;
 import io.restage.stack.testing.StackTestResource;
@@ -37,7 +35,6 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.UUID;
 import javax.imageio.ImageIO;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -136,14 +133,6 @@ class GuidedMediaTest {
         }
     }
 
-    private static <T extends Event> T await(KafkaProbe kafka, String id, Class<T> type) {
-        List<ConsumerRecord<String, byte[]>> recs = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
-                rs -> rs.stream().anyMatch(r -> id.equals(r.key()) && type.isInstance(MessageCodec.decode(KafkaProbe.text(r), Event.class))),
-                Duration.ofSeconds(60));
-        return recs.stream().filter(r -> id.equals(r.key())).map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class))
-                .filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
-    }
-
     @Test
     void onlyReferencedObjectsReachTheTargetPersonalFilesAsPlaceholdersAndTheSecondRunWritesNothing() throws Exception {
         String id = UUID.randomUUID().toString();
@@ -151,7 +140,7 @@ class GuidedMediaTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(), id,
                     Instant.now(), "production-guided", "staging"));
-            MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
+            MediaReply.MediaCopied copied = kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             assertEquals(3, copied.copied(), copied.toString());
             assertEquals(2, copied.placeholders(), copied.toString());
             assertEquals(1, copied.overwritten(), copied.toString());
@@ -190,7 +179,7 @@ class GuidedMediaTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(), again,
                     Instant.now(), "production-guided", "staging"));
-            MediaReply.MediaCopied second = await(kafka, again, MediaReply.MediaCopied.class);
+            MediaReply.MediaCopied second = kafka.awaitEvent(again, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             assertEquals(0, second.copied(), second.toString());
             assertEquals(3, second.unchanged(), second.toString());
             assertEquals(0, second.bytes());
@@ -205,7 +194,7 @@ class GuidedMediaTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(), again,
                     Instant.now(), "production-guided", "staging"));
-            MediaReply.MediaPruned pruned = await(kafka, again, MediaReply.MediaPruned.class);
+            MediaReply.MediaPruned pruned = kafka.awaitEvent(again, MediaReply.MediaPruned.class, Duration.ofSeconds(60));
             assertNull(pruned.held(), pruned.toString());
             assertEquals(1, pruned.deleted());
             assertEquals(4, pruned.targetObjects(), "objects under media/");
@@ -227,7 +216,7 @@ class GuidedMediaTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(), id,
                     Instant.now(), "production-remote", "staging"));
-            MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
+            MediaReply.MediaCopied copied = kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             assertEquals(2, copied.copied(), copied.toString());
             assertEquals(big.length + 5, copied.bytes());
         }

@@ -14,7 +14,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restage.common.Topics;
 import io.restage.common.messages.Command;
-import io.restage.common.messages.Event;
 import io.restage.common.messages.MediaReply;
 import io.restage.common.messages.MessageCodec;
 import io.restage.stack.testing.KafkaProbe;
@@ -72,14 +71,6 @@ class MediaSyncServiceTest {
         }
     }
 
-    private static <T extends Event> T await(KafkaProbe kafka, String id, Class<T> type) {
-        List<ConsumerRecord<String, byte[]>> recs = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
-                rs -> rs.stream().anyMatch(r -> id.equals(r.key()) && type.isInstance(MessageCodec.decode(KafkaProbe.text(r), Event.class))),
-                Duration.ofSeconds(60));
-        return recs.stream().filter(r -> id.equals(r.key())).map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class))
-                .filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
-    }
-
     @Test
     void shouldCopyOnlyNewAndChangedObjectsThenRevertToExactlyTheOldBucket() throws Exception {
         TreeMap<String, String> before = listing("staging-media");
@@ -87,7 +78,7 @@ class MediaSyncServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
+            MediaReply.MediaCopied copied = kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             assertEquals(2, copied.copied());
             assertEquals(1, copied.unchanged());
             assertEquals(1, copied.overwritten());
@@ -96,7 +87,7 @@ class MediaSyncServiceTest {
 
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "staging"));
-            MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
+            MediaReply.MediaReverted reverted = kafka.awaitEvent(id, MediaReply.MediaReverted.class, Duration.ofSeconds(60));
             assertEquals(1, reverted.removed());
             assertEquals(1, reverted.restored());
         }
@@ -119,7 +110,7 @@ class MediaSyncServiceTest {
             long start = System.nanoTime();
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
+            MediaReply.MediaCopied copied = kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             System.out.printf("media: %d objects copied (%d overwritten) in %d ms, restage.media.parallelism at a time%n",
                     copied.copied(), copied.overwritten(), (System.nanoTime() - start) / 1_000_000);
             // then: every copy and every backup happened once, whatever the interleaving of the parallel copies
@@ -130,7 +121,7 @@ class MediaSyncServiceTest {
             }
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "staging"));
-            MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
+            MediaReply.MediaReverted reverted = kafka.awaitEvent(id, MediaReply.MediaReverted.class, Duration.ofSeconds(60));
             assertEquals(151, reverted.removed());
             assertEquals(151, reverted.restored());
         }
@@ -145,11 +136,11 @@ class MediaSyncServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            await(kafka, id, MediaReply.MediaCopied.class);
+            kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             // 1 orphan of 4 target objects is over the default cap (10%): the request allows it
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", true));
-            MediaReply.MediaPruned pruned = await(kafka, id, MediaReply.MediaPruned.class);
+            MediaReply.MediaPruned pruned = kafka.awaitEvent(id, MediaReply.MediaPruned.class, Duration.ofSeconds(60));
             assertEquals(1, pruned.deleted());
             assertEquals(4, pruned.targetObjects());
             assertEquals(null, pruned.held());
@@ -168,13 +159,13 @@ class MediaSyncServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            await(kafka, id, MediaReply.MediaCopied.class);
+            kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", true));
-            assertEquals(1, await(kafka, id, MediaReply.MediaPruned.class).deleted());
+            assertEquals(1, kafka.awaitEvent(id, MediaReply.MediaPruned.class, Duration.ofSeconds(60)).deleted());
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "staging"));
-            MediaReply.MediaUndone undone = await(kafka, id, MediaReply.MediaUndone.class);
+            MediaReply.MediaUndone undone = kafka.awaitEvent(id, MediaReply.MediaUndone.class, Duration.ofSeconds(60));
             assertEquals(1, undone.removed(), "dir/b.txt, which the refresh added");
             assertEquals(2, undone.restored(), "a.txt (overwritten) and only-staging.txt (pruned)");
         }
@@ -191,16 +182,16 @@ class MediaSyncServiceTest {
             for (String id : List.of(first, second)) {
                 kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                         id, Instant.now(), "production", "staging"));
-                await(kafka, id, MediaReply.MediaCopied.class);
+                kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
                 kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                         id, Instant.now(), "production", "staging", true));
-                await(kafka, id, MediaReply.MediaPruned.class);
+                kafka.awaitEvent(id, MediaReply.MediaPruned.class, Duration.ofSeconds(60));
             }
             // staging keeps one generation (keep-generations defaults to 1): the first refresh's kept objects are gone
             assertTrue(listing("staging-media").keySet().stream().noneMatch(k -> k.startsWith(".restage/" + first + "/")));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
                     first, Instant.now(), "staging"));
-            MediaReply.MediaUndoFailed refused = await(kafka, first, MediaReply.MediaUndoFailed.class);
+            MediaReply.MediaUndoFailed refused = kafka.awaitEvent(first, MediaReply.MediaUndoFailed.class, Duration.ofSeconds(60));
             assertTrue(refused.reason().contains("no longer kept") && refused.reason().contains("keep-generations"), refused.reason());
         }
     }
@@ -211,10 +202,10 @@ class MediaSyncServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            await(kafka, id, MediaReply.MediaCopied.class);
+            kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            MediaReply.MediaPruned held = await(kafka, id, MediaReply.MediaPruned.class);
+            MediaReply.MediaPruned held = kafka.awaitEvent(id, MediaReply.MediaPruned.class, Duration.ofSeconds(60));
             assertEquals(0, held.deleted());
             assertTrue(held.held() != null && held.held().contains("1 of the target's 4 objects are orphans")
                     && held.held().contains("allowMediaDeletes"), held.held());
@@ -239,30 +230,30 @@ class MediaSyncServiceTest {
             // signed, but naming production as the target: this service's own configuration says no
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     intoProduction, Instant.now(), "staging", "production"));
-            MediaReply.MediaCopyFailed refused = await(kafka, intoProduction, MediaReply.MediaCopyFailed.class);
+            MediaReply.MediaCopyFailed refused = kafka.awaitEvent(intoProduction, MediaReply.MediaCopyFailed.class, Duration.ofSeconds(60));
             assertTrue(refused.reason().contains("does not allow imports"), refused.reason());
             // a prune naming another source than the journaled copy's
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     swapped, Instant.now(), "production", "staging"));
-            await(kafka, swapped, MediaReply.MediaCopied.class);
+            kafka.awaitEvent(swapped, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             var copied = listing("staging-media");
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     swapped, Instant.now(), "staging", "staging"));
-            assertTrue(await(kafka, swapped, MediaReply.MediaPruneFailed.class).reason().contains("both 'staging'"));
+            assertTrue(kafka.awaitEvent(swapped, MediaReply.MediaPruneFailed.class, Duration.ofSeconds(60)).reason().contains("both 'staging'"));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
                     swapped, Instant.now(), "production"));
-            assertTrue(await(kafka, swapped, MediaReply.MediaRevertFailed.class).reason().contains("does not allow imports"));
+            assertTrue(kafka.awaitEvent(swapped, MediaReply.MediaRevertFailed.class, Duration.ofSeconds(60)).reason().contains("does not allow imports"));
             // an undo of the bucket: unsigned (never acted on), and signed but naming production as the target
             kafka.send(Topics.REFRESH_COMMANDS.name(), swapped, MessageCodec.encode(new Command.UndoMedia(UUID.randomUUID().toString(),
                     swapped, Instant.now(), "staging")));
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
                     swapped, Instant.now(), "production"));
-            assertTrue(await(kafka, swapped, MediaReply.MediaUndoFailed.class).reason().contains("does not allow imports"));
+            assertTrue(kafka.awaitEvent(swapped, MediaReply.MediaUndoFailed.class, Duration.ofSeconds(60)).reason().contains("does not allow imports"));
             assertEquals(copied, listing("staging-media"), "the unsigned undo changed nothing");
             // every refusal is reported for the audit log; the last one read is a marker that all before it were handled
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(), other,
                     Instant.now(), "production", "staging"));
-            await(kafka, other, MediaReply.MediaPruneFailed.class);
+            kafka.awaitEvent(other, MediaReply.MediaPruneFailed.class, Duration.ofSeconds(60));
             List<ConsumerRecord<String, byte[]>> events = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
                     rs -> rs.stream().filter(r -> KafkaProbe.text(r).contains("MessageRefused")
                             && KafkaProbe.text(r).contains("media-sync-service")).count() >= 6, Duration.ofSeconds(30));
@@ -281,7 +272,7 @@ class MediaSyncServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            MediaReply.MediaPruneFailed f = await(kafka, id, MediaReply.MediaPruneFailed.class);
+            MediaReply.MediaPruneFailed f = kafka.awaitEvent(id, MediaReply.MediaPruneFailed.class, Duration.ofSeconds(60));
             assertTrue(f.reason().contains("nothing is deleted"), f.reason());
         }
     }
@@ -300,19 +291,19 @@ class MediaSyncServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            await(kafka, id, MediaReply.MediaCopyFailed.class);
+            kafka.awaitEvent(id, MediaReply.MediaCopyFailed.class, Duration.ofSeconds(60));
             assertEquals("prod a", read("staging-media", "a.txt"), "the first attempt overwrote a.txt before it failed");
 
             s3.removeObject(RemoveObjectArgs.builder().bucket("production-media").object("x").build());
             put("production-media", "a.txt", "prod a, changed since");
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            await(kafka, id, MediaReply.MediaCopied.class);
+            kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
             assertEquals("prod a, changed since", read("staging-media", "a.txt"));
 
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "staging"));
-            await(kafka, id, MediaReply.MediaReverted.class);
+            kafka.awaitEvent(id, MediaReply.MediaReverted.class, Duration.ofSeconds(60));
         }
         assertEquals("staging a (stale)", read("staging-media", "a.txt"));
         assertEquals(before, listing("staging-media"), "same keys and ETags as before the first attempt, no backups left");
@@ -335,20 +326,20 @@ class MediaSyncServiceTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging"));
-            MediaReply.MediaCopyFailed failed = await(kafka, id, MediaReply.MediaCopyFailed.class);
+            MediaReply.MediaCopyFailed failed = kafka.awaitEvent(id, MediaReply.MediaCopyFailed.class, Duration.ofSeconds(60));
             assertTrue(failed.reason().contains("failed after"), failed.reason());
             TreeMap<String, String> half = listing("staging-media");
             assertTrue(half.keySet().stream().anyMatch(k -> k.startsWith("a/")), "some objects were copied before the failure");
 
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", "staging", true));
-            MediaReply.MediaPruneFailed noPrune = await(kafka, id, MediaReply.MediaPruneFailed.class);
+            MediaReply.MediaPruneFailed noPrune = kafka.awaitEvent(id, MediaReply.MediaPruneFailed.class, Duration.ofSeconds(60));
             assertTrue(noPrune.reason().contains("did not complete") && noPrune.reason().contains("nothing is deleted"), noPrune.reason());
             assertTrue(listing("staging-media").containsKey("only-staging.txt"));
 
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "staging"));
-            MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
+            MediaReply.MediaReverted reverted = kafka.awaitEvent(id, MediaReply.MediaReverted.class, Duration.ofSeconds(60));
             assertTrue(reverted.removed() >= 1, reverted.toString());
         }
         assertEquals(before, listing("staging-media"), "same keys and ETags as before the copy, no backups left");

@@ -17,9 +17,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restage.common.Topics;
 import io.restage.common.messages.Command;
-import io.restage.common.messages.Event;
 import io.restage.common.messages.MediaReply;
-import io.restage.common.messages.MessageCodec;
 import io.restage.stack.testing.KafkaProbe;
 import io.restage.stack.testing.StackTestResource;
 import java.io.ByteArrayInputStream;
@@ -31,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -117,24 +114,16 @@ class VersionedBucketTest {
         }
     }
 
-    private static <T extends Event> T await(KafkaProbe kafka, String id, Class<T> type) {
-        List<ConsumerRecord<String, byte[]>> recs = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
-                rs -> rs.stream().anyMatch(r -> id.equals(r.key()) && type.isInstance(MessageCodec.decode(KafkaProbe.text(r), Event.class))),
-                Duration.ofSeconds(60));
-        return recs.stream().filter(r -> id.equals(r.key())).map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class))
-                .filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
-    }
-
     private void copyAndPrune(KafkaProbe kafka, String id) throws Exception {
         kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                 id, Instant.now(), "production", TARGET));
-        MediaReply.MediaCopied copied = await(kafka, id, MediaReply.MediaCopied.class);
+        MediaReply.MediaCopied copied = kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60));
         assertEquals(2, copied.copied());
         assertEquals(1, copied.overwritten());
         assertEquals("prod a", read("a.txt"));
         kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.PruneMedia(UUID.randomUUID().toString(),
                 id, Instant.now(), "production", TARGET, true));
-        assertEquals(1, await(kafka, id, MediaReply.MediaPruned.class).deleted());
+        assertEquals(1, kafka.awaitEvent(id, MediaReply.MediaPruned.class, Duration.ofSeconds(60)).deleted());
         assertFalse(current().containsKey("only-staging.txt"), "pruned");
         assertTrue(versions().stream().noneMatch(i -> i.objectName().startsWith(".restage/")),
                 "nothing copied aside: the versions the refresh replaced are the backups");
@@ -149,7 +138,7 @@ class VersionedBucketTest {
             copyAndPrune(kafka, id);
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), TARGET));
-            MediaReply.MediaUndone undone = await(kafka, id, MediaReply.MediaUndone.class);
+            MediaReply.MediaUndone undone = kafka.awaitEvent(id, MediaReply.MediaUndone.class, Duration.ofSeconds(60));
             assertEquals(1, undone.removed(), "dir/b.txt, which the refresh added");
             assertEquals(2, undone.restored(), "a.txt (overwritten) and only-staging.txt (pruned)");
         }
@@ -168,10 +157,10 @@ class VersionedBucketTest {
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), "production", TARGET));
-            assertEquals(1, await(kafka, id, MediaReply.MediaCopied.class).overwritten());
+            assertEquals(1, kafka.awaitEvent(id, MediaReply.MediaCopied.class, Duration.ofSeconds(60)).overwritten());
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.RevertMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), TARGET));
-            MediaReply.MediaReverted reverted = await(kafka, id, MediaReply.MediaReverted.class);
+            MediaReply.MediaReverted reverted = kafka.awaitEvent(id, MediaReply.MediaReverted.class, Duration.ofSeconds(60));
             assertEquals(1, reverted.removed());
             assertEquals(1, reverted.restored());
             // a duplicate compensation changes nothing and still answers
@@ -191,7 +180,7 @@ class VersionedBucketTest {
                     .versionId(staleVersion).build());
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.UndoMedia(UUID.randomUUID().toString(),
                     id, Instant.now(), TARGET));
-            MediaReply.MediaUndoFailed failed = await(kafka, id, MediaReply.MediaUndoFailed.class);
+            MediaReply.MediaUndoFailed failed = kafka.awaitEvent(id, MediaReply.MediaUndoFailed.class, Duration.ofSeconds(60));
             assertTrue(failed.reason().contains("1 objects could not be put back") && failed.reason().contains("lifecycle"),
                     failed.reason());
             assertFalse(failed.reason().contains("a.txt"), "object keys can be personal: the reason names none");

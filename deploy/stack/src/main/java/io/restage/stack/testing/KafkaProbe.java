@@ -158,6 +158,19 @@ public final class KafkaProbe implements AutoCloseable {
         return seen;
     }
 
+    /**
+     * The refresh's first event of {@code type} on {@code refresh.events}, whatever other events of it (heartbeats,
+     * other replies) came before; fails after {@code timeout}.
+     */
+    public <T extends io.restage.common.messages.Event> T awaitEvent(String refreshId, Class<T> type, Duration timeout) {
+        java.util.function.Function<ConsumerRecord<String, byte[]>, io.restage.common.messages.Event> decode =
+                r -> io.restage.common.messages.MessageCodec.decode(text(r), io.restage.common.messages.Event.class);
+        List<ConsumerRecord<String, byte[]>> events = readUntil(io.restage.common.Topics.REFRESH_EVENTS.name(),
+                recs -> recs.stream().anyMatch(r -> refreshId.equals(r.key()) && type.isInstance(decode.apply(r))), timeout);
+        return events.stream().filter(r -> refreshId.equals(r.key())).map(decode).filter(type::isInstance).map(type::cast)
+                .findFirst().orElseThrow();
+    }
+
     public static String text(ConsumerRecord<String, byte[]> r) {
         return new String(r.value(), java.nio.charset.StandardCharsets.UTF_8);
     }
