@@ -148,11 +148,13 @@ class VersionedBucketTest {
         TreeMap<String, Integer> after = versionCounts();
         assertEquals(counts.get("a.txt"), after.get("a.txt"), "the refresh's version of a.txt is gone, the older one stays");
         assertEquals(counts.get("only-staging.txt"), after.get("only-staging.txt"), "the prune's delete marker is gone");
+        assertEquals(counts, after, "no version or delete marker of the refresh is left: dir/b.txt, which it added, has none");
     }
 
     @Test
     void shouldRevertACopyToTheVeryVersionsTheBucketHad() throws Exception {
         TreeMap<String, String> before = current();
+        TreeMap<String, Integer> counts = versionCounts();
         String id = UUID.randomUUID().toString();
         try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
             kafka.sendSigned(Topics.REFRESH_COMMANDS.name(), new Command.CopyMedia(UUID.randomUUID().toString(),
@@ -168,6 +170,7 @@ class VersionedBucketTest {
                     id, Instant.now(), TARGET));
         }
         assertEquals(before, current(), "the same keys, ETags and version IDs as before the copy");
+        assertEquals(counts, versionCounts(), "no version or delete marker of the copy is left");
     }
 
     @Test

@@ -31,9 +31,10 @@ public class MediaJournal {
 
     /**
      * One journaled key. {@code priorVersion}: the version the key had before (a target that keeps versions), or null
-     * when a copy kept aside is its backup.
+     * when a copy kept aside is its backup. {@code writtenVersion}: the first version the refresh wrote to a key it
+     * added (a target that keeps versions), or null.
      */
-    public record Entry(String key, Action action, String priorVersion) {
+    public record Entry(String key, Action action, String priorVersion, String writtenVersion) {
     }
 
     private final AgroalDataSource ds;
@@ -164,6 +165,20 @@ public class MediaJournal {
     }
 
     /**
+     * The version this refresh's copy wrote to a key it added. A retried copy keeps the first: the undo deletes it and
+     * every version above it.
+     */
+    public void writtenVersion(String refreshId, String key, String version) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "update media_journal set written_version = ? where refresh_id = ? and object_key = ? and written_version is null")) {
+            ps.setString(1, version);
+            ps.setString(2, refreshId);
+            ps.setString(3, key);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
      * The pruned refreshes of {@code target} beyond the newest {@code keep}: their kept-aside objects can go (the
      * database keeps as many generations).
      */
@@ -236,12 +251,13 @@ public class MediaJournal {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(
-                    "select object_key, action, prior_version from media_journal where refresh_id = ? order by object_key")) {
+                    "select object_key, action, prior_version, written_version from media_journal where refresh_id = ?"
+                            + " order by object_key")) {
                 ps.setFetchSize(5_000);
                 ps.setString(1, refreshId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        action.accept(new Entry(rs.getString(1), Action.valueOf(rs.getString(2)), rs.getString(3)));
+                        action.accept(new Entry(rs.getString(1), Action.valueOf(rs.getString(2)), rs.getString(3), rs.getString(4)));
                     }
                 }
             } finally {

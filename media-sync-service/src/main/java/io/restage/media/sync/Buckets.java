@@ -188,47 +188,46 @@ public final class Buckets {
                 .stream(new ByteArrayInputStream(bytes), (long) bytes.length, null).contentType(contentType).build());
     }
 
-    /** Copies within one bucket (backups, placeholders): always server-side. */
-    public void copyWithin(BucketConfig b, String fromKey, String toKey, long size) throws Exception {
-        serverCopy(b, fromKey, b, toKey, size, null);
+    /** Copies within one bucket (backups, placeholders): always server-side. Answers the version written (or null). */
+    public String copyWithin(BucketConfig b, String fromKey, String toKey, long size) throws Exception {
+        return serverCopy(b, fromKey, b, toKey, size, null);
     }
 
     /**
      * Copies one object of {@code size} bytes. Server-side when the target's credentials can read the source (no bytes
      * pass through restage; multipart copy above 5 GiB); streamed otherwise. {@code etag}: the source's ETag as
      * listed (or null): the copy then needs no HEAD of the source first, and copies only that version (an object
-     * changed since the listing is copied as it is now, after a HEAD).
+     * changed since the listing is copied as it is now, after a HEAD). Answers the version the copy wrote, where the
+     * target bucket keeps versions (null otherwise).
      */
-    public void copy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size, String etag) throws Exception {
+    public String copy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size, String etag) throws Exception {
         if (canCopyServerSide(from, fromKey, to)) {
-            serverCopy(from, fromKey, to, toKey, size, etag);
-            return;
+            return serverCopy(from, fromKey, to, toKey, size, etag);
         }
         try (io.minio.GetObjectResponse in = client(from).getObject(GetObjectArgs.builder().bucket(from.name()).object(fromKey).build())) {
             String type = in.headers().get("Content-Type");
-            client(to).putObject(PutObjectArgs.builder().bucket(to.name()).object(toKey)
+            return client(to).putObject(PutObjectArgs.builder().bucket(to.name()).object(toKey)
                     .stream(in, size, size > PART_SIZE ? PART_SIZE : null)
-                    .contentType(type == null ? "application/octet-stream" : type).build());
+                    .contentType(type == null ? "application/octet-stream" : type).build()).versionId();
         }
     }
 
-    private void serverCopy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size, String etag)
+    private String serverCopy(BucketConfig from, String fromKey, BucketConfig to, String toKey, long size, String etag)
             throws Exception {
         SourceObject src = SourceObject.builder().bucket(from.name()).object(fromKey).build();
         if (size > singleCopyLimit) {
             // a mutable list: the client replaces each source with its sized copy in place (an immutable one made every
             // copy over 5 GiB fail with UnsupportedOperationException, found by LargeObjectCopyBenchmark)
             List<SourceObject> sources = new java.util.ArrayList<>(List.of(src));
-            client(to).composeObject(ComposeObjectArgs.builder().bucket(to.name()).object(toKey).sources(sources).build());
-            return;
+            return client(to).composeObject(ComposeObjectArgs.builder().bucket(to.name()).object(toKey).sources(sources).build())
+                    .versionId();
         }
         if (etag != null && !etag.isEmpty()) {
             // size and ETag known from the listing: the client skips its HEAD of the source (one request per object,
             // not two), and the copy is conditional on the ETag (x-amz-copy-source-if-match)
             try {
-                client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey)
-                        .source(new SourceObject(src, size, etag)).build());
-                return;
+                return client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey)
+                        .source(new SourceObject(src, size, etag)).build()).versionId();
             } catch (io.minio.errors.ErrorResponseException e) {
                 if (!"PreconditionFailed".equals(e.errorResponse().code())) {
                     throw e;
@@ -236,7 +235,7 @@ public final class Buckets {
                 // changed since it was listed: copied as it is now, like any object the listing did not pin
             }
         }
-        client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey).source(src).build());
+        return client(to).copyObject(CopyObjectArgs.builder().bucket(to.name()).object(toKey).source(src).build()).versionId();
     }
 
     /**

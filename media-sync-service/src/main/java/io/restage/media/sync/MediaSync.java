@@ -347,14 +347,14 @@ public class MediaSync {
                 return;
             }
             keepAside(id, w, to, versioned, n);
-            buckets.copyWithin(to, p.key(), w.key(), p.size());
+            recordWritten(id, w, versioned, buckets.copyWithin(to, p.key(), w.key(), p.size()));
             n.placeholders.incrementAndGet();
             n.copied.incrementAndGet();
             n.bytes.addAndGet(p.size());
             return;
         }
         keepAside(id, w, to, versioned, n);
-        buckets.copy(from, w.key(), to, w.key(), w.size(), w.sourceEtag());
+        recordWritten(id, w, versioned, buckets.copy(from, w.key(), to, w.key(), w.size(), w.sourceEtag()));
         n.copied.incrementAndGet();
         n.bytes.addAndGet(w.size());
     }
@@ -376,6 +376,26 @@ public class MediaSync {
             buckets.copyWithin(to, w.key(), backupKey(id, w.key()), current.size());
         }
         n.overwritten.incrementAndGet();
+    }
+
+    /** Journals the version a copy wrote to a key it added, in a bucket that keeps versions (for {@link #takeAway}). */
+    private void recordWritten(String id, WorkSpill.Work w, boolean versioned, String version) throws Exception {
+        if (versioned && version != null && w.targetEtag() == null) {
+            journal.writtenVersion(id, w.key(), version);
+        }
+    }
+
+    /**
+     * Removes a key the refresh added: in a bucket that keeps versions, the versions it wrote go for good (the key is
+     * absent as before, no copy left behind; nothing to do if an earlier try removed them, where a delete would only
+     * stack a delete marker); otherwise, or if the version it wrote is unknown, a plain delete.
+     */
+    private void takeAway(BucketConfig to, MediaJournal.Entry e) throws Exception {
+        if (e.writtenVersion() != null) {
+            versions.removeFrom(to, e.key(), e.writtenVersion());
+        } else {
+            buckets.remove(to, e.key());
+        }
     }
 
     /**
@@ -423,7 +443,7 @@ public class MediaSync {
                 long[] gone = new long[1];
                 journal.forEachEntry(id, e -> {
                     if (e.action() == Action.ADDED) {
-                        buckets.remove(to, e.key());
+                        takeAway(to, e);
                         counts[0]++;
                     } else {
                         counts[1] += putBack(to, e, backupKey(id, e.key()), gone);
@@ -513,7 +533,7 @@ public class MediaSync {
             journal.forEachEntry(id, e -> {
                 switch (e.action()) {
                     case ADDED -> {
-                        buckets.remove(to, e.key());
+                        takeAway(to, e);
                         counts[0]++;
                     }
                     case OVERWRITTEN -> counts[1] += putBack(to, e, backupKey(id, e.key()), gone);

@@ -51,4 +51,27 @@ final class VersionRestore {
         throw new IllegalStateException("an object in bucket '" + b.name() + "' still had newer versions after 1,000"
                 + " deletions: something keeps writing it; stop the writer and undo again");
     }
+
+    /**
+     * Deletes {@code written} (a version a refresh wrote to a key it added) and every version and delete marker above
+     * it, newest first: the key is then as it was before the refresh wrote it, absent, with no copy left as a
+     * noncurrent version. True if anything was deleted; false if that version is not there (an earlier try removed
+     * it, or the write never happened).
+     */
+    boolean removeFrom(BucketConfig b, String key, String written) throws Exception {
+        boolean deleted = false;
+        for (int round = 0; round < 1_000; round++) {
+            List<Buckets.Version> versions = buckets.versions(b, key);
+            if (versions.stream().noneMatch(v -> written.equals(v.versionId()))) {
+                return deleted;
+            }
+            Buckets.Version latest = versions.stream().filter(Buckets.Version::latest).findFirst().orElseThrow(
+                    () -> new IllegalStateException("bucket '" + b.name() + "' lists versions of an object but none as"
+                            + " the latest: it does not keep versions as S3 does"));
+            buckets.removeVersion(b, key, latest.versionId());
+            deleted = true;
+        }
+        throw new IllegalStateException("an object in bucket '" + b.name() + "' still had newer versions after 1,000"
+                + " deletions: something keeps writing it; stop the writer and undo again");
+    }
 }
