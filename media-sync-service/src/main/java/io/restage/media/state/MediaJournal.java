@@ -155,13 +155,7 @@ public class MediaJournal {
      * never replaces the first one it recorded: by then the key may hold this refresh's own version.
      */
     public void priorVersion(String refreshId, String key, String version) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "update media_journal set prior_version = ? where refresh_id = ? and object_key = ? and prior_version is null")) {
-            ps.setString(1, version);
-            ps.setString(2, refreshId);
-            ps.setString(3, key);
-            ps.executeUpdate();
-        }
+        firstVersion("prior_version", refreshId, key, version);
     }
 
     /**
@@ -169,8 +163,13 @@ public class MediaJournal {
      * every version above it.
      */
     public void writtenVersion(String refreshId, String key, String version) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "update media_journal set written_version = ? where refresh_id = ? and object_key = ? and written_version is null")) {
+        firstVersion("written_version", refreshId, key, version);
+    }
+
+    /** Sets a version column of a journaled key unless it was set already (by an earlier attempt of the copy). */
+    private void firstVersion(String column, String refreshId, String key, String version) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("update media_journal set " + column
+                + " = ? where refresh_id = ? and object_key = ? and " + column + " is null")) {
             ps.setString(1, version);
             ps.setString(2, refreshId);
             ps.setString(3, key);
