@@ -21,6 +21,8 @@ final class VersionRestore {
         GONE
     }
 
+    /** Deletions per object at most: a bucket written to while this runs could keep adding versions. */
+    private static final int MAX_ROUNDS = 1_000;
     private final Buckets buckets;
 
     VersionRestore(Buckets buckets) {
@@ -29,8 +31,8 @@ final class VersionRestore {
 
     Outcome restore(BucketConfig b, String key, String version) throws Exception {
         boolean deleted = false;
-        // each round deletes the latest; a bucket written to while this runs could keep adding versions: bounded
-        for (int round = 0; round < 1_000; round++) {
+        // each round deletes the latest
+        for (int round = 0; round < MAX_ROUNDS; round++) {
             List<Buckets.Version> versions = buckets.versions(b, key);
             if (versions.stream().noneMatch(v -> version.equals(v.versionId()) && !v.deleteMarker())) {
                 if (deleted) {
@@ -39,17 +41,14 @@ final class VersionRestore {
                 }
                 return Outcome.GONE;
             }
-            Buckets.Version latest = versions.stream().filter(Buckets.Version::latest).findFirst().orElseThrow(
-                    () -> new IllegalStateException("bucket '" + b.name() + "' lists versions of an object but none as"
-                            + " the latest: it does not keep versions as S3 does"));
+            Buckets.Version latest = latest(b, versions);
             if (version.equals(latest.versionId())) {
                 return deleted ? Outcome.RESTORED : Outcome.ALREADY;
             }
             buckets.removeVersion(b, key, latest.versionId());
             deleted = true;
         }
-        throw new IllegalStateException("an object in bucket '" + b.name() + "' still had newer versions after 1,000"
-                + " deletions: something keeps writing it; stop the writer and undo again");
+        throw tooManyRounds(b);
     }
 
     /**
@@ -60,18 +59,26 @@ final class VersionRestore {
      */
     boolean removeFrom(BucketConfig b, String key, String written) throws Exception {
         boolean deleted = false;
-        for (int round = 0; round < 1_000; round++) {
+        for (int round = 0; round < MAX_ROUNDS; round++) {
             List<Buckets.Version> versions = buckets.versions(b, key);
             if (versions.stream().noneMatch(v -> written.equals(v.versionId()))) {
                 return deleted;
             }
-            Buckets.Version latest = versions.stream().filter(Buckets.Version::latest).findFirst().orElseThrow(
-                    () -> new IllegalStateException("bucket '" + b.name() + "' lists versions of an object but none as"
-                            + " the latest: it does not keep versions as S3 does"));
+            Buckets.Version latest = latest(b, versions);
             buckets.removeVersion(b, key, latest.versionId());
             deleted = true;
         }
-        throw new IllegalStateException("an object in bucket '" + b.name() + "' still had newer versions after 1,000"
-                + " deletions: something keeps writing it; stop the writer and undo again");
+        throw tooManyRounds(b);
+    }
+
+    private static Buckets.Version latest(BucketConfig b, List<Buckets.Version> versions) {
+        return versions.stream().filter(Buckets.Version::latest).findFirst().orElseThrow(
+                () -> new IllegalStateException("bucket '" + b.name() + "' lists versions of an object but none as"
+                        + " the latest: it does not keep versions as S3 does"));
+    }
+
+    private static IllegalStateException tooManyRounds(BucketConfig b) {
+        return new IllegalStateException("an object in bucket '" + b.name() + "' still had newer versions after "
+                + MAX_ROUNDS + " deletions: something keeps writing it; stop the writer and undo again");
     }
 }
