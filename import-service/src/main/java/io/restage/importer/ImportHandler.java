@@ -53,7 +53,7 @@ public class ImportHandler {
 
     private final RestageConfig config;
     private final ImportLedger ledger;
-    private final Committer committer = new Committer();
+    private final Committer committer;
     private final Map<String, String> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
     private final Heartbeats beats;
 
@@ -69,6 +69,7 @@ public class ImportHandler {
         this.ledger = ledger;
         this.beats = beats;
         this.settings = settings;
+        this.committer = new Committer(settings.rebuildIndexesFromRows());
         this.targetRetry = new Retry(settings.attempts(), settings.firstRetryDelay(), Duration.ofSeconds(30));
     }
 

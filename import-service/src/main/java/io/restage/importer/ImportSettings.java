@@ -22,4 +22,11 @@ public interface ImportSettings {
     /** The longest wait before the second try; later waits double, up to 30 s, with jitter. */
     @WithDefault("1s")
     Duration firstRetryDelay();
+
+    /**
+     * From how many staged rows a table's indexes and keys are built after the commit's load instead of maintained row
+     * by row (see the commit's IndexRebuild). 0 rebuilds every table's.
+     */
+    @WithDefault("50000")
+    long rebuildIndexesFromRows();
 }

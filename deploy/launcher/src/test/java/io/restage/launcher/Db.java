@@ -66,6 +66,34 @@ final class Db {
         return out;
     }
 
+    /**
+     * Every index, constraint and view outside restage's own schemas, with what rebuilding one could lose: its definition,
+     * comment, cluster mark, statistics targets, validation and the state of its triggers.
+     */
+    static String catalog(String url) throws SQLException {
+        return one(url, """
+                select string_agg(d, E'\\n' order by d) from (
+                  select format('index %s.%s: %s clustered=%s replident=%s comment=%s stats=%s valid=%s', n.nspname, x.relname,
+                         pg_get_indexdef(i.indexrelid), i.indisclustered, i.indisreplident, obj_description(i.indexrelid, 'pg_class'),
+                         (select string_agg(attnum || '=' || attstattarget, ',') from pg_attribute
+                          where attrelid = i.indexrelid and attstattarget >= 0), i.indisvalid) d
+                  from pg_index i join pg_class x on x.oid = i.indexrelid join pg_namespace n on n.oid = x.relnamespace
+                  where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and n.nspname not like 'restage%'
+                  union all
+                  select format('constraint %s.%s on %s: %s validated=%s comment=%s index=%s triggers=%s', n.nspname, k.conname,
+                         k.conrelid::regclass, pg_get_constraintdef(k.oid), k.convalidated, obj_description(k.oid, 'pg_constraint'),
+                         k.conindid::regclass, (select string_agg(g.tgenabled::text || ':' || g.tgrelid::regclass, ','
+                                                order by g.tgrelid::regclass::text, g.tgenabled)
+                                                from pg_trigger g where g.tgconstraint = k.oid))
+                  from pg_constraint k join pg_namespace n on n.oid = k.connamespace
+                  where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'restage%'
+                  union all
+                  select format('view %s.%s: %s', schemaname, viewname, definition) from pg_views
+                  where schemaname not in ('pg_catalog', 'information_schema') and schemaname not like 'restage%'
+                ) x
+                """);
+    }
+
     /** md5 of a table's rows projected on some columns, in a stable order. */
     static String projection(String url, String table, List<String> columns) throws SQLException {
         String cols = String.join(", ", columns.stream().map(c -> "\"" + c + "\"").toList());

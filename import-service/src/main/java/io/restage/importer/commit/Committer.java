@@ -35,8 +35,18 @@ public final class Committer {
     public static final String AUDIT_TABLE = "restage.refresh_audit";
     /** The staging marker: a view of the audit's latest SUCCEEDED commit (see {@link Generations#ensureTables}). */
     public static final String MARKER_VIEW = "restage.marker";
-    /** From this many rows, a table's plain indexes are rebuilt after the load instead of maintained row by row. */
-    static final long REBUILD_ROWS = 50_000;
+    /** From this many rows, a table's indexes are built after the load instead of maintained row by row. */
+    public static final long REBUILD_ROWS = 50_000;
+    private final long rebuildRows;
+
+    public Committer() {
+        this(REBUILD_ROWS);
+    }
+
+    /** {@code rebuildRows}: from how many staged rows a table's indexes are built after the load ({@link IndexRebuild}). */
+    public Committer(long rebuildRows) {
+        this.rebuildRows = rebuildRows;
+    }
 
     /** Result of a commit; {@code alreadyDone} when the audit row shows this refresh committed earlier. */
     public record Outcome(List<TableCount> imported, boolean alreadyDone, List<io.restage.common.messages.ImportReply.HookResult> hooks) {
@@ -97,38 +107,11 @@ public final class Committer {
             phases.end("generation kept");
             empty(c, owned);
             phases.end("emptied");
-            // load first, index after: plain indexes of big tables are dropped here and rebuilt once the rows are in
-            List<String> rebuild = dropPlainIndexes(c, staged.stream().filter(t -> t.stageTable() != null && t.rows() >= REBUILD_ROWS)
-                    .map(StagedTable::sourceTable).toList());
-            List<TableCount> imported = new ArrayList<>();
-            for (StagedTable t : staged) {
-                if (t.stageTable() == null) {
-                    continue;
-                }
-                List<String> cols = new ArrayList<>();
-                for (TargetColumn tc : target.get(t.sourceTable())) {
-                    if (!tc.generated() && t.columns().contains(tc.name())) {
-                        cols.add(TargetCatalog.quote(tc.name()));
-                    }
-                }
-                String list = String.join(", ", cols);
-                long n;
-                try (Statement st = c.createStatement()) {
-                    n = st.executeUpdate("insert into " + TargetCatalog.sqlName(t.sourceTable()) + " (" + list
-                            + ") overriding system value select " + list + " from " + area.schema() + "." + t.stageTable());
-                }
-                if (n != t.rows()) {
-                    throw new IllegalStateException(t.sourceTable() + ": inserted " + n + " rows but " + t.rows() + " were staged");
-                }
-                imported.add(new TableCount(t.sourceTable(), n));
-            }
-            phases.end("loaded " + imported.stream().mapToLong(TableCount::rows).sum() + " rows");
-            try (Statement st = c.createStatement()) {
-                for (String ddl : rebuild) {
-                    st.execute(ddl);
-                }
-            }
-            phases.end(rebuild.size() + " indexes rebuilt");
+            // load first, index after (as pg_restore does): the indexes and keys of big tables are dropped here and
+            // rebuilt once the rows are in
+            List<String> big = staged.stream().filter(t -> t.stageTable() != null && t.rows() >= rebuildRows)
+                    .map(StagedTable::sourceTable).toList();
+            List<TableCount> imported = IndexRebuild.load(c, big, owned, () -> load(c, area, staged, target), phases::end);
             if (cmd.verifyForeignKeys()) {
                 String dangling = ForeignKeys.dangling(c, owned);
                 if (dangling != null) {
@@ -161,7 +144,8 @@ public final class Committer {
             HookLedger.record(c, cmd.refreshId(), hooks, ran);
             c.commit();
             phases.end("audit row, staging dropped, hooks, committed");
-            LOG.infof("refresh %s: commit into '%s' took %s", cmd.refreshId(), cmd.target(), phases);
+            LOG.infof("refresh %s: commit of %d rows into '%s' took %s", cmd.refreshId(),
+                    imported.stream().mapToLong(TableCount::rows).sum(), cmd.target(), phases);
             return new Outcome(imported, false, ran);
         } catch (SQLException | RuntimeException e) {
             c.rollback();
@@ -169,6 +153,34 @@ public final class Committer {
         } finally {
             c.setAutoCommit(true);
         }
+    }
+
+    /** The second write: every staged table into its live table, checked against the staged count. */
+    private static List<TableCount> load(Connection c, StagingArea area, List<StagedTable> staged,
+                                         Map<String, List<TargetColumn>> target) throws SQLException {
+        List<TableCount> imported = new ArrayList<>();
+        for (StagedTable t : staged) {
+            if (t.stageTable() == null) {
+                continue;
+            }
+            List<String> cols = new ArrayList<>();
+            for (TargetColumn tc : target.get(t.sourceTable())) {
+                if (!tc.generated() && t.columns().contains(tc.name())) {
+                    cols.add(TargetCatalog.quote(tc.name()));
+                }
+            }
+            String list = String.join(", ", cols);
+            long n;
+            try (Statement st = c.createStatement()) {
+                n = st.executeUpdate("insert into " + TargetCatalog.sqlName(t.sourceTable()) + " (" + list
+                        + ") overriding system value select " + list + " from " + area.schema() + "." + t.stageTable());
+            }
+            if (n != t.rows()) {
+                throw new IllegalStateException(t.sourceTable() + ": inserted " + n + " rows but " + t.rows() + " were staged");
+            }
+            imported.add(new TableCount(t.sourceTable(), n));
+        }
+        return imported;
     }
 
     /**
@@ -204,41 +216,6 @@ public final class Committer {
         public String toString() {
             return (System.nanoTime() - start) / 1_000_000 + " ms (" + parts + ")";
         }
-    }
-
-    /**
-     * Drops the plain indexes (not backing a primary key, unique or exclusion constraint, not part of a partitioned
-     * index) of the tables, returning the statements that recreate them. Inside the commit's transaction, so a
-     * failure puts them back with everything else.
-     */
-    private static List<String> dropPlainIndexes(Connection c, List<String> tables) throws SQLException {
-        List<String> ddl = new ArrayList<>();
-        if (tables.isEmpty()) {
-            return ddl;
-        }
-        List<String> names = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-                from pg_index i
-                join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
-                where n.nspname || '.' || t.relname = any (?)
-                  and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
-                  and not exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid)
-                """)) {
-            ps.setArray(1, c.createArrayOf("text", tables.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                    ddl.add(rs.getString(2));
-                }
-            }
-        }
-        try (Statement st = c.createStatement()) {
-            for (String n : names) {
-                st.execute("drop index " + n);
-            }
-        }
-        return ddl;
     }
 
     /** TRUNCATE all at once (fast); if something outside the refresh references them, DELETE instead (no cascade in replica mode). */
