@@ -111,7 +111,16 @@ public final class Committer {
             // rebuilt once the rows are in
             List<String> big = staged.stream().filter(t -> t.stageTable() != null && t.rows() >= rebuildRows)
                     .map(StagedTable::sourceTable).toList();
-            List<TableCount> imported = IndexRebuild.load(c, big, owned, () -> load(c, area, staged, target), phases::end);
+            Map<String, Long> rows = new java.util.HashMap<>();
+            for (String t : owned) {
+                rows.put(t, 0L); // a table in the target only is emptied: it has nothing to validate
+            }
+            for (StagedTable t : staged) {
+                if (t.stageTable() != null) {
+                    rows.put(t.sourceTable(), t.rows());
+                }
+            }
+            List<TableCount> imported = IndexRebuild.load(c, big, rows, () -> load(c, area, staged, target), phases::end);
             if (cmd.verifyForeignKeys()) {
                 String dangling = ForeignKeys.dangling(c, owned);
                 if (dangling != null) {
