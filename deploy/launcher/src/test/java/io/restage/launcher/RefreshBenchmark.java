@@ -139,8 +139,10 @@ class RefreshBenchmark {
                 record(seconds, "restage, anonymized + undo generation kept" + suffix, refresh(services, ds + "-anonymize", "target-undo"));
                 // the services have now done three refreshes (JIT-compiled), as a long-running deployment has
                 record(seconds, "restage, anonymized, again (services warm)" + suffix, refresh(services, ds + "-anonymize", "target"));
+                // the first row paid for the services' (and the broker's) JIT warm-up: the copy-only path on its own
+                record(seconds, "restage, copy only, again (services warm)" + suffix, refresh(services, ds + "-copy", "target"));
                 Map<String, double[]> after = services.usage();
-                System.out.printf("%nper service over the four refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx%dm)%n",
+                System.out.printf("%nper service over the five refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx%dm)%n",
                         ServiceProcesses.HEAP_MB);
                 after.forEach((name, u) -> System.out.printf("  %-28s %8.1f s %8.0f MB%n", name,
                         u[0] - before.getOrDefault(name, new double[]{0, 0})[0], u[1]));
