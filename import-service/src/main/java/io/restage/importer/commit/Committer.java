@@ -45,6 +45,10 @@ public final class Committer {
 
     /** {@code rebuildRows}: from how many staged rows a table's indexes are built after the load ({@link IndexRebuild}). */
     public Committer(long rebuildRows) {
+        if (rebuildRows < 0) {
+            throw new IllegalArgumentException("restage.import.rebuild-indexes-from-rows is " + rebuildRows + ": it must be 0 or"
+                    + " more (0 builds every loaded table's indexes after the load; the default is " + REBUILD_ROWS + ")");
+        }
         this.rebuildRows = rebuildRows;
     }
 

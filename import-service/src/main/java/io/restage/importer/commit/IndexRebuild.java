@@ -93,7 +93,6 @@ final class IndexRebuild {
             log.accept("a foreign key could not be validated again after the load (" + e.getSQLState()
                     + "): loaded again with every index in place");
             return load.run(); // the savepoint was taken on the emptied tables: they are empty again
-
         }
     }
 
@@ -109,7 +108,7 @@ final class IndexRebuild {
             defaultTablespace = rs.getString(1);
         }
         for (String[] ix : plainIndexes(c, tables)) {
-            // name, definition, tablespace, partition indexes (name, definition)
+            // name, definition, tablespace, comment; a partitioned index first recreates its partitions' indexes
             List<String> ddl = new ArrayList<>();
             if (ix[2] != null) {
                 ddl.add("set local default_tablespace = " + ix[2]);
