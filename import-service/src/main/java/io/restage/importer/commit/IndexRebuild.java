@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -196,19 +195,10 @@ final class IndexRebuild {
 
     /** The partitions' indexes attached to a partitioned index: name, definition, comment. */
     private static List<String[]> partitionIndexes(Connection c, String index) throws SQLException {
-        List<String[]> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
+        return rows(c, """
                 select h.inhrelid::regclass::text, pg_get_indexdef(h.inhrelid), obj_description(h.inhrelid, 'pg_class')
                 from pg_inherits h where h.inhparent = ?::regclass order by 1
-                """)) {
-            ps.setString(1, index);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new String[]{rs.getString(1), rs.getString(2), rs.getString(3)});
-                }
-            }
-        }
-        return out;
+                """, index);
     }
 
     /** A primary-key or unique constraint that may be dropped, the foreign keys onto it, and what rebuilds the key. */
@@ -216,7 +206,7 @@ final class IndexRebuild {
     }
 
     private static List<Key> keys(Connection c, List<String> tables, Map<String, Long> loaded) throws SQLException {
-        Map<String, Key> out = new LinkedHashMap<>();
+        List<Key> out = new ArrayList<>();
         List<String[]> candidates = rows(c, """
                 select k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid),
                        obj_description(k.oid, 'pg_constraint'), k.conindid::regclass::text, k.conindid::text,
@@ -259,9 +249,9 @@ final class IndexRebuild {
                 // validating the foreign keys again would read more rows than maintaining the key saves
                 continue;
             }
-            out.put(k[0] + "." + k[1], new Key(k[0], k[1], rebuild, fks));
+            out.add(new Key(k[0], k[1], rebuild, fks));
         }
-        return new ArrayList<>(out.values());
+        return out;
     }
 
     /** What an index's definition does not carry: its comment, the table's cluster mark, per-column statistics targets. */
@@ -271,10 +261,10 @@ final class IndexRebuild {
             out.add("comment on index " + index + " is " + literal(comment));
         }
         for (String[] row : rows(c, """
-                select i.indisclustered::text, i.indrelid::regclass::text, quote_ident(x.relname)
+                select i.indrelid::regclass::text, quote_ident(x.relname)
                 from pg_index i join pg_class x on x.oid = i.indexrelid where i.indexrelid = ?::regclass and i.indisclustered
                 """, index)) {
-            out.add("alter table " + row[1] + " cluster on " + row[2]);
+            out.add("alter table " + row[0] + " cluster on " + row[1]);
         }
         for (String[] row : rows(c, """
                 select format('alter index %s alter column %s set statistics %s', attrelid::regclass, attnum, attstattarget)
