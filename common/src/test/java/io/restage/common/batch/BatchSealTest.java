@@ -29,16 +29,35 @@ class BatchSealTest {
         byte[] record = record();
         byte[] sealed = BatchSeal.seal(record, KEY);
         assertTrue(BatchSeal.isSealed(sealed));
-        assertEquals('3', sealed[3], "ChaCha20-Poly1305 around an LZ4 record is RSE3");
+        assertEquals('4', sealed[3], "AES-256-CTR and HMAC-SHA256 around an LZ4 record is RSE4");
         assertFalse(new String(sealed, StandardCharsets.ISO_8859_1).contains("jane@corp.example"), "the rows are not readable");
         assertArrayEquals(record, BatchSeal.open(sealed, KEY));
         assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(sealed, OTHER), "another key does not open it");
-        for (int at : new int[]{10, sealed.length / 2, sealed.length - 1}) {
+        int headerEnd = 8 + java.nio.ByteBuffer.wrap(sealed, 4, 4).getInt();
+        // the header, the IV, the ciphertext, the tag
+        for (int at : new int[]{10, headerEnd + 1, sealed.length / 2, sealed.length - 1}) {
             byte[] changed = sealed.clone();
             changed[at] ^= 1;
             assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(changed, KEY), "a changed byte at " + at + " fails");
         }
         assertFalse(java.util.Arrays.equals(sealed, BatchSeal.seal(record, KEY)), "a fresh nonce per record");
+        assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(java.util.Arrays.copyOf(sealed, headerEnd + 20), KEY),
+                "a cut record fails");
+        byte[] relabelled = sealed.clone();
+        relabelled[3] = '3'; // claim it is ChaCha20-Poly1305: the magic is authenticated by either
+        assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(relabelled, KEY));
+    }
+
+    @Test
+    void lz4RecordsSealedWithChaCha20Poly1305ByAnEarlierVersionStillOpen() {
+        byte[] record = record();
+        byte[] old = BatchSeal.sealChaCha(record, KEY);
+        assertEquals('3', old[3]);
+        assertArrayEquals(record, BatchSeal.open(old, KEY));
+        assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(old, OTHER));
+        byte[] relabelled = old.clone();
+        relabelled[3] = '4';
+        assertThrows(IllegalArgumentException.class, () -> BatchSeal.open(relabelled, KEY));
     }
 
     /** The record an earlier release wrote: the same rows, gzip (RSB1). */

@@ -219,6 +219,7 @@ class RefreshBenchmark {
     private double refresh(ServiceProcesses services, String source, String target) throws Exception {
         String host = target.equals("target") ? "target.internal" : "target-undo.internal";
         Map<String, Double> cpuBefore = CpuMeter.read();
+        Map<String, double[]> servicesBefore = services.usage();
         long start = System.nanoTime();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + "/api/refreshes"))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"" + source
@@ -250,8 +251,11 @@ class RefreshBenchmark {
                 steps.append(String.format(" %s %.1fs", e.getKey(), d));
             }
         });
-        System.out.printf("  %s -> %s: %.1f s;%s; leak audit %s%n    CPU: %s%n", source, target, s, steps,
-                report.get("leakAudit"), CpuMeter.since(cpuBefore));
+        StringBuilder perService = new StringBuilder();
+        services.usage().forEach((name, u) -> perService.append(perService.length() == 0 ? "" : ", ").append(name).append(' ')
+                .append(String.format("%.1f s", u[0] - servicesBefore.getOrDefault(name, new double[]{0, 0})[0])));
+        System.out.printf("  %s -> %s: %.1f s;%s; leak audit %s%n    CPU: %s%n    services' CPU: %s%n", source, target, s, steps,
+                report.get("leakAudit"), CpuMeter.since(cpuBefore), perService);
         lastCpu = CpuMeter.read().getOrDefault("machine", 0.0) - cpuBefore.getOrDefault("machine", 0.0);
         return s;
     }

@@ -124,7 +124,11 @@ public final class Committer {
                     rows.put(t.sourceTable(), t.rows());
                 }
             }
-            List<TableCount> imported = IndexRebuild.load(c, big, rows, () -> load(c, area, staged, target), phases::end);
+            Map<String, Long> loadMillis = new java.util.HashMap<>();
+            List<TableCount> imported = IndexRebuild.load(c, big, rows, () -> load(c, area, staged, target, loadMillis), phases::end);
+            phases.note("the longest loads: " + loadMillis.entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(5)
+                    .map(e -> e.getKey() + " " + e.getValue() + " ms").collect(Collectors.joining(", ")));
             if (cmd.verifyForeignKeys()) {
                 String dangling = ForeignKeys.dangling(c, owned);
                 if (dangling != null) {
@@ -170,7 +174,7 @@ public final class Committer {
 
     /** The second write: every staged table into its live table, checked against the staged count. */
     private static List<TableCount> load(Connection c, StagingArea area, List<StagedTable> staged,
-                                         Map<String, List<TargetColumn>> target) throws SQLException {
+                                         Map<String, List<TargetColumn>> target, Map<String, Long> millis) throws SQLException {
         List<TableCount> imported = new ArrayList<>();
         for (StagedTable t : staged) {
             if (t.stageTable() == null) {
@@ -184,10 +188,12 @@ public final class Committer {
             }
             String list = String.join(", ", cols);
             long n;
+            long started = System.nanoTime();
             try (Statement st = c.createStatement()) {
                 n = st.executeUpdate("insert into " + TargetCatalog.sqlName(t.sourceTable()) + " (" + list
                         + ") overriding system value select " + list + " from " + area.schema() + "." + t.stageTable());
             }
+            millis.put(t.sourceTable(), (System.nanoTime() - started) / 1_000_000);
             if (n != t.rows()) {
                 throw new IllegalStateException(t.sourceTable() + ": inserted " + n + " rows but " + t.rows() + " were staged");
             }
@@ -223,6 +229,11 @@ public final class Committer {
             long now = System.nanoTime();
             parts.append(parts.length() == 0 ? "" : ", ").append(phase).append(' ').append((now - last) / 1_000_000).append(" ms");
             last = now;
+        }
+
+        /** A remark in the log line, after the phases so far (no time of its own). */
+        void note(String remark) {
+            parts.append(" [").append(remark).append(']');
         }
 
         @Override
