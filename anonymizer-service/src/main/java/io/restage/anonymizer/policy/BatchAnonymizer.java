@@ -6,7 +6,6 @@ import io.restage.common.batch.ByteSink;
 import io.restage.common.batch.CopyText;
 import io.restage.common.policy.LeakFingerprints;
 import io.restage.common.policy.TransformerSpec;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -41,7 +40,9 @@ public final class BatchAnonymizer {
         Set<String>[] batchValues = batchValues(plan, rows, starts, ends);
         long redraws = 0;
         ByteSink out = new ByteSink(rows.length + rows.length / 4);
-        Fingerprints fps = new Fingerprints(leakKey);
+        // trimmed, lower-cased and hashed in one pass over each value's characters, no copy
+        LeakFingerprints.Collector fps = leakKey == null ? null : new LeakFingerprints.Collector(leakKey);
+        java.util.function.Consumer<String> audit = fps == null ? null : v -> fps.add(v, 0, v.length());
         long adminMatches = 0;
         int pos = 0;
         while (pos < rows.length) {
@@ -67,7 +68,7 @@ public final class BatchAnonymizer {
                 }
                 String value = CopyText.decode(rows, starts[i], ends[i]);
                 if (plan.audited[i] && t != null && leakKey != null) {
-                    t.auditedValues(value, fps::add);
+                    t.auditedValues(value, audit);
                 }
                 if (admin && i == plan.adminEmailIndex) {
                     CopyText.encode(plan.adminEmail, out);
@@ -97,8 +98,11 @@ public final class BatchAnonymizer {
             out.write('\n');
             pos = end + 1;
         }
+        if (fps == null) {
+            return new Result(out.toByteArray(), adminMatches, new long[0], 0, redraws);
+        }
         int count = fps.distinct();
-        return new Result(out.toByteArray(), adminMatches, fps.values, count, redraws);
+        return new Result(out.toByteArray(), adminMatches, fps.values(), count, redraws);
     }
 
     /** Whether a fake equals its own source value, or (re-draw BATCH) another source value of the batch. */
@@ -137,39 +141,6 @@ public final class BatchAnonymizer {
             pos = end + 1;
         }
         return out;
-    }
-
-    /** A growable array of fingerprints, de-duplicated once at the end (no boxing per value). */
-    private static final class Fingerprints {
-        private final byte[] key;
-        long[] values = new long[256];
-        int size;
-
-        Fingerprints(byte[] key) {
-            this.key = key;
-        }
-
-        void add(String value) {
-            String norm = LeakFingerprints.normalize(value);
-            if (!LeakFingerprints.auditable(norm)) {
-                return;
-            }
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = LeakFingerprints.of(key, norm);
-        }
-
-        int distinct() {
-            Arrays.sort(values, 0, size);
-            int w = 0;
-            for (int r = 0; r < size; r++) {
-                if (w == 0 || values[w - 1] != values[r]) {
-                    values[w++] = values[r];
-                }
-            }
-            return w;
-        }
     }
 
     private BatchAnonymizer() {

@@ -28,7 +28,7 @@ import java.util.List;
  * contact or credential ({@link TransformerCatalog#SCANNED_WHEN_WRITTEN}: phone, street, token, hash, email): a fake
  * equal to a production value is then a leak too. Columns whose rule the request skipped are not scanned (the operator
  * accepted that risk).
- * The target computes unkeyed digests; the refresh's fingerprint key stays in the service (see {@link #run}).
+ * The target returns normalised candidates and computes nothing keyed; the refresh's fingerprint key stays in the service (see {@link #run}).
  */
 public final class LeakAuditor {
     private static final String WORD_SPLIT = "E'[\\\\s,;:<>()\\\\[\\\\]{}\"''|]+'";
@@ -46,9 +46,9 @@ public final class LeakAuditor {
     /**
      * Runs the audit. The probes of every batch were taken while it was staged ({@link #record}); the match of probes
      * against the anonymizer's fingerprints is one join in the target. Tables with a row larger than a batch are
-     * scanned here instead: the target computes only unkeyed digests of their candidate values and words; the service
-     * applies the refresh's key to each ({@link LeakFingerprints#ofDigest}) and writes the resulting probes back over a
-     * second connection. Memory stays bounded, and the key never leaves the service.
+     * scanned here instead: the target returns the distinct normalised candidate values and words (of the staged, already
+     * anonymized rows), streamed through a cursor; the service fingerprints each ({@link LeakFingerprints#of}) and writes
+     * the probes back over a second connection. Memory stays bounded, and the key never leaves the service.
      */
     public static LeakAudit run(Connection c, Connector second, StagingArea area, List<StagingArea.StagedTable> staged,
                                 PolicyConfig policy, List<String> skip, byte[] key) throws SQLException {
@@ -166,7 +166,7 @@ public final class LeakAuditor {
         }
     }
 
-    /** Streams one column's distinct digests through a cursor, keys them here, and copies the probes in; returns values scanned. */
+    /** Streams one column's distinct normalised candidates through a cursor, fingerprints them here, and copies the probes in; returns values scanned. */
     private static long probe(Connection c, Connection w, StagingArea area, Target t, int index, byte[] key, String probes)
             throws SQLException {
         String col = TargetCatalog.quote(t.column());
@@ -193,15 +193,18 @@ public final class LeakAuditor {
                 // digit); names and addresses have several words and are matched as whole values
                 + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH
                 + "   and x.w ~ '[0-9@]') all_words)"
-                + " select distinct " + LeakFingerprints.sql("words.w") + " from words";
-        c.setAutoCommit(false); // a cursor: the digests stream, whatever the column's size
+                + " select distinct " + LeakFingerprints.sqlNormalized("words.w") + " from words";
+        c.setAutoCommit(false); // a cursor: the candidates stream, whatever the column's size
         CopyIn copy = w.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + probes + " (t, fp) from stdin");
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setFetchSize(10_000);
             ProbeRows rows = new ProbeRows(copy);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(index, LeakFingerprints.ofDigest(key, rs.getBytes(1)));
+                    String word = rs.getString(1);
+                    if (LeakFingerprints.auditable(word)) {
+                        rows.add(index, LeakFingerprints.of(key, word));
+                    }
                 }
             }
             rows.end();

@@ -6,12 +6,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.restage.common.batch.CopyText;
 import io.restage.common.policy.LeakFingerprints;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -20,19 +16,12 @@ import java.util.regex.Pattern;
 /**
  * The leak audit's probes of one batch, taken while it is staged: the same values the audit's SQL would read from the
  * staged table afterwards (whole values, the words of free text that hold a digit or an @, the strings inside JSON, the
- * elements of text arrays), normalised, digested and keyed here. Each column's probes are de-duplicated within the
+ * elements of text arrays), normalised and fingerprinted here ({@link LeakFingerprints.Collector}: no copy per candidate). Each column's probes are de-duplicated within the
  * batch. The staged rows are never read again for the audit: the end is one join of probes against fingerprints.
  */
 public final class LeakProbes {
     /** The separators of free text, as in the audit's SQL. */
     static final Pattern WORD_SPLIT = Pattern.compile("[\\s,;:<>()\\[\\]{}\"'|]+");
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every JVM", e);
-        }
-    });
 
     /**
      * A JSON factory that neither canonicalises nor interns field names: the audit reads only the string values, and
@@ -54,6 +43,11 @@ public final class LeakProbes {
     public record ColumnProbes(String column, long[] fingerprints, long values) {
     }
 
+    /** Where the candidates of a value go: the characters [from, to) of {@code v}, normalised by the receiver. */
+    interface Candidates {
+        void add(String v, int from, int to);
+    }
+
     /** The probes of every scanned column of one batch of COPY text rows with {@code fields} fields each. */
     public static List<ColumnProbes> probe(byte[] rows, int fields, List<Scanned> columns, byte[] key) {
         List<ColumnProbes> out = new ArrayList<>(columns.size());
@@ -62,20 +56,25 @@ public final class LeakProbes {
         }
         int[] starts = new int[fields];
         int[] ends = new int[fields];
-        List<Set<String>> distinct = new ArrayList<>();
-        long[] counts = new long[columns.size()];
-        for (int i = 0; i < columns.size(); i++) {
-            distinct.add(new HashSet<>());
-        }
-        // one sink per column for the whole batch (not a lambda per value)
-        List<Consumer<String>> sinks = new ArrayList<>(columns.size());
-        for (int i = 0; i < columns.size(); i++) {
-            Set<String> set = distinct.get(i);
+        int n = columns.size();
+        long[] counts = new long[n];
+        int[] index = new int[n];
+        Shape[] shapes = new Shape[n];
+        // per column: its fingerprints, collected without copying a candidate (trimmed, lower-cased and hashed in one pass)
+        LeakFingerprints.Collector[] collectors = new LeakFingerprints.Collector[n];
+        @SuppressWarnings("unchecked")
+        Consumer<String>[] sinks = new Consumer[n];
+        for (int i = 0; i < n; i++) {
+            index[i] = columns.get(i).index();
+            shapes[i] = columns.get(i).shape();
+            LeakFingerprints.Collector collector = new LeakFingerprints.Collector(key);
+            collectors[i] = collector;
+            Candidates candidates = collector::add;
             int k = i;
-            sinks.add(s -> {
+            sinks[i] = s -> {
                 counts[k]++;
-                candidates(s, set);
-            });
+                candidates(s, candidates);
+            };
         }
         int pos = 0;
         while (pos < rows.length) {
@@ -83,40 +82,43 @@ public final class LeakProbes {
             if (CopyText.split(rows, pos, end, starts, ends) != fields) {
                 throw new IllegalStateException("a staged row has another number of fields than its batch declares");
             }
-            for (int i = 0; i < columns.size(); i++) {
-                Scanned col = columns.get(i);
-                String v = CopyText.decode(rows, starts[col.index()], ends[col.index()]);
+            for (int i = 0; i < n; i++) {
+                String v = CopyText.decode(rows, starts[index[i]], ends[index[i]]);
                 if (v == null) {
                     continue;
                 }
-                switch (col.shape()) {
-                    case TEXT -> sinks.get(i).accept(v);
-                    case JSON -> jsonStrings(v, sinks.get(i));
-                    case TEXT_ARRAY -> arrayElements(v, sinks.get(i));
+                switch (shapes[i]) {
+                    case TEXT -> sinks[i].accept(v);
+                    case JSON -> jsonStrings(v, sinks[i]);
+                    case TEXT_ARRAY -> arrayElements(v, sinks[i]);
                 }
             }
             pos = end + 1;
         }
-        MessageDigest sha = SHA256.get();
-        for (int i = 0; i < columns.size(); i++) {
-            long[] fps = new long[distinct.get(i).size()];
-            int n = 0;
-            for (String s : distinct.get(i)) {
-                fps[n++] = LeakFingerprints.ofDigest(key, sha.digest(s.getBytes(StandardCharsets.UTF_8)));
-            }
-            Arrays.sort(fps);
-            out.add(new ColumnProbes(columns.get(i).name(), fps, counts[i]));
+        for (int i = 0; i < n; i++) {
+            int distinct = collectors[i].distinct();
+            out.add(new ColumnProbes(columns.get(i).name(), Arrays.copyOf(collectors[i].values(), distinct), counts[i]));
         }
         return out;
     }
 
-    /**
-     * The normalised candidates of one value: the value, and (free text) each word that holds a digit or an @ and
-     * had at least {@link LeakFingerprints#MIN_LENGTH} characters before trailing . ! ? were cut. Only candidates long
-     * enough to have a fingerprint are kept.
-     */
+    /** The normalised candidates of one value, collected in a set (what the tests compare with the SQL's). */
     static void candidates(String v, Set<String> out) {
-        add(v, out);
+        candidates(v, (s, from, to) -> {
+            String n = LeakFingerprints.normalize(s.substring(from, to));
+            if (LeakFingerprints.auditable(n)) {
+                out.add(n);
+            }
+        });
+    }
+
+    /**
+     * The candidates of one value: the value, and (free text) each word that holds a digit or an @ and had at least
+     * {@link LeakFingerprints#MIN_LENGTH} characters before trailing . ! ? were cut. The receiver normalises them and
+     * keeps those long enough to have a fingerprint.
+     */
+    static void candidates(String v, Candidates out) {
+        out.add(v, 0, v.length());
         // one pass over the characters instead of two regular expressions (the same separators as WORD_SPLIT)
         int n = v.length();
         int start = -1;
@@ -144,7 +146,7 @@ public final class LeakProbes {
     }
 
     /** A word of at least MIN_LENGTH characters (before trailing . ! ? are cut), as the audit's SQL takes it. */
-    private static void word(String v, int from, int to, Set<String> out) {
+    private static void word(String v, int from, int to, Candidates out) {
         if (v.codePointCount(from, to) < LeakFingerprints.MIN_LENGTH) {
             return;
         }
@@ -152,7 +154,7 @@ public final class LeakProbes {
         while (e > from && (v.charAt(e - 1) == '.' || v.charAt(e - 1) == '!' || v.charAt(e - 1) == '?')) {
             e--;
         }
-        add(v.substring(from, e), out);
+        out.add(v, from, e);
     }
 
     /** The separators of {@link #WORD_SPLIT}: whitespace ({@code \s}) and , ; : < > ( ) [ ] { } " ' |. */
@@ -165,13 +167,6 @@ public final class LeakProbes {
     static {
         for (char c : " \t\n\u000B\f\r,;:<>()[]{}\"'|".toCharArray()) {
             SEPARATORS[c] = true;
-        }
-    }
-
-    private static void add(String s, Set<String> out) {
-        String n = LeakFingerprints.normalize(s);
-        if (LeakFingerprints.auditable(n)) {
-            out.add(n);
         }
     }
 
