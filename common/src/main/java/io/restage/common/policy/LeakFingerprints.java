@@ -25,6 +25,11 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class LeakFingerprints {
     public static final int MIN_LENGTH = 6;
+    /**
+     * Longer values (in UTF-16 code units) are not fingerprinted: no contact datum, credential or account number is a
+     * megabyte long, and the SQL scan of staged tables can then bound what it streams to the service.
+     */
+    public static final int MAX_LENGTH = 1 << 20;
     private static final String UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
     /** The refresh's fingerprint key. */
@@ -86,7 +91,12 @@ public final class LeakFingerprints {
      * for scans the target runs: it returns the words, the service fingerprints them.
      */
     public static String sqlNormalized(String value) {
-        return "translate(btrim(" + value + ", E' \\t\\r\\n'), '" + UPPER + "', '" + UPPER.toLowerCase() + "')";
+        return "translate(" + sqlTrimmed(value) + ", '" + UPPER + "', '" + UPPER.toLowerCase() + "')";
+    }
+
+    /** The SQL expression of the text expression {@code value} trimmed as {@link #normalize} trims (lower case aside). */
+    public static String sqlTrimmed(String value) {
+        return "btrim(" + value + ", E' \\t\\r\\n')";
     }
 
     /**
@@ -105,7 +115,8 @@ public final class LeakFingerprints {
         private long last;
         private long[] values = new long[64];
         private int size;
-        private char[] chars = new char[256];
+        private static final int WINDOW = 8192;
+        private final char[] chars = new char[WINDOW];
 
         public Collector(byte[] key) {
             ByteBuffer b = ByteBuffer.wrap(key, 0, 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -122,7 +133,7 @@ public final class LeakFingerprints {
                 to--;
             }
             int chars = to - from;
-            if (chars < MIN_LENGTH || chars < 2 * MIN_LENGTH && v.codePointCount(from, to) < MIN_LENGTH) {
+            if (chars < MIN_LENGTH || chars > MAX_LENGTH || chars < 2 * MIN_LENGTH && v.codePointCount(from, to) < MIN_LENGTH) {
                 return false;
             }
             hash(v, from, to);
@@ -162,12 +173,27 @@ public final class LeakFingerprints {
             v3 = k1 ^ 0x7465646279746573L;
             word = 0;
             count = 0;
-            int n = to - from;
-            if (chars.length < n) {
-                chars = new char[Math.max(n, chars.length * 2)];
+            // in windows of at most WINDOW characters (a pair of surrogates never split): bulk copies into a small array,
+            // so the loop reads an array instead of calling charAt, whatever the value's length
+            for (int base = from; base < to; ) {
+                int end = Math.min(to, base + WINDOW);
+                if (end < to && Character.isHighSurrogate(v.charAt(end - 1))) {
+                    end--;
+                }
+                v.getChars(base, end, chars, 0);
+                window(chars, end - base);
+                base = end;
             }
-            char[] a = chars;
-            v.getChars(from, to, a, 0); // one bulk copy: the loop below reads an array, not charAt per character
+            long b = (long) count << 56 | word;
+            v3 ^= b;
+            rounds(2);
+            v0 ^= b;
+            v2 ^= 0xff;
+            rounds(4);
+            last = v0 ^ v1 ^ v2 ^ v3;
+        }
+
+        private void window(char[] a, int n) {
             int i = 0;
             while (i < n) {
                 if ((count & 7) == 0 && i + 8 <= n) {
@@ -205,13 +231,6 @@ public final class LeakFingerprints {
                 }
                 i++;
             }
-            long b = (long) count << 56 | word;
-            v3 ^= b;
-            rounds(2);
-            v0 ^= b;
-            v2 ^= 0xff;
-            rounds(4);
-            last = v0 ^ v1 ^ v2 ^ v3;
         }
 
         /** An ASCII character as its byte, capitals lower-cased. */

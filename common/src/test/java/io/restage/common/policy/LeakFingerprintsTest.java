@@ -98,6 +98,24 @@ class LeakFingerprintsTest {
         }
     }
 
+    /** Long values are read in windows (a surrogate pair across a window's edge is not split); a megabyte more is not taken. */
+    @Test
+    void longValuesHashAsAWholeAndTooLongOnesAreNotFingerprinted() {
+        byte[] key = LeakFingerprints.key("secret-0123456789", "refresh-1");
+        for (int at : new int[]{8191, 8192, 8190, 16383}) {
+            StringBuilder sb = new StringBuilder("Mail Jane@Corp.Example ".repeat(1500));
+            sb.insert(at, "\ud83d\ude00"); // an emoji whose pair straddles (or not) the 8,192-character window
+            String v = sb.toString();
+            LeakFingerprints.Collector c = new LeakFingerprints.Collector(key);
+            assertTrue(c.add(v, 0, v.length()));
+            String n = LeakFingerprints.normalize(v);
+            assertEquals(LeakFingerprints.sipHash24(key, n.getBytes(StandardCharsets.UTF_8)), c.values()[0], "emoji at " + at);
+        }
+        String tooLong = "x".repeat(LeakFingerprints.MAX_LENGTH + 1);
+        assertEquals(false, new LeakFingerprints.Collector(key).add(tooLong, 0, tooLong.length()));
+        assertTrue(new LeakFingerprints.Collector(key).add(tooLong, 1, tooLong.length()), "exactly the maximum is taken");
+    }
+
     @Test
     void collectedFingerprintsAreDistinctAndSortedAndKeyedByTheRefresh() {
         byte[] key = LeakFingerprints.key("secret-0123456789", "refresh-1");

@@ -192,23 +192,33 @@ public final class LeakAuditor {
                 // a word can only match a one-word audited value: an email, a number, a token (they hold @ or a
                 // digit); names and addresses have several words and are matched as whole values
                 + "   where vals.v ~ " + WORD_SPLIT.replace("]+'", "]'") + " and length(x.w) >= " + LeakFingerprints.MIN_LENGTH
-                + "   and x.w ~ '[0-9@]') all_words)"
-                + " select distinct " + LeakFingerprints.sqlNormalized("words.w") + " from words";
-        c.setAutoCommit(false); // a cursor: the candidates stream, whatever the column's size
+                + "   and x.w ~ '[0-9@]') all_words),"
+                // normalised once per candidate (materialized), and only those the anonymizer could have fingerprinted: a
+                // longer value cannot match, and what streams to the service stays bounded
+                + " normalized as materialized (select " + LeakFingerprints.sqlNormalized("words.w") + " as n from words"
+                + "   where length(" + LeakFingerprints.sqlTrimmed("words.w") + ") between " + LeakFingerprints.MIN_LENGTH
+                + "   and " + LeakFingerprints.MAX_LENGTH + ")"
+                // C collation: the distinct compares bytes, not the locale's sort keys
+                + " select distinct n collate \"C\" from normalized";
+        c.setAutoCommit(false);
         CopyIn copy = w.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + probes + " (t, fp) from stdin");
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setFetchSize(10_000);
+        org.postgresql.copy.CopyOut candidates = null;
+        try {
             ProbeRows rows = new ProbeRows(copy);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String word = rs.getString(1);
-                    if (LeakFingerprints.auditable(word)) {
-                        rows.add(index, LeakFingerprints.of(key, word));
-                    }
+            // streamed by COPY, one candidate at a time (at most MAX_LENGTH characters), whatever the column's size
+            candidates = c.unwrap(PGConnection.class).getCopyAPI().copyOut("copy (" + sql + ") to stdout");
+            for (byte[] line = candidates.readFromCopy(); line != null; line = candidates.readFromCopy()) {
+                int end = line.length > 0 && line[line.length - 1] == '\n' ? line.length - 1 : line.length;
+                String word = io.restage.common.batch.CopyText.decode(line, 0, end);
+                if (word != null && LeakFingerprints.auditable(word)) {
+                    rows.add(index, LeakFingerprints.of(key, word));
                 }
             }
             rows.end();
         } catch (SQLException | RuntimeException e) {
+            if (candidates != null && candidates.isActive()) {
+                candidates.cancelCopy();
+            }
             if (copy.isActive()) {
                 copy.cancelCopy();
             }
