@@ -593,4 +593,20 @@ class ImportServiceTest {
         }
         assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"), "the live table is untouched");
     }
+
+    @Test
+    void shouldRefuseLeakFingerprintsOfAnotherFormatNamingTheCauseAndLeaveTheTargetUntouched() throws Exception {
+        // given: a batch whose fingerprints an anonymizer of an earlier release wrote (SHA-256, no format tag): compared
+        // with this release's probes they could never match, so the audit would find nothing
+        String id = UUID.randomUUID().toString();
+        String earlier = java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(8).putLong(42L).array());
+        byte[] rows = "1\tJane.Doe@corp.example\t2024-01-01 00:00:00+00\tx\n".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            ImportReply.StagingFailed failed = stageExpectingFailure(kafka, id, rows, earlier);
+            // then: the refresh fails before the pivot, the reason names the cause and the fix, and no value
+            assertTrue(failed.reason().contains("another restage version"), failed.reason());
+            assertFalse(failed.reason().toLowerCase().contains("jane"), "no value in the reason: " + failed.reason());
+        }
+        assertEquals("stale1@x.test;stale2@x.test;", query("select email from users order by id"), "the live table is untouched");
+    }
 }
