@@ -67,8 +67,12 @@ public class ExportHandler {
         return t;
     });
 
+    private final io.restage.common.security.MessageSignatures signatures;
+
     public ExportHandler(RestageConfig config, ExportLedger ledger, EventPublisher events, ExportSettings settings,
-                         KafkaClientConfig kafka, DataKeys dataKeys, Heartbeats beats) {
+                         KafkaClientConfig kafka, DataKeys dataKeys, Heartbeats beats,
+                         io.restage.common.security.MessageSignatures signatures) {
+        this.signatures = signatures;
         this.config = config;
         this.ledger = ledger;
         this.events = events;
@@ -245,7 +249,11 @@ public class ExportHandler {
         boolean report = attempt == 1 || !ledgerValidated(id);
         // the policy check and the export beat for as long as they run (a big table is one long statement)
         try (Heartbeats.Work validating = beats.begin(id, "VALIDATE"); Heartbeats.Work exporting = beats.begin(id, "EXPORT");
-             KafkaBatchSender sender = new KafkaBatchSender(kafka.properties(), "restage-export-" + id, dataKeys.create(id))) {
+             KafkaBatchSender sender = new KafkaBatchSender(kafka.properties(), "restage-export-" + id, dataKeys.create(id),
+                     settings.forwardUnchangedTables() ? new KafkaBatchSender.Forwarding(h -> io.restage.common.policy.TableRules.of(
+                             h.source() == null ? config.policy() : config.policyFor(h.source()), h.table(), h.columns(),
+                             h.skipAnonymizers()), signatures,
+                             h -> beats.addRows(h.refreshId(), "ANONYMIZE", h.table(), h.rowCount(), h.attempt())) : null)) {
             EnvironmentConfig source = config.environment(r.source());
             SnapshotExporter exporter = new SnapshotExporter(() -> Connections.open(source, "restage-export"),
                     settings.parallelism(), settings.batchBytes(), settings.batchRows(), settings.splitBytes());
@@ -263,6 +271,11 @@ public class ExportHandler {
             LOG.infof("refresh %s: exported %d tables, %d rows in %d ms (attempt %d)", id, counts.size(), rows,
                     (System.nanoTime() - start) / 1_000_000, attempt);
             List<String> excluded = config.policyFor(r.source()).excludeTables();
+            // the tables no rule changes went to the importer directly (everything is acknowledged): their reports, as
+            // the anonymizer gives for the others
+            for (io.restage.common.messages.AnonymizerReply.TableAnonymized t : sender.forwardedTables()) {
+                events.publish(t);
+            }
             finish(id, "DONE", new ExportReply.ExportCompleted(Message.newId(), id, Instant.now(), counts, excluded, attempt,
                     exporter.sourceMaxima()));
         } catch (SourceWritableException e) {

@@ -133,6 +133,75 @@ class ExportServiceTest {
     }
 
     @Test
+    void shouldSendATableNoRuleChangesToTheImporterSignedAndReportItAnonymizedBeforeTheExportCompletes() throws Exception {
+        // given: integrations whose two rules the request skips (typed risk acknowledgement): nothing changes the table
+        try (Connection c = DriverManager.getConnection(StackTestResource.stack().jdbcUrl("production"), "postgres", "");
+             Statement st = c.createStatement()) {
+            st.execute("truncate partner_integrations");
+            st.execute("insert into partner_integrations select i, 'sk_live_' || i, i % 2 = 0 from generate_series(1, 300) i");
+        }
+        String id = UUID.randomUUID().toString();
+        List<String> skip = List.of("public.partner_integrations.api_key", "public.partner_integrations.enabled");
+        RefreshRequested request = new RefreshRequested(UUID.randomUUID().toString(), id, Instant.now(), "production",
+                "staging", skip, false, "test", RefreshRequested.RISK_ACKNOWLEDGEMENT, null);
+        try (KafkaProbe kafka = new KafkaProbe(StackTestResource.stack())) {
+            kafka.sendSigned(Topics.REFRESH_REQUESTED.name(), request);
+            List<Event> mine = kafka.readUntil(Topics.REFRESH_EVENTS.name(),
+                    recs -> recs.stream().anyMatch(r -> id.equals(r.key()) && KafkaProbe.text(r).contains("ExportCompleted")),
+                    Duration.ofSeconds(60)).stream().filter(r -> id.equals(r.key()))
+                    .map(r -> MessageCodec.decode(KafkaProbe.text(r), Event.class)).toList();
+
+            // then: the table is reported anonymized, with the skipped rules, before the export completes ...
+            List<Event> reports = mine.stream().filter(e -> e instanceof io.restage.common.messages.AnonymizerReply.TableAnonymized).toList();
+            assertEquals(1, reports.size(), "only the unchanged table is reported by the export (users has rules): " + reports);
+            io.restage.common.messages.AnonymizerReply.TableAnonymized report =
+                    (io.restage.common.messages.AnonymizerReply.TableAnonymized) reports.get(0);
+            assertEquals("public.partner_integrations", report.table());
+            assertEquals(300, report.rows());
+            assertEquals(List.of(), report.ran());
+            assertEquals(List.of("public.partner_integrations.api_key:null", "public.partner_integrations.enabled:constant"),
+                    report.skipped());
+            assertEquals(1, report.attempt());
+            assertTrue(mine.indexOf(report) < mine.indexOf(mine.stream().filter(e -> e instanceof ExportReply.ExportCompleted)
+                    .findFirst().orElseThrow()), "reported before ExportCompleted");
+
+            // ... its batches are on the clean topic as the anonymizer would have written them: signed, marked, checksums kept
+            String key = Topics.batchKey(id, "public.partner_integrations");
+            io.restage.common.security.MessageSignatures signatures = new io.restage.common.security.MessageSignatures(
+                    new io.restage.common.config.Secret(StackTestResource.MESSAGE_KEY), Duration.ofMinutes(10));
+            long rows = 0;
+            long checksum = 0;
+            BatchHeader end = null;
+            for (ConsumerRecord<String, byte[]> r : kafka.readAll(Topics.BATCHES_ANONYMIZED.name(), Duration.ofSeconds(30))) {
+                if (!key.equals(r.key())) {
+                    continue;
+                }
+                assertTrue(io.restage.common.kafka.SignedRecords.verifyBatch(signatures, r).accepted(), "signed like the anonymizer's");
+                assertFalse(BatchSeal.isSealed(r.value()));
+                Batch b = BatchCodec.decode(r.value());
+                assertTrue(b.header().anonymized());
+                assertEquals(skip, b.header().skipAnonymizers());
+                if (b.header().kind() == BatchHeader.Kind.END) {
+                    end = b.header();
+                    continue;
+                }
+                assertTrue(new String(b.payload(), java.nio.charset.StandardCharsets.UTF_8).contains("sk_live_7\tf"),
+                        "the rows are the source's: the request skipped the rules");
+                rows += b.header().rowCount();
+                checksum += Checksums.of(b.payload());
+            }
+            assertEquals(300, rows);
+            assertEquals(300, end.rowCount());
+            assertEquals(end.tableChecksum(), checksum);
+
+            // ... and none of it went to the anonymizer, while users (rules apply) did
+            List<ConsumerRecord<String, byte[]>> raw = kafka.readAll(Topics.BATCHES_EXPORTED.name(), Duration.ofSeconds(30));
+            assertTrue(raw.stream().noneMatch(r -> key.equals(r.key())), "no raw batch of the unchanged table");
+            assertTrue(raw.stream().anyMatch(r -> Topics.batchKey(id, "public.users").equals(r.key())));
+        }
+    }
+
+    @Test
     void shouldStartAnExportWhoseInstanceDiedOverUnderANewSnapshotAndNeverTouchAnotherInstancesLiveExport() throws Exception {
         // given: three exports in the shared ledger held by other instances: one died on its first snapshot, one died
         // on its last allowed snapshot (restage.export.attempts is 3), one is alive

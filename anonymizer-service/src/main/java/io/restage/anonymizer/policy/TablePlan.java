@@ -6,6 +6,7 @@ import io.restage.common.batch.Column;
 import io.restage.common.config.AdminRewrite;
 import io.restage.common.config.PolicyConfig;
 import io.restage.common.config.RuleConfig;
+import io.restage.common.policy.TableRules;
 import io.restage.common.policy.TransformerCatalog;
 import io.restage.common.policy.TransformerSpec;
 import java.util.ArrayList;
@@ -65,9 +66,14 @@ public final class TablePlan {
             if (idx < 0) {
                 continue;
             }
-            String label = rule.id() + ":" + rule.transformer();
-            if (skip.contains(rule.id()) || skip.contains(rule.transformer())) {
+            String label = TableRules.label(rule);
+            if (TableRules.skipped(rule, skip)) {
                 skipped.add(label);
+                continue;
+            }
+            if (rule.transformer().equals("keep")) {
+                // copied unchanged and never fingerprinted: no transformer, so a table kept whole is forwarded as it is
+                ran.add(label);
                 continue;
             }
             Transformer tr = Transformers.create(rule, columns.get(idx).type());
@@ -130,6 +136,7 @@ public final class TablePlan {
         return skipped;
     }
 
+    /** Nothing changes a value: the batch leaves as it came in (the export forwards such tables itself, see {@link TableRules}). */
     public boolean isIdentity() {
         if (adminMatchIndex >= 0) {
             return false;

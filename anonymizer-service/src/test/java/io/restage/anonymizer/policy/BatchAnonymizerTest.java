@@ -56,6 +56,33 @@ class BatchAnonymizerTest {
     }
 
     @Test
+    void shouldForwardATableWhoseRulesAllKeepAsItIsAndStillReportTheRules() {
+        List<Column> cols = List.of(new Column("id", "bigint"), new Column("name", "text"), new Column("plan", "text"));
+        PolicyConfig kept = new PolicyConfig(new Secret("0123456789abcdef0"), null, List.of(),
+                Map.of("public.organizations", List.of(
+                        new RuleConfig("public.organizations", "name", "keep", Map.of(), "tables"),
+                        new RuleConfig("public.organizations", "plan", "keep", Map.of(), "tables")),
+                        "public.teams", List.of(
+                        new RuleConfig("public.teams", "name", "keep", Map.of(), "tables"),
+                        new RuleConfig("public.teams", "plan", "email", Map.of(), "tables"))),
+                null, new Secret("staging-pw"), 4);
+        TablePlan all = TablePlan.compile(kept, "public.organizations", cols, List.of());
+        assertTrue(all.isIdentity(), "only keep rules: nothing to rewrite, the batch is forwarded without decoding it");
+        assertEquals(List.of("public.organizations.name:keep", "public.organizations.plan:keep"), all.ran(),
+                "the report still lists the kept columns' decisions");
+        byte[] in = rows("1\tAcme Co\tjane@corp.com", "2\t\\N\tfree");
+        BatchAnonymizer.Result r = BatchAnonymizer.anonymize(all, in, CTX, null, KEY);
+        assertTrue(Arrays.equals(in, r.payload()), "kept byte for byte");
+        assertEquals(0, r.fingerprintCount(), "a kept value is never fingerprinted");
+
+        TablePlan mixed = TablePlan.compile(kept, "public.teams", cols, List.of());
+        assertFalse(mixed.isIdentity(), "a keep beside a rewriting rule still rewrites");
+        String out = new String(BatchAnonymizer.anonymize(mixed, in, CTX, null, KEY).payload(), StandardCharsets.UTF_8);
+        assertTrue(out.startsWith("1\tAcme Co\t") && !out.contains("jane@corp.com"), out);
+        assertEquals(List.of("public.teams.name:keep", "public.teams.plan:email"), mixed.ran());
+    }
+
+    @Test
     void shouldRewriteTheAdminRowInPlaceKeepingItsId() {
         TablePlan plan = TablePlan.compile(POLICY, "public.users", COLS, List.of());
         byte[] in = rows("1\tboss@corp.com\tThe Boss\t$2a$10$y\t2023-01-01 00:00:00+00");
