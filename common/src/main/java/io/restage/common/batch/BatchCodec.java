@@ -67,6 +67,16 @@ public final class BatchCodec {
     }
 
     /**
+     * The clean twin of a raw record that no rule changes, as the anonymizer writes it (and the export, for tables that
+     * skip the anonymizer): a batch keeps its compressed payload's bytes under a header marked anonymized with the
+     * payload's own checksum; an end marker is marked anonymized and carries nothing.
+     */
+    public static byte[] passedUnchanged(byte[] record, BatchHeader header) {
+        return header.kind() == BatchHeader.Kind.END ? encode(header.anonymized(0, 0, null), null, 0)
+                : reheader(record, header.anonymized(header.payloadChecksum(), 0, null));
+    }
+
+    /**
      * The same record with another header and the compressed payload copied as it is (no inflate, no deflate): for
      * batches a step passes through unchanged. The new header must describe the same payload.
      */

@@ -167,12 +167,7 @@ public final class LeakFingerprints {
 
         /** SipHash-2-4 of the UTF-8 bytes of v[from, to) with ASCII capitals lower-cased (as String.getBytes writes them). */
         private void hash(String v, int from, int to) {
-            v0 = k0 ^ 0x736f6d6570736575L;
-            v1 = k1 ^ 0x646f72616e646f6dL;
-            v2 = k0 ^ 0x6c7967656e657261L;
-            v3 = k1 ^ 0x7465646279746573L;
-            word = 0;
-            count = 0;
+            begin();
             // in windows of at most WINDOW characters (a pair of surrogates never split): bulk copies into a small array,
             // so the loop reads an array instead of calling charAt, whatever the value's length
             for (int base = from; base < to; ) {
@@ -184,13 +179,28 @@ public final class LeakFingerprints {
                 window(chars, end - base);
                 base = end;
             }
+            last = end();
+        }
+
+        /** SipHash-2-4's initial state under the key, no message bytes yet. */
+        private void begin() {
+            v0 = k0 ^ 0x736f6d6570736575L;
+            v1 = k1 ^ 0x646f72616e646f6dL;
+            v2 = k0 ^ 0x6c7967656e657261L;
+            v3 = k1 ^ 0x7465646279746573L;
+            word = 0;
+            count = 0;
+        }
+
+        /** The last (partial) word with the length byte, the finalisation rounds, and the 64-bit result. */
+        private long end() {
             long b = (long) count << 56 | word;
             v3 ^= b;
             rounds(2);
             v0 ^= b;
             v2 ^= 0xff;
             rounds(4);
-            last = v0 ^ v1 ^ v2 ^ v3;
+            return v0 ^ v1 ^ v2 ^ v3;
         }
 
         private void window(char[] a, int n) {
@@ -272,20 +282,11 @@ public final class LeakFingerprints {
     /** SipHash-2-4 of bytes under a 16-byte key: the reference function, for the tests' published vectors. */
     static long sipHash24(byte[] key, byte[] data) {
         Collector c = new Collector(key);
-        c.v0 = c.k0 ^ 0x736f6d6570736575L;
-        c.v1 = c.k1 ^ 0x646f72616e646f6dL;
-        c.v2 = c.k0 ^ 0x6c7967656e657261L;
-        c.v3 = c.k1 ^ 0x7465646279746573L;
+        c.begin();
         for (byte d : data) {
             c.put(d);
         }
-        long b = (long) c.count << 56 | c.word;
-        c.v3 ^= b;
-        c.rounds(2);
-        c.v0 ^= b;
-        c.v2 ^= 0xff;
-        c.rounds(4);
-        return c.v0 ^ c.v1 ^ c.v2 ^ c.v3;
+        return c.end();
     }
 
     /** The tag of this format in a batch header ({@link #encode}); headers of the SHA-256 format had none. */

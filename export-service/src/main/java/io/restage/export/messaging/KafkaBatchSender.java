@@ -101,8 +101,7 @@ public final class KafkaBatchSender implements BatchSender, AutoCloseable {
 
     /** The record as the anonymizer would have written it for a table it leaves unchanged, signed, on the clean topic. */
     private void forward(String key, byte[] record, BatchHeader h, TableRules rules) {
-        byte[] clean = h.kind() == BatchHeader.Kind.END ? BatchCodec.encode(h.anonymized(0, 0, null), null, 0)
-                : BatchCodec.reheader(record, h.anonymized(h.payloadChecksum(), 0, null));
+        byte[] clean = BatchCodec.passedUnchanged(record, h);
         String topic = Topics.BATCHES_ANONYMIZED.name();
         producer.send(new ProducerRecord<>(topic, null, key, clean, SignedRecords.signBatch(forwarding.signatures(), topic, key, clean)),
                 this::sent);

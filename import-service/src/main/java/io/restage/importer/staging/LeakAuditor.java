@@ -47,7 +47,7 @@ public final class LeakAuditor {
      * Runs the audit. The probes of every batch were taken while it was staged ({@link #record}); the match of probes
      * against the anonymizer's fingerprints is one join in the target. Tables with a row larger than a batch are
      * scanned here instead: the target returns the distinct normalised candidate values and words (of the staged, already
-     * anonymized rows), streamed through a cursor; the service fingerprints each ({@link LeakFingerprints#of}) and writes
+     * anonymized rows), streamed by {@code COPY ... TO STDOUT}; the service fingerprints each ({@link LeakFingerprints#of}) and writes
      * the probes back over a second connection. Memory stays bounded, and the key never leaves the service.
      */
     public static LeakAudit run(Connection c, Connector second, StagingArea area, List<StagingArea.StagedTable> staged,
@@ -166,7 +166,7 @@ public final class LeakAuditor {
         }
     }
 
-    /** Streams one column's distinct normalised candidates through a cursor, fingerprints them here, and copies the probes in; returns values scanned. */
+    /** Streams one column's distinct normalised candidates by COPY, fingerprints them here, and copies the probes in; returns values scanned. */
     private static long probe(Connection c, Connection w, StagingArea area, Target t, int index, byte[] key, String probes)
             throws SQLException {
         String col = TargetCatalog.quote(t.column());
