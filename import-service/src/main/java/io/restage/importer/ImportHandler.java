@@ -18,6 +18,7 @@ import io.restage.common.messages.ImportReply;
 import io.restage.common.messages.Message;
 import io.restage.common.messages.RefreshRequested;
 import io.restage.importer.commit.Committer;
+import io.restage.importer.commit.CommitConnections;
 import io.restage.importer.commit.Generations;
 import io.restage.common.policy.LeakFingerprints;
 import io.restage.common.policy.PolicyFingerprint;
@@ -70,6 +71,7 @@ public class ImportHandler {
         this.beats = beats;
         this.settings = settings;
         this.committer = new Committer(settings.rebuildIndexesFromRows());
+        CommitConnections.checked(settings.commitConnections());
         this.targetRetry = new Retry(settings.attempts(), settings.firstRetryDelay(), Duration.ofSeconds(30));
     }
 
@@ -357,7 +359,9 @@ public class ImportHandler {
                     }
                     return committer.commit(c, cmd, area, config.policyFor(cmd.source())::isExcluded,
                             config.environment(cmd.target()).keepGenerations(), settings.lockTimeout(),
-                            config.environment(cmd.target()).hooks());
+                            config.environment(cmd.target()).hooks(), new CommitConnections(() -> Connections.open(
+                                    config.environment(cmd.target()), "restage-import"), settings.commitConnections(),
+                                    settings.lockTimeout()));
                 }
             }, (attempt, wait, e) -> LOG.warnf("refresh %s: commit attempt %d failed (%s), retrying in %d ms", cmd.refreshId(),
                     attempt, Failures.describe(e), wait.toMillis()));

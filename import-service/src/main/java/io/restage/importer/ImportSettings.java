@@ -29,4 +29,11 @@ public interface ImportSettings {
      */
     @WithDefault("50000")
     long rebuildIndexesFromRows();
+
+    /**
+     * How many connections the commit uses on the target, its own included (see the commit's CommitConnections): the
+     * others copy the undo generation aside beside it. 1: the commit's own connection only.
+     */
+    @WithDefault("2")
+    int commitConnections();
 }

@@ -55,9 +55,16 @@ class RefreshBenchmark {
                     SqlScript.run(c, resource(ds + "-data.sql")); // the target starts with older, smaller data
                 }
             }
-            // one database per environment (restage refuses two environments on one database): copies of the generated ones
+            // a production database and a target a refresh filled the night before have both been vacuumed since (an
+            // autovacuum follows every bulk load): hint bits and visibility maps set, as the tools and restage meet them
+            for (String db : List.of(ds, ds + "_restage")) {
+                Db.exec(stack.jdbcUrl(db), "vacuum analyze");
+            }
+            // one database per environment (restage refuses two environments on one database): copies of the generated ones.
+            // The undo target starts full size, as a target a nightly refresh filled the night before: its kept generation
+            // copies every row it holds aside inside the commit (keep-generations 1 is the default)
             Db.exec(stack.jdbcUrl("restage"), "create database " + ds + "_anon template " + ds,
-                    "create database " + ds + "_restage_undo template " + ds + "_restage");
+                    "create database " + ds + "_restage_undo template " + ds);
             long rows = rows(stack.jdbcUrl(ds));
             String size = Db.one(stack.jdbcUrl(ds), "select pg_size_pretty(pg_database_size('" + ds + "'))");
             System.out.printf("%nrefresh benchmark (%s): %,d rows (%s on disk), %s leaf tables; data generated in %.1f s; %d cores%n",
@@ -124,6 +131,11 @@ class RefreshBenchmark {
                 if (profile) {
                     // a JFR recording per service (settings=profile), written when the services stop
                     services.withJvmArgs("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + work.resolve("logs"));
+                }
+                // -Dbench.commitConnections=1: the commit on its own connection (the undo generation copied by it alone)
+                String commitConnections = System.getProperty("bench.commitConnections");
+                if (commitConnections != null) {
+                    services.withEnv("RESTAGE_IMPORT_COMMIT_CONNECTIONS", commitConnections);
                 }
                 services.startAll(Duration.ofMinutes(3));
                 // scale-out: more anonymizer instances share the batch topic's partitions (4 by default)

@@ -67,7 +67,16 @@ public final class Committer {
     /** {@code hooks}: the target's in-commit SQL hooks run after the data and the audit row, inside the transaction. */
     public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations,
                           java.time.Duration lockTimeout, List<io.restage.common.config.HookConfig> hooks) throws SQLException {
+        return commit(c, cmd, area, excluded, keepGenerations, lockTimeout, hooks, CommitConnections.alone());
+    }
+
+    /** {@code helpers}: the other connections the commit may use on the target (see {@link CommitConnections}). */
+    public Outcome commit(Connection c, CommitImport cmd, StagingArea area, Predicate<String> excluded, int keepGenerations,
+                          java.time.Duration lockTimeout, List<io.restage.common.config.HookConfig> hooks, CommitConnections helpers)
+            throws SQLException {
+        GenerationCopy copy = new GenerationCopy(helpers);
         c.setAutoCommit(false);
+        boolean unfinished = false; // a generation schema committed by other connections, dropped if this rolls back
         Phases phases = new Phases();
         try {
             try (Statement st = c.createStatement()) {
@@ -106,7 +115,8 @@ public final class Committer {
             }
             if (keepGenerations > 0) {
                 // undo needs what is about to be replaced: copied aside in this same transaction
-                Generations.keep(c, cmd.refreshId(), cmd.target(), owned, target, touchedSequences(c, owned).keySet());
+                unfinished = copy.parallel(owned);
+                Generations.keep(c, cmd.refreshId(), cmd.target(), owned, target, touchedSequences(c, owned).keySet(), copy);
             }
             phases.end("generation kept");
             empty(c, owned);
@@ -166,6 +176,13 @@ public final class Committer {
             return new Outcome(imported, false, ran);
         } catch (SQLException | RuntimeException e) {
             c.rollback();
+            if (unfinished) {
+                SQLException left = Generations.dropUnfinished(c, cmd.target(), lockTimeout);
+                if (left != null) {
+                    LOG.warnf("refresh %s: the unfinished undo generation stays in '%s' until its next commit (%s)",
+                            cmd.refreshId(), cmd.target(), left.getSQLState());
+                }
+            }
             throw e;
         } finally {
             c.setAutoCommit(true);

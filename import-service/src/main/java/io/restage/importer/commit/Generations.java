@@ -78,31 +78,48 @@ public final class Generations {
     /** Copies the tables about to be replaced, and their sequences' positions, into the refresh's generation. */
     static void keep(Connection c, String refreshId, String target, List<String> tables,
                      Map<String, List<TargetColumn>> columns, Collection<String> sequences) throws SQLException {
+        keep(c, refreshId, target, tables, columns, sequences, new GenerationCopy(CommitConnections.alone()));
+    }
+
+    /**
+     * As above, the tables copied by {@code copy} (on several connections). First the commit's transaction locks every
+     * table it replaces {@code EXCLUSIVE} (reads go on, writes wait for the commit's end): a row another session
+     * committed between the copy and the commit's emptying would otherwise be in neither the generation nor the new data.
+     */
+    static void keep(Connection c, String refreshId, String target, List<String> tables,
+                     Map<String, List<TargetColumn>> columns, Collection<String> sequences, GenerationCopy copy) throws SQLException {
         String schema = schemaFor(refreshId);
+        if (!tables.isEmpty()) {
+            try (Statement st = c.createStatement()) {
+                st.execute("lock table " + tables.stream().map(t -> "only " + TargetCatalog.sqlName(t))
+                        .collect(java.util.stream.Collectors.joining(", ")) + " in exclusive mode");
+            }
+        }
+        boolean parallel = copy.parallel(tables);
+        if (parallel) {
+            copy.createSchema(schema, target); // committed: the other connections create their tables in it
+        }
         try (Statement st = c.createStatement()) {
-            st.execute("drop schema if exists " + schema + " cascade");
-            st.execute("create schema " + schema);
+            if (!parallel) {
+                st.execute("drop schema if exists " + schema + " cascade");
+                st.execute("create schema " + schema);
+            }
             st.execute("create table " + schema + "._tables (target_table text primary key, gen_table text not null,"
                     + " columns text not null, rows bigint not null)");
             st.execute("create table " + schema + "._sequences (name text primary key, last_value bigint not null,"
                     + " is_called boolean not null)");
         }
-        int i = 0;
+        List<String> lists = new ArrayList<>();
         for (String t : tables) {
-            List<String> cols = columns.getOrDefault(t, List.of()).stream().filter(tc -> !tc.generated())
-                    .map(tc -> TargetCatalog.quote(tc.name())).toList();
-            String gen = "g" + (i++);
-            long rows;
-            try (Statement st = c.createStatement()) {
-                // read back only by an undo, whole: no autovacuum work on it (anti-wraparound vacuums still run)
-                rows = st.executeUpdate("create table " + schema + "." + gen + " with (autovacuum_enabled = false) as select " + String.join(", ", cols)
-                        + " from only " + TargetCatalog.sqlName(t));
-            }
+            lists.add(String.join(", ", columns.getOrDefault(t, List.of()).stream().filter(tc -> !tc.generated())
+                    .map(tc -> TargetCatalog.quote(tc.name())).toList()));
+        }
+        for (GenerationCopy.Copied g : copy.copy(c, schema, tables, lists)) {
             try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._tables values (?, ?, ?, ?)")) {
-                ps.setString(1, t);
-                ps.setString(2, gen);
-                ps.setString(3, String.join(", ", cols));
-                ps.setLong(4, rows);
+                ps.setString(1, g.table());
+                ps.setString(2, g.gen());
+                ps.setString(3, g.columns());
+                ps.setLong(4, g.rows());
                 ps.executeUpdate();
             }
         }
@@ -111,6 +128,9 @@ public final class Generations {
                 st.execute("insert into " + schema + "._sequences select '" + seq.replace("'", "''")
                         + "', last_value, is_called from " + seq);
             }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("comment on schema " + schema + " is " + GenerationCopy.literal("restage: undo generation of target " + target));
         }
         try (PreparedStatement ps = c.prepareStatement("insert into " + TABLE + " (refresh_id, target, schema_name, state)"
                 + " values (?, ?, ?, 'KEPT') on conflict (refresh_id) do update set state = 'KEPT', created_at = now()")) {
@@ -121,8 +141,52 @@ public final class Generations {
         }
     }
 
+    /**
+     * Drops the target's generation schemas a commit that rolled back left unfinished (see {@link GenerationCopy}), in a
+     * transaction of its own under the target's lock (so never one a running commit is copying). Best effort: a
+     * failure is returned, not thrown, and the target's next commit drops them ({@link #prune}).
+     */
+    static SQLException dropUnfinished(Connection c, String target, java.time.Duration lockTimeout) {
+        try {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("set local lock_timeout = " + Math.max(1, lockTimeout.toMillis()));
+            }
+            lockTarget(c, target);
+            dropUnfinishedLocked(c, target);
+            c.commit();
+            return null;
+        } catch (SQLException e) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // the connection is gone: the next commit drops them
+            }
+            return e;
+        }
+    }
+
+    private static void dropUnfinishedLocked(Connection c, String target) throws SQLException {
+        List<String> unfinished = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select nspname from pg_namespace where nspname like 'restage\\_gen\\_%'"
+                + " and obj_description(oid, 'pg_namespace') = ?")) {
+            ps.setString(1, GenerationCopy.UNFINISHED + target);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    unfinished.add(rs.getString(1));
+                }
+            }
+        }
+        for (String schema : unfinished) {
+            try (Statement st = c.createStatement()) {
+                st.execute("drop schema if exists " + TargetCatalog.quote(schema) + " cascade");
+            }
+        }
+    }
+
     /** Drops the target's kept generations beyond the newest {@code keep}. */
     static void prune(Connection c, String target, int keep) throws SQLException {
+        dropUnfinishedLocked(c, target); // what a commit that rolled back left (this commit's own is marked kept by now)
         List<String[]> old = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("select refresh_id, schema_name from " + TABLE
                 + " where target = ? and state = 'KEPT' order by created_at desc offset ?")) {

@@ -1,0 +1,101 @@
+package io.restage.importer.commit;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restage.importer.staging.TargetCatalog;
+import io.restage.stack.testing.StackTestResource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Not a test (surefire skips *Benchmark): the commit's undo-generation copy on the SaaS benchmark's tables, one
+ * connection against several, alternating, timed. {@code -Dcopy.scale=1} (default). Run with
+ * {@code -Dtest=CommitCopyBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+@QuarkusTest
+@QuarkusTestResource(StackTestResource.class)
+class CommitCopyBenchmark {
+
+    private static Connection open() throws SQLException {
+        return DriverManager.getConnection(StackTestResource.stack().jdbcUrl("staging"), "postgres", "");
+    }
+
+    @Test
+    void generationCopy() throws Exception {
+        Path bench = Path.of("..", "deploy", "launcher", "src", "test", "resources", "bench");
+        String scale = System.getProperty("copy.scale", "1");
+        List<String> tables;
+        try (Connection c = open(); Statement st = c.createStatement()) {
+            st.execute("drop schema if exists cb cascade");
+            st.execute("create schema cb");
+            st.execute("set search_path = cb");
+            st.execute(Files.readString(bench.resolve("saas-schema.sql")));
+            st.execute("select set_config('restage.scale', '" + scale + "', false)");
+            st.execute(Files.readString(bench.resolve("saas-data.sql")));
+            st.execute("vacuum analyze");
+            tables = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = st.executeQuery("select n.nspname || '.' || c.relname from pg_class c join pg_namespace n"
+                    + " on n.oid = c.relnamespace where n.nspname = 'cb' and c.relkind = 'r' order by pg_table_size(c.oid) desc")) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1)); // largest first, as GenerationCopy takes them
+                }
+            }
+        }
+        System.out.println("tables: " + tables);
+        for (int round = 0; round < 3; round++) {
+            for (int connections : new int[]{1, 2}) {
+                String refresh = "bench" + round + "x" + connections;
+                try (Connection c = open()) {
+                    c.setAutoCommit(false);
+                    Generations.ensureTables(c);
+                    long start = System.nanoTime();
+                    Generations.keep(c, refresh, "bench", tables, TargetCatalog.read(c), List.of(),
+                            new GenerationCopy(new CommitConnections(CommitCopyBenchmark::open, connections, Duration.ofSeconds(5))));
+                    long ms = (System.nanoTime() - start) / 1_000_000;
+                    c.rollback();
+                    Generations.dropUnfinished(c, "bench", Duration.ofSeconds(5));
+                    System.out.printf("round %d, generation kept on %d connection(s): %,d ms%n", round, connections, ms);
+                }
+            }
+            // what the copy costs by itself: logged or not, one backend or two, each table by CREATE TABLE AS
+            for (String kind : new String[]{"", "unlogged "}) {
+                for (int threads : new int[]{1, 2}) {
+                    long start = System.nanoTime();
+                    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+                    List<Thread> workers = new java.util.ArrayList<>();
+                    for (int w = 0; w < threads; w++) {
+                        Thread t = new Thread(() -> {
+                            try (Connection c = open(); Statement st = c.createStatement()) {
+                                int k;
+                                while ((k = next.getAndIncrement()) < tables.size()) {
+                                    st.execute("create " + kind + "table cb_copy_" + k + " as select * from only " + tables.get(k));
+                                }
+                            } catch (SQLException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        t.start();
+                        workers.add(t);
+                    }
+                    for (Thread t : workers) {
+                        t.join();
+                    }
+                    long ms = (System.nanoTime() - start) / 1_000_000;
+                    try (Connection c = open(); Statement st = c.createStatement()) {
+                        for (int k = 0; k < tables.size(); k++) {
+                            st.execute("drop table cb_copy_" + k);
+                        }
+                    }
+                    System.out.printf("round %d, %stables by CREATE TABLE AS on %d backend(s): %,d ms%n", round, kind, threads, ms);
+                }
+            }
+        }
+    }
+}
