@@ -414,6 +414,35 @@ public class ImportHandler {
             LOG.warnf("refresh %s: committed, but the ledger could not record it: %s", cmd.refreshId(), Failures.describe(e));
             publish.accept(reply);
         }
+        if (config.environment(cmd.target()).keepGenerations() > 0) {
+            durable.execute(() -> makeGenerationDurable(cmd));
+        }
+    }
+
+    /** Makes the undo generations crash-safe after their commits, one at a time, off the refreshes' path. */
+    private final java.util.concurrent.ExecutorService durable = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "restage-generation-durable");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** After the reply: the commit copied the undo generation unlogged; it is rewritten logged here (see Generations). */
+    private void makeGenerationDurable(Command.CommitImport cmd) {
+        long start = System.nanoTime();
+        try {
+            int tables = targetRetry.run(() -> {
+                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
+                    return io.restage.importer.commit.Generations.makeDurable(c, cmd.refreshId(), settings.lockTimeout());
+                }
+            }, (attempt, wait, e) -> LOG.debugf("refresh %s: making the undo generation crash-safe, attempt %d failed (%s)",
+                    cmd.refreshId(), attempt, Failures.describe(e)));
+            LOG.infof("refresh %s: undo generation in '%s' made crash-safe (%d tables, %d ms)", cmd.refreshId(), cmd.target(),
+                    tables, (System.nanoTime() - start) / 1_000_000);
+        } catch (Exception e) {
+            // undo still works from it until the target's server crashes or fails over; undo then says it was lost
+            LOG.warnf("refresh %s: the undo generation in '%s' stays unlogged (%s)", cmd.refreshId(), cmd.target(),
+                    Failures.describe(e));
+        }
     }
 
     /**

@@ -158,6 +158,14 @@ class RefreshBenchmark {
                         ServiceProcesses.HEAP_MB);
                 after.forEach((name, u) -> System.out.printf("  %-28s %8.1f s %8.0f MB%n", name,
                         u[0] - before.getOrDefault(name, new double[]{0, 0})[0], u[1]));
+                // where each commit spent its time, and the work the importer does on the target after replying: the undo
+                // generation, copied unlogged inside the commit, rewritten logged (crash-safe) once the refresh succeeded
+                System.out.println("\nthe importer's commits and the undo generations made crash-safe after them:");
+                try (java.util.stream.Stream<String> lines = Files.lines(work.resolve("logs").resolve("import-service.log"))) {
+                    lines.filter(l -> l.contains("commit of") || l.contains("made crash-safe"))
+                            .map(l -> "  " + l.substring(Math.max(0, l.indexOf("refresh "))))
+                            .forEach(System.out::println);
+                }
                 if (objects > 0) {
                     putObjects(stack, "bench-source-media", objects);
                     media = true;

@@ -620,6 +620,13 @@ class RefreshEndToEndTest {
         assertEquals(java.time.Instant.parse(r.get("snapshotAt").asText()).toEpochMilli(), Long.parseLong(Db.one(stg,
                 "select floor(extract(epoch from snapshot_at) * 1000)::bigint from restage.marker")),
                 "the marker's as-of time is the export's snapshot");
+        // the commit copied the previous data aside unlogged; once the refresh succeeded the importer made it crash-safe
+        String gen = "restage_gen_" + id.replaceAll("[^A-Za-z0-9]", "").toLowerCase();
+        Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> "0".equals(Db.one(stg,
+                "select count(*) from pg_class where relnamespace = '" + gen + "'::regnamespace and relkind = 'r'"
+                        + " and relpersistence <> 'p'")));
+        assertTrue(Integer.parseInt(Db.one(stg, "select count(*) from pg_class where relnamespace = '" + gen
+                + "'::regnamespace and relkind = 'r'")) >= 14, "the generation holds every replaced table");
 
         // when: the operator undoes it
         HttpResponse<String> undo = post("/api/refreshes/" + id + "/undo", "{\"confirmTarget\":\"shapes.staging.internal\"}");

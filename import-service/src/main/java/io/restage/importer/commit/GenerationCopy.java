@@ -173,8 +173,9 @@ public final class GenerationCopy {
 
     private static Copied copyOne(Statement st, String schema, int i, String table, String columns) throws SQLException {
         String gen = "g" + i;
-        // read back only by an undo, whole: no autovacuum work on it (anti-wraparound vacuums still run)
-        long rows = st.executeUpdate("create table " + schema + "." + gen + " with (autovacuum_enabled = false) as select "
+        // unlogged: no WAL inside the commit (made crash-safe after it, Generations#makeDurable); read back only by an
+        // undo, whole: no autovacuum work on it (anti-wraparound vacuums still run)
+        long rows = st.executeUpdate("create unlogged table " + schema + "." + gen + " with (autovacuum_enabled = false) as select "
                 + columns + " from only " + TargetCatalog.sqlName(table));
         return new Copied(table, gen, columns, rows);
     }

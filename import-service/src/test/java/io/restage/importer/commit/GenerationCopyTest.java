@@ -150,14 +150,19 @@ class GenerationCopyTest {
         }
     }
 
+    /** On {@code c}: a commit's transaction that kept the generation on two connections, then rolled back. */
+    private void keepAndRollBack(Connection c) throws Exception {
+        c.setAutoCommit(false);
+        Generations.ensureTables(c);
+        c.commit();
+        Generations.keep(c, schema, target, tables, columns(c), List.of(), copy(2, new AtomicInteger()));
+        c.rollback();
+    }
+
     @Test
     void aCommitThatRollsBackLeavesNoGenerationBehind() throws Exception {
         try (Connection c = open(); Connection other = open()) {
-            c.setAutoCommit(false);
-            Generations.ensureTables(c);
-            c.commit();
-            Generations.keep(c, schema, target, tables, columns(c), List.of(), copy(2, new AtomicInteger()));
-            c.rollback();
+            keepAndRollBack(c);
             // what the other connection committed is left, marked unfinished, and no undo can use it
             assertEquals(GenerationCopy.UNFINISHED + target,
                     one(other, "select obj_description('" + gen() + "'::regnamespace, 'pg_namespace')"));
@@ -170,11 +175,7 @@ class GenerationCopyTest {
     @Test
     void theNextCommitOfTheTargetDropsWhatARolledBackOneLeft() throws Exception {
         try (Connection c = open(); Connection other = open()) {
-            c.setAutoCommit(false);
-            Generations.ensureTables(c);
-            c.commit();
-            Generations.keep(c, schema, target, tables, columns(c), List.of(), copy(2, new AtomicInteger()));
-            c.rollback();
+            keepAndRollBack(c);
             // another target's unfinished generation is not this target's to drop
             try (Statement st = other.createStatement()) {
                 st.execute("create schema " + gen() + "x");
@@ -251,6 +252,78 @@ class GenerationCopyTest {
             assertEquals(501, count(other, "select count(*) from " + schema + ".soft"));
             c.rollback();
             assertNull(Generations.dropUnfinished(c, target, Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void theGenerationIsCopiedUnloggedMadeCrashSafeAfterTheCommitAndAnUndoRefusesOneACrashEmptied() throws Exception {
+        try (Connection c = open(); Connection other = open()) {
+            c.setAutoCommit(false);
+            Generations.ensureTables(c);
+            Generations.keep(c, schema, target, tables, columns(c), List.of(), copy(2, new AtomicInteger()));
+            try (Statement st = c.createStatement()) {
+                st.execute("insert into " + Committer.AUDIT_TABLE + " (refresh_id, source, target, requested_by, result,"
+                        + " anonymizers_ran, anonymizers_skipped, rows) values ('" + schema + "', 'production', '" + target
+                        + "', 'tester', 'SUCCEEDED', '{}', '{}', '[]')");
+            }
+            c.commit();
+            c.setAutoCommit(true);
+            String persistence = "select string_agg(distinct relpersistence::text, ',') from pg_class where relkind = 'r'"
+                    + " and relnamespace = '" + gen() + "'::regnamespace and relname like 'g%'";
+            assertEquals("u", one(other, persistence), "copied unlogged inside the commit");
+            // what crash recovery does to an unlogged table, on the largest one
+            try (Statement st = other.createStatement()) {
+                st.execute("truncate " + gen() + ".g0");
+            }
+            Generations.UndoRefused refused = assertThrows(Generations.UndoRefused.class,
+                    () -> Generations.undo(c, schema, target, "tester"));
+            assertEquals("the previous state kept for refresh " + schema + " was lost: a crash restart or failover of the target's"
+                    + " server emptied it before it was made crash-safe (" + schema + ".big: 20000 rows kept, 0 left); nothing was"
+                    + " restored, the target keeps its current data", refused.getMessage());
+            assertEquals(20000, count(other, "select count(*) from " + schema + ".big"), "the target was not touched");
+            // after the commit, the importer rewrites the generation logged: from then on a crash cannot empty it
+            assertEquals(5, Generations.makeDurable(c, schema, Duration.ofSeconds(5)));
+            assertEquals("p", one(other, persistence));
+            assertEquals(0, Generations.makeDurable(c, schema, Duration.ofSeconds(5)), "nothing left to do the second time");
+            try (Statement st = other.createStatement()) {
+                st.execute("delete from " + Committer.AUDIT_TABLE + " where refresh_id = '" + schema + "'");
+                st.execute("delete from " + Generations.TABLE + " where refresh_id = '" + schema + "'");
+            }
+        }
+    }
+
+    @Test
+    void aGenerationInUseIsDroppedByTheNextCommitInsteadOfHoldingThisOneUp() throws Exception {
+        try (Connection c = open(); Connection holder = open(); Connection other = open()) {
+            c.setAutoCommit(false);
+            Generations.ensureTables(c);
+            Generations.keep(c, schema, target, tables, columns(c), List.of(), copy(2, new AtomicInteger()));
+            c.commit();
+            // the importer's rewrite to logged (or any session) holds one of its tables
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("lock table " + gen() + ".g0 in access share mode");
+            }
+            try {
+                try (Statement st = c.createStatement()) {
+                    st.execute("set local lock_timeout = 200");
+                }
+                Generations.lockTarget(c, target);
+                Generations.prune(c, target, 0); // a later commit that keeps none
+                c.commit();
+                assertEquals("KEPT", one(other, "select state from " + Generations.TABLE + " where refresh_id = '" + schema + "'"));
+                assertEquals(1, count(other, "select count(*) from pg_namespace where nspname = '" + gen() + "'"));
+            } finally {
+                holder.rollback();
+            }
+            Generations.lockTarget(c, target);
+            Generations.prune(c, target, 0);
+            c.commit();
+            assertEquals("DROPPED", one(other, "select state from " + Generations.TABLE + " where refresh_id = '" + schema + "'"));
+            assertEquals(0, count(other, "select count(*) from pg_namespace where nspname = '" + gen() + "'"));
+            try (Statement st = other.createStatement()) {
+                st.execute("delete from " + Generations.TABLE + " where refresh_id = '" + schema + "'");
+            }
         }
     }
 
