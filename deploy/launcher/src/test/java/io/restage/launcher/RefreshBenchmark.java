@@ -163,7 +163,8 @@ class RefreshBenchmark {
                 System.out.println("\nthe importer's commits and the undo generations made crash-safe after them:");
                 try (java.util.stream.Stream<String> lines = Files.lines(work.resolve("logs").resolve("import-service.log"))) {
                     lines.filter(l -> l.contains("commit of") || l.contains("made crash-safe"))
-                            .map(l -> "  " + l.substring(Math.max(0, l.indexOf("refresh "))))
+                            .map(l -> l.substring(Math.max(0, l.indexOf("refresh "))))
+                            .map(l -> "  " + (l.contains("\",\"") ? l.substring(0, l.indexOf("\",\"")) : l)) // a JSON log line's message
                             .forEach(System.out::println);
                 }
                 if (objects > 0) {
