@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Tables go largest first (their size on disk) to whichever connection is free, so the longest copy starts first.
  */
 public final class GenerationCopy {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GenerationCopy.class);
     /** The comment of a generation schema whose tables are being copied: not a generation until its commit says so. */
     static final String UNFINISHED = "restage: undo generation being copied for target ";
 
@@ -56,27 +57,38 @@ public final class GenerationCopy {
     /**
      * The generation's schema, created and committed on another connection, marked unfinished (an earlier attempt's
      * schema of the same refresh is dropped first: it was never kept, or the commit would have found its audit row).
+     * False, and nothing done, when no other connection can be opened: then the commit copies alone.
      */
-    void createSchema(String schema, String target) throws SQLException {
-        try (Connection o = connections.open(); Statement st = o.createStatement()) {
+    boolean createSchema(String schema, String target) throws SQLException {
+        Connection o;
+        try {
+            o = connections.open();
+        } catch (SQLException e) {
+            // no connection to spare on the target (max_connections, a pooler's limit): the commit copies alone
+            LOG.warnf("no helper connection for copying the undo generation (%s): the commit copies it alone", e.getSQLState());
+            return false;
+        }
+        try (o; Statement st = o.createStatement()) {
             st.execute("drop schema if exists " + schema + " cascade");
             st.execute("create schema " + schema);
             st.execute("comment on schema " + schema + " is " + literal(UNFINISHED + target));
         }
+        return true;
     }
 
     /**
      * Copies each of {@code tables} ({@code columns.get(i)}: its column list, empty for a table with none) into
-     * {@code schema}.g<i>, on {@code c} (inside its transaction) and, when {@link #parallel}, on more connections.
+     * {@code schema}.g<i>, on {@code c} (inside its transaction) and, with {@code helpers} (the schema was created
+     * committed, {@link #createSchema}), on more connections; a helper that cannot connect leaves its share to the others.
      * Returns them in the order given. Any failure stops the other copies and is thrown.
      */
-    List<Copied> copy(Connection c, String schema, List<String> tables, List<String> columns) throws SQLException {
+    List<Copied> copy(Connection c, String schema, List<String> tables, List<String> columns, boolean helpers) throws SQLException {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < tables.size(); i++) {
             order.add(i);
         }
         Copied[] done = new Copied[tables.size()];
-        if (!parallel(tables)) {
+        if (!helpers) {
             for (int i : order) {
                 done[i] = copyOne(c, schema, i, tables.get(i), columns.get(i));
             }
@@ -97,7 +109,15 @@ public final class GenerationCopy {
             List<Future<?>> others = new ArrayList<>();
             for (int w = 0; w < extra; w++) {
                 others.add(pool.submit(() -> {
-                    try (Connection o = connections.open()) {
+                    Connection opened;
+                    try {
+                        opened = connections.open();
+                    } catch (SQLException e) {
+                        LOG.warnf("a helper could not connect to copy the undo generation (%s): the others copy its share",
+                                e.getSQLState());
+                        return null;
+                    }
+                    try (Connection o = opened) {
                         work(o, schema, tables, columns, order, next, failed, done, running);
                     } catch (SQLException | RuntimeException e) {
                         failed.compareAndSet(null, e);

@@ -95,10 +95,8 @@ public final class Generations {
                         .collect(java.util.stream.Collectors.joining(", ")) + " in exclusive mode");
             }
         }
-        boolean parallel = copy.parallel(tables);
-        if (parallel) {
-            copy.createSchema(schema, target); // committed: the other connections create their tables in it
-        }
+        // committed: the other connections create their tables in it
+        boolean parallel = copy.parallel(tables) && copy.createSchema(schema, target);
         try (Statement st = c.createStatement()) {
             if (!parallel) {
                 st.execute("drop schema if exists " + schema + " cascade");
@@ -114,7 +112,7 @@ public final class Generations {
             lists.add(String.join(", ", columns.getOrDefault(t, List.of()).stream().filter(tc -> !tc.generated())
                     .map(tc -> TargetCatalog.quote(tc.name())).toList()));
         }
-        for (GenerationCopy.Copied g : copy.copy(c, schema, tables, lists)) {
+        for (GenerationCopy.Copied g : copy.copy(c, schema, tables, lists, parallel)) {
             try (PreparedStatement ps = c.prepareStatement("insert into " + schema + "._tables values (?, ?, ?, ?)")) {
                 ps.setString(1, g.table());
                 ps.setString(2, g.gen());

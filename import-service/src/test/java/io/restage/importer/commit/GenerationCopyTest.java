@@ -150,6 +150,30 @@ class GenerationCopyTest {
         }
     }
 
+    @Test
+    void withNoConnectionToSpareTheCommitCopiesAlone() throws Exception {
+        for (int spare : new int[]{0, 1}) { // none at all; one for the schema, none for a helper
+            AtomicInteger opened = new AtomicInteger();
+            GenerationCopy copy = new GenerationCopy(new CommitConnections(() -> {
+                if (opened.getAndIncrement() >= spare) {
+                    throw new SQLException("sorry, too many clients already", "53300");
+                }
+                return open();
+            }, 3, Duration.ofSeconds(5)));
+            try (Connection c = open(); Connection other = open()) {
+                c.setAutoCommit(false);
+                Generations.ensureTables(c);
+                c.commit();
+                Generations.keep(c, schema, target, tables, columns(c), List.of(), copy);
+                assertEquals(5, count(c, "select count(*) from " + gen() + "._tables"));
+                assertEquals(20000, count(c, "select rows from " + gen() + "._tables where target_table = '" + schema + ".big'"));
+                assertEquals(spare == 0 ? 0 : 1, count(other, "select count(*) from pg_namespace where nspname = '" + gen() + "'"));
+                c.rollback();
+                assertNull(Generations.dropUnfinished(c, target, Duration.ofSeconds(5)));
+            }
+        }
+    }
+
     /** On {@code c}: a commit's transaction that kept the generation on two connections, then rolled back. */
     private void keepAndRollBack(Connection c) throws Exception {
         c.setAutoCommit(false);
