@@ -114,7 +114,8 @@ public final class Committer {
                 }
             }
             if (keepGenerations > 0) {
-                // undo needs what is about to be replaced: copied aside in this same transaction
+                // undo needs what is about to be replaced: copied aside under this transaction's lock on those tables,
+                // by it and its helpers (see Generations#keep), listed only if this transaction commits
                 unfinished = copy.parallel(owned);
                 Generations.keep(c, cmd.refreshId(), cmd.target(), owned, target, touchedSequences(c, owned).keySet(), copy);
             }
