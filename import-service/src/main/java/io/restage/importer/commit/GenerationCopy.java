@@ -71,7 +71,7 @@ public final class GenerationCopy {
         try (o; Statement st = o.createStatement()) {
             st.execute("drop schema if exists " + schema + " cascade");
             st.execute("create schema " + schema);
-            st.execute("comment on schema " + schema + " is " + literal(UNFINISHED + target));
+            st.execute("comment on schema " + schema + " is " + TargetCatalog.literal(UNFINISHED + target));
         }
         return true;
     }
@@ -198,10 +198,6 @@ public final class GenerationCopy {
         long rows = st.executeUpdate("create unlogged table " + schema + "." + gen + " with (autovacuum_enabled = false) as select "
                 + columns + " from only " + TargetCatalog.sqlName(table));
         return new Copied(table, gen, columns, rows);
-    }
-
-    static String literal(String text) {
-        return "'" + text.replace("'", "''") + "'";
     }
 
     /** Each table's size on disk (its heap and TOAST), the order's key. */

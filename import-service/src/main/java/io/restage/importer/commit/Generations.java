@@ -128,7 +128,7 @@ public final class Generations {
             }
         }
         try (Statement st = c.createStatement()) {
-            st.execute("comment on schema " + schema + " is " + GenerationCopy.literal("restage: undo generation of target " + target));
+            st.execute("comment on schema " + schema + " is " + TargetCatalog.literal("restage: undo generation of target " + target));
         }
         try (PreparedStatement ps = c.prepareStatement("insert into " + TABLE + " (refresh_id, target, schema_name, state)"
                 + " values (?, ?, ?, 'KEPT') on conflict (refresh_id) do update set state = 'KEPT', created_at = now()")) {

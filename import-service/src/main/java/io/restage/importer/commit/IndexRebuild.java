@@ -1,5 +1,6 @@
 package io.restage.importer.commit;
 
+import io.restage.importer.staging.TargetCatalog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -122,7 +123,7 @@ final class IndexRebuild {
             ddl.addAll(attach);
             ddl.addAll(extras(c, ix[0], ix[3]));
             if (ix[2] != null) {
-                ddl.add("set local default_tablespace = '" + defaultTablespace.replace("'", "''") + "'");
+                ddl.add("set local default_tablespace = " + TargetCatalog.literal(defaultTablespace));
             }
             if (tryDrop(c, List.of("drop index " + ix[0]))) {
                 dropped.add(ix[0]);
@@ -141,7 +142,7 @@ final class IndexRebuild {
                 for (String[] fk : k.foreignKeys()) {
                     foreignKeys.add("alter table " + fk[0] + " add constraint " + fk[1] + " " + fk[2]);
                     if (fk[3] != null) {
-                        foreignKeys.add("comment on constraint " + fk[1] + " on " + fk[0] + " is " + literal(fk[3]));
+                        foreignKeys.add("comment on constraint " + fk[1] + " on " + fk[0] + " is " + TargetCatalog.literal(fk[3]));
                     }
                 }
             }
@@ -230,7 +231,7 @@ final class IndexRebuild {
             List<String> rebuild = new ArrayList<>();
             rebuild.add("alter table " + k[0] + " add constraint " + k[1] + " " + k[2]);
             if (k[3] != null) {
-                rebuild.add("comment on constraint " + k[1] + " on " + k[0] + " is " + literal(k[3]));
+                rebuild.add("comment on constraint " + k[1] + " on " + k[0] + " is " + TargetCatalog.literal(k[3]));
             }
             rebuild.addAll(extras(c, k[4], null));
             List<String[]> fks = rows(c, """
@@ -258,7 +259,7 @@ final class IndexRebuild {
     private static List<String> extras(Connection c, String index, String comment) throws SQLException {
         List<String> out = new ArrayList<>();
         if (comment != null) {
-            out.add("comment on index " + index + " is " + literal(comment));
+            out.add("comment on index " + index + " is " + TargetCatalog.literal(comment));
         }
         for (String[] row : rows(c, """
                 select i.indrelid::regclass::text, quote_ident(x.relname)
@@ -273,10 +274,6 @@ final class IndexRebuild {
             out.add(row[0]);
         }
         return out;
-    }
-
-    private static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
     }
 
     private static List<String[]> rows(Connection c, String sql, Object... args) throws SQLException {

@@ -48,6 +48,11 @@ public final class TargetCatalog {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
+    /** A text as an SQL string literal (for statements that take no parameters: COMMENT, SET). */
+    public static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
     /** {@code schema.table} (as restage names tables) to a quoted SQL identifier. */
     public static String sqlName(String qualified) {
         int dot = qualified.indexOf('.');
