@@ -415,7 +415,7 @@ public class ImportHandler {
             publish.accept(reply);
         }
         if (config.environment(cmd.target()).keepGenerations() > 0) {
-            durable.execute(() -> makeGenerationDurable(cmd));
+            durable.execute(() -> makeGenerationDurable(cmd.refreshId(), cmd.target()));
         }
     }
 
@@ -426,22 +426,62 @@ public class ImportHandler {
         return t;
     });
 
+    /**
+     * At start: the undo generations an earlier run of this service (or another instance) left unlogged, because it
+     * stopped between a commit and making its generation crash-safe, are made crash-safe now, one at a time, off the
+     * start-up path. A target that cannot be reached is left for the next start (its generations stay usable for undo
+     * until its server crashes, and undo then says they were lost).
+     */
+    void onStart(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent ev) {
+        durable.execute(this::makeLeftGenerationsDurable);
+    }
+
+    /** The sweep {@link #onStart} runs: every target that keeps generations, each generation with unlogged tables. */
+    int makeLeftGenerationsDurable() {
+        return makeLeftGenerationsDurable(STARTED);
+    }
+
+    private static final Instant STARTED = Instant.now();
+
+    /** As above, for generations kept before {@code before}. */
+    int makeLeftGenerationsDurable(Instant before) {
+        int found = 0;
+        for (io.restage.common.config.EnvironmentConfig env : config.environments().values()) {
+            if (!env.allowImport() || env.keepGenerations() <= 0 || env.database() == null) {
+                continue;
+            }
+            List<String> left;
+            try (Connection c = Connections.open(env, "restage-import")) {
+                left = Generations.notDurable(c, before);
+            } catch (Exception e) {
+                LOG.debugf("target '%s': cannot look for undo generations left unlogged (%s)", env.name(), Failures.describe(e));
+                continue;
+            }
+            for (String refreshId : left) {
+                LOG.infof("refresh %s: its undo generation in '%s' was left unlogged by an earlier run: making it crash-safe",
+                        refreshId, env.name());
+                makeGenerationDurable(refreshId, env.name());
+                found++;
+            }
+        }
+        return found;
+    }
+
     /** After the reply: the commit copied the undo generation unlogged; it is rewritten logged here (see Generations). */
-    private void makeGenerationDurable(Command.CommitImport cmd) {
+    private void makeGenerationDurable(String refreshId, String target) {
         long start = System.nanoTime();
         try {
             int tables = targetRetry.run(() -> {
-                try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import")) {
-                    return io.restage.importer.commit.Generations.makeDurable(c, cmd.refreshId(), settings.lockTimeout());
+                try (Connection c = Connections.open(config.environment(target), "restage-import")) {
+                    return io.restage.importer.commit.Generations.makeDurable(c, refreshId, settings.lockTimeout());
                 }
             }, (attempt, wait, e) -> LOG.debugf("refresh %s: making the undo generation crash-safe, attempt %d failed (%s)",
-                    cmd.refreshId(), attempt, Failures.describe(e)));
-            LOG.infof("refresh %s: undo generation in '%s' made crash-safe (%d tables, %d ms)", cmd.refreshId(), cmd.target(),
+                    refreshId, attempt, Failures.describe(e)));
+            LOG.infof("refresh %s: undo generation in '%s' made crash-safe (%d tables, %d ms)", refreshId, target,
                     tables, (System.nanoTime() - start) / 1_000_000);
         } catch (Exception e) {
             // undo still works from it until the target's server crashes or fails over; undo then says it was lost
-            LOG.warnf("refresh %s: the undo generation in '%s' stays unlogged (%s)", cmd.refreshId(), cmd.target(),
-                    Failures.describe(e));
+            LOG.warnf("refresh %s: the undo generation in '%s' stays unlogged (%s)", refreshId, target, Failures.describe(e));
         }
     }
 
@@ -471,7 +511,7 @@ public class ImportHandler {
                 try (Connection c = Connections.open(config.environment(cmd.target()), "restage-import");
                      java.sql.Statement st = c.createStatement()) {
                     st.execute("set lock_timeout = " + Math.max(1, settings.lockTimeout().toMillis()));
-                    return Generations.undo(c, cmd.refreshId(), cmd.target(), cmd.requestedBy());
+                    return Generations.undo(c, cmd.refreshId(), cmd.target(), cmd.requestedBy(), settings.rebuildIndexesFromRows());
                 }
             }, (attempt, wait, e) -> LOG.warnf("refresh %s: undo attempt %d failed (%s), retrying in %d ms", cmd.refreshId(),
                     attempt, Failures.describe(e), wait.toMillis()));

@@ -149,20 +149,28 @@ class RefreshBenchmark {
                 record(seconds, "restage, copy only (policy: keep)" + suffix, refresh(services, ds + "-copy", "target"));
                 record(seconds, "restage, anonymized" + suffix, refresh(services, ds + "-anonymize", "target"));
                 record(seconds, "restage, anonymized + undo generation kept" + suffix, refresh(services, ds + "-anonymize", "target-undo"));
+                // the undo of that refresh, once its generation is crash-safe (an operator's undo minutes later meets it so)
+                record(seconds, "restage undo of that refresh (the previous data back)", undo(services, work.resolve("logs")));
                 // the services have now done three refreshes (JIT-compiled), as a long-running deployment has
                 record(seconds, "restage, anonymized, again (services warm)" + suffix, refresh(services, ds + "-anonymize", "target"));
                 // the first row paid for the services' (and the broker's) JIT warm-up: the copy-only path on its own
                 record(seconds, "restage, copy only, again (services warm)" + suffix, refresh(services, ds + "-copy", "target"));
+                // the default path (anonymized, undo generation kept: keep-generations is 1 unless configured) by warm services
+                // into the undo target, which holds the full previous data again since the undo
+                record(seconds, "restage, anonymized + undo generation, again (warm)" + suffix,
+                        refresh(services, ds + "-anonymize", "target-undo"));
+                // its generation is made crash-safe after the refresh: the tools below must not share the machine with that
+                awaitCrashSafe(work.resolve("logs"), lastId);
                 Map<String, double[]> after = services.usage();
-                System.out.printf("%nper service over the five refreshes: CPU seconds, peak RSS (MB, JVMs at -Xmx%dm)%n",
+                System.out.printf("%nper service over the six refreshes and the undo: CPU seconds, peak RSS (MB, JVMs at -Xmx%dm)%n",
                         ServiceProcesses.HEAP_MB);
                 after.forEach((name, u) -> System.out.printf("  %-28s %8.1f s %8.0f MB%n", name,
                         u[0] - before.getOrDefault(name, new double[]{0, 0})[0], u[1]));
                 // where each commit spent its time, and the work the importer does on the target after replying: the undo
                 // generation, copied unlogged inside the commit, rewritten logged (crash-safe) once the refresh succeeded
-                System.out.println("\nthe importer's commits and the undo generations made crash-safe after them:");
+                System.out.println("\nthe importer's commits, the undo generations made crash-safe after them, and the undo:");
                 try (java.util.stream.Stream<String> lines = Files.lines(work.resolve("logs").resolve("import-service.log"))) {
-                    lines.filter(l -> l.contains("commit of") || l.contains("made crash-safe"))
+                    lines.filter(l -> l.contains("commit of") || l.contains("made crash-safe") || l.contains("undo of"))
                             .map(l -> l.substring(Math.max(0, l.indexOf("refresh "))))
                             .map(l -> "  " + (l.contains("\",\"") ? l.substring(0, l.indexOf("\",\"")) : l)) // a JSON log line's message
                             .forEach(System.out::println);
@@ -250,6 +258,7 @@ class RefreshBenchmark {
             throw new AssertionError(r.body());
         }
         String id = Json.MAPPER.readTree(r.body()).get("id").asText();
+        lastId = id;
         String[] status = new String[1];
         Awaitility.await().atMost(Duration.ofMinutes(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
             JsonNode n = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl()
@@ -280,6 +289,53 @@ class RefreshBenchmark {
         lastCpu = CpuMeter.read().getOrDefault("machine", 0.0) - cpuBefore.getOrDefault("machine", 0.0);
         return s;
     }
+
+    /**
+     * Undoes the last refresh (into target-undo) and returns the seconds from the POST to UNDONE. First waits, with a
+     * deadline, for the importer to have made that refresh's undo generation crash-safe, and prints the wait: that
+     * rewrite is work the target does after every refresh that keeps a generation, and an undo would queue behind it.
+     */
+    private double undo(ServiceProcesses services, Path logs) throws Exception {
+        String id = lastId;
+        awaitCrashSafe(logs, id);
+        Map<String, Double> cpuBefore = CpuMeter.read();
+        long start = System.nanoTime();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl() + "/api/refreshes/" + id + "/undo"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"confirmTarget\":\"target-undo.internal\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202) {
+            throw new AssertionError(r.body());
+        }
+        String[] status = new String[1];
+        Awaitility.await().atMost(Duration.ofMinutes(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            JsonNode n = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(services.orchestratorUrl()
+                    + "/api/refreshes/" + id)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
+            status[0] = n.get("status").asText();
+            return !"UNDOING".equals(status[0]);
+        });
+        double s = (System.nanoTime() - start) / 1e9;
+        if (!"UNDONE".equals(status[0])) {
+            throw new AssertionError("the undo of refresh " + id + " ended " + status[0] + "; see the service logs");
+        }
+        System.out.printf("  undo of %s: %.1f s%n    CPU: %s%n", id, s, CpuMeter.since(cpuBefore));
+        lastCpu = CpuMeter.read().getOrDefault("machine", 0.0) - cpuBefore.getOrDefault("machine", 0.0);
+        return s;
+    }
+
+    /** Waits (with a deadline) until the importer made refresh {@code id}'s undo generation crash-safe; prints the wait. */
+    private static void awaitCrashSafe(Path logs, String id) {
+        long waitStart = System.nanoTime();
+        Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            try (java.util.stream.Stream<String> lines = Files.lines(logs.resolve("import-service.log"))) {
+                return lines.anyMatch(l -> l.contains(id) && (l.contains("made crash-safe") || l.contains("stays unlogged")));
+            }
+        });
+        System.out.printf("  waited %.1f s for the undo generation of %s to be made crash-safe%n", (System.nanoTime() - waitStart) / 1e9, id);
+    }
+
+    /** The id of the last refresh {@link #refresh} ran. */
+    private String lastId;
 
     private void record(Map<String, Double> seconds, String row, double s) {
         seconds.put(row, s);

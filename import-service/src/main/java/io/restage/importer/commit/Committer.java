@@ -238,7 +238,8 @@ public final class Committer {
     }
 
     /** How long each part of the commit took, for the log: where a slow commit spends its time. */
-    private static final class Phases {
+    /** Where a commit's (or an undo's) time went, for its log line. */
+    static final class Phases {
         private final long start = System.nanoTime();
         private long last = start;
         private final StringBuilder parts = new StringBuilder();

@@ -208,6 +208,33 @@ public final class Generations {
     }
 
     /**
+     * The refreshes whose kept generation in this database still has unlogged tables: an importer that stopped (or lost
+     * the target) between a commit and {@link #makeDurable} left them so. Only generations kept before {@code before}
+     * (this process's start): a later one belongs to a commit whose importer is alive and makes it crash-safe itself.
+     * Empty where restage never committed.
+     */
+    public static List<String> notDurable(Connection c, java.time.Instant before) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select to_regclass('" + TABLE + "') is not null")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return ids;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("select g.refresh_id from " + TABLE + " g where g.state = 'KEPT'"
+                + " and g.created_at < ? and exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = g.schema_name and c.relkind = 'r' and c.relpersistence = 'u') order by g.created_at")) {
+            ps.setObject(1, java.time.OffsetDateTime.ofInstant(before, java.time.ZoneOffset.UTC));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
      * Null if every table of the generation still holds the rows it kept; otherwise why not. Only an unlogged one can
      * have lost them: crash recovery empties unlogged tables.
      */
@@ -279,6 +306,16 @@ public final class Generations {
      * touched) unless that commit is the target's latest and its generation is kept.
      */
     public static Undone undo(Connection c, String refreshId, String target, String requestedBy) throws SQLException, UndoRefused {
+        return undo(c, refreshId, target, requestedBy, Committer.REBUILD_ROWS);
+    }
+
+    /**
+     * As above; tables with {@code rebuildRows} or more kept rows are restored the way the commit loads them
+     * ({@link IndexRebuild}): their indexes and keys dropped, the rows put back, then built once.
+     */
+    public static Undone undo(Connection c, String refreshId, String target, String requestedBy, long rebuildRows)
+            throws SQLException, UndoRefused {
+        Committer.Phases phases = new Committer.Phases();
         c.setAutoCommit(false);
         try {
             ensureTables(c);
@@ -331,21 +368,17 @@ public final class Generations {
             if (lost != null) {
                 throw new UndoRefused(lost);
             }
+            phases.end("target locked");
             Committer.empty(c, tables.stream().map(t -> t[0]).toList());
-            List<TableCount> restored = new ArrayList<>();
+            phases.end("emptied");
+            Map<String, Long> kept = new java.util.LinkedHashMap<>();
             for (String[] t : tables) {
-                long n = 0;
-                if (!t[2].isEmpty()) {
-                    try (Statement st = c.createStatement()) {
-                        n = st.executeUpdate("insert into " + TargetCatalog.sqlName(t[0]) + " (" + t[2] + ") overriding system value"
-                                + " select " + t[2] + " from " + schema + "." + t[1]);
-                    }
-                }
-                if (n != Long.parseLong(t[3])) {
-                    throw new IllegalStateException(t[0] + ": restored " + n + " rows but " + t[3] + " were kept");
-                }
-                restored.add(new TableCount(t[0], n));
+                kept.put(t[0], Long.parseLong(t[3]));
             }
+            List<String> big = tables.stream().filter(t -> !t[2].isEmpty() && Long.parseLong(t[3]) >= rebuildRows)
+                    .map(t -> t[0]).toList();
+            String from = schema;
+            List<TableCount> restored = IndexRebuild.load(c, big, kept, () -> restoreRows(c, from, tables), phases::end);
             Sequences.restore(c, schema + "._sequences");
             try (PreparedStatement ps = c.prepareStatement("update " + Committer.AUDIT_TABLE + " set result = 'UNDONE',"
                     + " undone_at = now(), undone_by = ? where refresh_id = ?")) {
@@ -361,6 +394,9 @@ public final class Generations {
                 ps.executeUpdate();
             }
             c.commit();
+            phases.end("audit row, generation dropped, committed");
+            LOG.infof("refresh %s: undo of %d rows in '%s' took %s", refreshId, restored.stream().mapToLong(TableCount::rows).sum(),
+                    target, phases);
             return new Undone(restored, false);
         } catch (SQLException | RuntimeException | UndoRefused e) {
             c.rollback();
@@ -368,6 +404,25 @@ public final class Generations {
         } finally {
             c.setAutoCommit(true);
         }
+    }
+
+    /** Puts every kept table's rows back (into the emptied tables); checks each count against the generation's. */
+    private static List<TableCount> restoreRows(Connection c, String schema, List<String[]> tables) throws SQLException {
+        List<TableCount> restored = new ArrayList<>();
+        for (String[] t : tables) {
+            long n = 0;
+            if (!t[2].isEmpty()) {
+                try (Statement st = c.createStatement()) {
+                    n = st.executeUpdate("insert into " + TargetCatalog.sqlName(t[0]) + " (" + t[2] + ") overriding system value"
+                            + " select " + t[2] + " from " + schema + "." + t[1]);
+                }
+            }
+            if (n != Long.parseLong(t[3])) {
+                throw new IllegalStateException(t[0] + ": restored " + n + " rows but " + t[3] + " were kept");
+            }
+            restored.add(new TableCount(t[0], n));
+        }
+        return restored;
     }
 
     private Generations() {
