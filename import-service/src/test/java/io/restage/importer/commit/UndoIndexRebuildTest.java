@@ -77,12 +77,11 @@ class UndoIndexRebuildTest {
                 + one(c, "select pg_get_viewdef('" + schema + ".totals'::regclass)");
     }
 
-    /** A commit replaced the two tables (its generation kept), then the undo puts them back with {@code rebuildRows}. */
-    private List<TableCount> commitThenUndo(Connection c, long rebuildRows) throws Exception {
+    /** A commit that replaced the two tables (its generation kept, the identity's position with it) and committed. */
+    private void commit(Connection c) throws Exception {
         c.setAutoCommit(false);
         Generations.ensureTables(c);
         List<String> tables = List.of(schema + ".accounts", schema + ".orders");
-        // the identity's position is kept too (the commit passes the sequences its tables use)
         Generations.keep(c, schema, target, tables, TargetCatalog.read(c), List.of(schema + ".orders_id_seq"),
                 new GenerationCopy(CommitConnections.alone()));
         try (Statement st = c.createStatement()) {
@@ -96,6 +95,11 @@ class UndoIndexRebuildTest {
         }
         c.commit();
         c.setAutoCommit(true);
+    }
+
+    /** That commit, then the undo with {@code rebuildRows}. */
+    private List<TableCount> commitThenUndo(Connection c, long rebuildRows) throws Exception {
+        commit(c);
         return Generations.undo(c, schema, target, "tester", rebuildRows).restored();
     }
 
@@ -132,20 +136,7 @@ class UndoIndexRebuildTest {
     void anUndoThatFailsAfterTheIndexesWereDroppedLeavesTheRefreshedDataAndEveryIndex() throws Exception {
         try (Connection c = open(); Connection other = open()) {
             String kept = state(c);
-            c.setAutoCommit(false);
-            Generations.ensureTables(c);
-            Generations.keep(c, schema, target, List.of(schema + ".accounts", schema + ".orders"), TargetCatalog.read(c), List.of(),
-                    new GenerationCopy(CommitConnections.alone()));
-            try (Statement st = c.createStatement()) {
-                st.execute("set local session_replication_role = replica");
-                st.execute("truncate " + schema + ".accounts, " + schema + ".orders");
-                st.execute("insert into " + schema + ".accounts select i, 'n' || i, 'new ' || i from generate_series(1, 40) i");
-                st.execute("insert into " + Committer.AUDIT_TABLE + " (refresh_id, source, target, requested_by, result,"
-                        + " anonymizers_ran, anonymizers_skipped, rows) values ('" + schema + "', 'production', '" + target
-                        + "', 'tester', 'SUCCEEDED', '{}', '{}', '[]')");
-            }
-            c.commit();
-            c.setAutoCommit(true);
+            commit(c);
             String refreshed = state(other);
             Generations.makeDurable(c, schema, java.time.Duration.ofSeconds(5)); // as the importer does after a commit
             // the kept orders lose a row behind the generation's back: the restored count no longer matches, after the drop
