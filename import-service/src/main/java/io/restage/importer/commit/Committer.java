@@ -237,8 +237,7 @@ public final class Committer {
         }
     }
 
-    /** How long each part of the commit took, for the log: where a slow commit spends its time. */
-    /** Where a commit's (or an undo's) time went, for its log line. */
+    /** How long each part of a commit (or an undo) took, for its log line: where a slow one spends its time. */
     static final class Phases {
         private final long start = System.nanoTime();
         private long last = start;
