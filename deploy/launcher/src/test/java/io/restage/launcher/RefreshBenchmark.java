@@ -152,15 +152,30 @@ class RefreshBenchmark {
                 // the undo of that refresh, once its generation is crash-safe (an operator's undo minutes later meets it so)
                 record(seconds, "restage undo of that refresh (the previous data back)", undo(services, work.resolve("logs")));
                 // the services have now done three refreshes (JIT-compiled), as a long-running deployment has
-                record(seconds, "restage, anonymized, again (services warm)" + suffix, refresh(services, ds + "-anonymize", "target"));
-                // the first row paid for the services' (and the broker's) JIT warm-up: the copy-only path on its own
-                record(seconds, "restage, copy only, again (services warm)" + suffix, refresh(services, ds + "-copy", "target"));
-                // the default path (anonymized, undo generation kept: keep-generations is 1 unless configured) by warm services
-                // into the undo target, which holds the full previous data again since the undo
-                record(seconds, "restage, anonymized + undo generation, again (warm)" + suffix,
-                        refresh(services, ds + "-anonymize", "target-undo"));
-                // its generation is made crash-safe after the refresh: the tools below must not share the machine with that
-                awaitCrashSafe(work.resolve("logs"), lastId);
+                // -Dbench.rounds=N: the warm refreshes and the tools N times, interleaved, so every ratio is a median of N
+                // samples taken minutes apart on the same server (one sample each moved as much between runs as changes did)
+                int rounds = Integer.getInteger("bench.rounds", 1);
+                for (int round = 1; round <= rounds; round++) {
+                    this.round = round;
+                    record(seconds, "restage, anonymized, again (services warm)" + suffix, refresh(services, ds + "-anonymize", "target"));
+                    // the first row paid for the services' (and the broker's) JIT warm-up: the copy-only path on its own
+                    record(seconds, "restage, copy only, again (services warm)" + suffix, refresh(services, ds + "-copy", "target"));
+                    // the default path (anonymized, undo generation kept: keep-generations is 1 unless configured) by warm
+                    // services into the undo target, which holds the full previous data again since the undo
+                    record(seconds, "restage, anonymized + undo generation, again (warm)" + suffix,
+                            refresh(services, ds + "-anonymize", "target-undo"));
+                    // its generation is made crash-safe after the refresh: the tools must not share the machine with that
+                    awaitCrashSafe(work.resolve("logs"), lastId);
+                    if (round < rounds) {
+                        // the tools of this round, with the services idle beside them (their CPU is printed)
+                        Map<String, double[]> idle = services.usage();
+                        tools(stack, ds, work, seconds);
+                        StringBuilder idleCpu = new StringBuilder();
+                        services.usage().forEach((name, u) -> idleCpu.append(idleCpu.length() == 0 ? "" : ", ").append(name)
+                                .append(String.format(" %.1f s", u[0] - idle.getOrDefault(name, new double[]{0, 0})[0])));
+                        System.out.printf("  round %d: the tools ran beside idle services (their CPU meanwhile: %s)%n", round, idleCpu);
+                    }
+                }
                 Map<String, double[]> after = services.usage();
                 System.out.printf("%nper service over the six refreshes and the undo: CPU seconds, peak RSS (MB, JVMs at -Xmx%dm)%n",
                         ServiceProcesses.HEAP_MB);
@@ -192,19 +207,7 @@ class RefreshBenchmark {
                     }
                 }
             }
-            String src = pgUrl(stack, ds);
-            record(seconds, "pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
-                    + " --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump") + "'"));
-            Path dir = work.resolve("dump");
-            record(seconds, "pg_dump -Fd -j 2 + pg_restore -j 2", shell("pg_dump -Fd -j 2 --no-owner --no-acl -f '" + dir + "' -d '"
-                    + src + "' && pg_restore -j 2 --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump_dir") + "' '" + dir + "'"));
-            if (shell("command -v pgcopydb") >= 0) {
-                record(seconds, "pgcopydb clone --table-jobs 2 --index-jobs 2", shell("pgcopydb clone --no-owner --no-acl"
-                        + " --skip-extensions --table-jobs 2 --index-jobs 2 --dir '" + work.resolve("pgcopydb") + "' --source '"
-                        + src + "' --target '" + pgUrl(stack, ds + "_copydb") + "'"));
-            } else {
-                System.out.println("pgcopydb is not installed (apt-get install pgcopydb): its row is left out");
-            }
+            tools(stack, ds, work, seconds); // the last round's, once the services have stopped
             for (String db : List.of(ds + "_restage", ds + "_dump", ds + "_dump_dir", ds + "_copydb")) {
                 if ("1".equals(Db.one(stack.jdbcUrl(db), "select count(*) from pg_class where relname = 'order_items'"))) {
                     long copied = rows(stack.jdbcUrl(db));
@@ -216,7 +219,7 @@ class RefreshBenchmark {
             if (profile) {
                 System.out.println("JFR recordings (jfr print --events jdk.ExecutionSample ...): " + work.resolve("logs"));
             }
-            double base = seconds.get("pg_dump -Fc | pg_restore (one job)");
+            String baseRow = "pg_dump -Fc | pg_restore (one job)";
             System.out.printf("%-62s %10s %14s %16s %12s%n", "", "seconds", "rows/s", "vs pg_dump|restore", "CPU s (all)");
             for (Map.Entry<String, Double> e : seconds.entrySet()) {
                 if (e.getValue() < 0) {
@@ -229,7 +232,12 @@ class RefreshBenchmark {
                     continue;
                 }
                 System.out.printf("%-62s %10.1f %,14.0f %15.2fx %12.1f%n", e.getKey(), e.getValue(), rows / e.getValue(),
-                        e.getValue() / base, cpu.getOrDefault(e.getKey(), 0.0));
+                        BenchRounds.ratio(samples, e.getKey(), baseRow), cpu.getOrDefault(e.getKey(), 0.0));
+            }
+            if (samples.values().stream().anyMatch(l -> l.size() > 1)) {
+                System.out.println("(rows run more than once: the median seconds and CPU, and the median of each round's ratio to"
+                        + " that round's pg_dump | pg_restore)");
+                System.out.print(BenchRounds.spread(samples, baseRow));
             }
             System.out.println("(restage: POST to SUCCEEDED, policy check, export, anonymization, staging, leak audit, commit,"
                     + " services at -Xmx" + ServiceProcesses.HEAP_MB + "m each; the tools: schema, data and indexes into an empty database)");
@@ -337,9 +345,50 @@ class RefreshBenchmark {
     /** The id of the last refresh {@link #refresh} ran. */
     private String lastId;
 
+    /** Every sample of a row, by round (a row run once has one); {@link #seconds} and {@link #cpu} hold the medians. */
+    private final Map<String, java.util.SortedMap<Integer, double[]>> samples = new LinkedHashMap<>();
+    /** The round the rows recorded now belong to. */
+    private int round = 1;
+
     private void record(Map<String, Double> seconds, String row, double s) {
-        seconds.put(row, s);
-        cpu.put(row, lastCpu);
+        java.util.SortedMap<Integer, double[]> rowSamples = samples.computeIfAbsent(row, r -> new java.util.TreeMap<>());
+        rowSamples.put(round, new double[]{s, lastCpu});
+        seconds.put(row, s < 0 ? s : BenchRounds.median(rowSamples.values().stream().mapToDouble(x -> x[0]).toArray()));
+        cpu.put(row, BenchRounds.median(rowSamples.values().stream().mapToDouble(x -> x[1]).toArray()));
+    }
+
+    /**
+     * {@code pg_dump | pg_restore}, the parallel pair and pgcopydb, each into an empty database (dropped and created again
+     * for a later round; the parallel dump's directory too).
+     */
+    private void tools(StackProcess stack, String ds, Path work, Map<String, Double> seconds) throws Exception {
+        if (round > 1 || samples.containsKey("pg_dump -Fc | pg_restore (one job)")) {
+            for (String db : List.of(ds + "_dump", ds + "_dump_dir", ds + "_copydb")) {
+                Db.exec(stack.jdbcUrl("restage"), "drop database if exists " + db + " with (force)", "create database " + db);
+            }
+            for (Path p : List.of(work.resolve("dump"), work.resolve("pgcopydb"))) {
+                if (Files.exists(p)) {
+                    try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+                        for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.delete(f);
+                        }
+                    }
+                }
+            }
+        }
+        String src = pgUrl(stack, ds);
+        record(seconds, "pg_dump -Fc | pg_restore (one job)", shell("pg_dump -Fc --no-owner --no-acl -d '" + src + "' | pg_restore"
+                + " --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump") + "'"));
+        Path dir = work.resolve("dump");
+        record(seconds, "pg_dump -Fd -j 2 + pg_restore -j 2", shell("pg_dump -Fd -j 2 --no-owner --no-acl -f '" + dir + "' -d '"
+                + src + "' && pg_restore -j 2 --no-owner --no-acl -d '" + pgUrl(stack, ds + "_dump_dir") + "' '" + dir + "'"));
+        if (shell("command -v pgcopydb") >= 0) {
+            record(seconds, "pgcopydb clone --table-jobs 2 --index-jobs 2", shell("pgcopydb clone --no-owner --no-acl"
+                    + " --skip-extensions --table-jobs 2 --index-jobs 2 --dir '" + work.resolve("pgcopydb") + "' --source '"
+                    + src + "' --target '" + pgUrl(stack, ds + "_copydb") + "'"));
+        } else {
+            System.out.println("pgcopydb is not installed (apt-get install pgcopydb): its row is left out");
+        }
     }
 
     /** Whether the next refresh copies media. */
