@@ -170,10 +170,8 @@ class RefreshBenchmark {
                         // the tools of this round, with the services idle beside them (their CPU is printed)
                         Map<String, double[]> idle = services.usage();
                         tools(stack, ds, work, seconds);
-                        StringBuilder idleCpu = new StringBuilder();
-                        services.usage().forEach((name, u) -> idleCpu.append(idleCpu.length() == 0 ? "" : ", ").append(name)
-                                .append(String.format(" %.1f s", u[0] - idle.getOrDefault(name, new double[]{0, 0})[0])));
-                        System.out.printf("  round %d: the tools ran beside idle services (their CPU meanwhile: %s)%n", round, idleCpu);
+                        System.out.printf("  round %d: the tools ran beside idle services (their CPU meanwhile: %s)%n", round,
+                                serviceCpu(idle, services.usage()));
                     }
                 }
                 Map<String, double[]> after = services.usage();
@@ -289,9 +287,7 @@ class RefreshBenchmark {
                 steps.append(String.format(" %s %.1fs", e.getKey(), d));
             }
         });
-        StringBuilder perService = new StringBuilder();
-        services.usage().forEach((name, u) -> perService.append(perService.length() == 0 ? "" : ", ").append(name).append(' ')
-                .append(String.format("%.1f s", u[0] - servicesBefore.getOrDefault(name, new double[]{0, 0})[0])));
+        String perService = serviceCpu(servicesBefore, services.usage());
         System.out.printf("  %s -> %s: %.1f s;%s; leak audit %s%n    CPU: %s%n    services' CPU: %s%n", source, target, s, steps,
                 report.get("leakAudit"), CpuMeter.since(cpuBefore), perService);
         lastCpu = CpuMeter.read().getOrDefault("machine", 0.0) - cpuBefore.getOrDefault("machine", 0.0);
@@ -342,10 +338,18 @@ class RefreshBenchmark {
         System.out.printf("  waited %.1f s for the undo generation of %s to be made crash-safe%n", (System.nanoTime() - waitStart) / 1e9, id);
     }
 
+    /** Each service's CPU seconds between two {@link ServiceProcesses#usage} readings, as one line. */
+    private static String serviceCpu(Map<String, double[]> before, Map<String, double[]> now) {
+        StringBuilder out = new StringBuilder();
+        now.forEach((name, u) -> out.append(out.length() == 0 ? "" : ", ").append(name)
+                .append(String.format(" %.1f s", u[0] - before.getOrDefault(name, new double[]{0, 0})[0])));
+        return out.toString();
+    }
+
     /** The id of the last refresh {@link #refresh} ran. */
     private String lastId;
 
-    /** Every sample of a row, by round (a row run once has one); {@link #seconds} and {@link #cpu} hold the medians. */
+    /** Every sample of a row, by round (a row run once has one); the printed seconds and {@link #cpu} are their medians. */
     private final Map<String, java.util.SortedMap<Integer, double[]>> samples = new LinkedHashMap<>();
     /** The round the rows recorded now belong to. */
     private int round = 1;
@@ -353,8 +357,10 @@ class RefreshBenchmark {
     private void record(Map<String, Double> seconds, String row, double s) {
         java.util.SortedMap<Integer, double[]> rowSamples = samples.computeIfAbsent(row, r -> new java.util.TreeMap<>());
         rowSamples.put(round, new double[]{s, lastCpu});
-        seconds.put(row, s < 0 ? s : BenchRounds.median(rowSamples.values().stream().mapToDouble(x -> x[0]).toArray()));
-        cpu.put(row, BenchRounds.median(rowSamples.values().stream().mapToDouble(x -> x[1]).toArray()));
+        // the medians of the rounds that succeeded (a failed one is -1 and prints "failed" only if every round failed)
+        double[][] ok = rowSamples.values().stream().filter(x -> x[0] >= 0).toArray(double[][]::new);
+        seconds.put(row, ok.length == 0 ? s : BenchRounds.median(java.util.Arrays.stream(ok).mapToDouble(x -> x[0]).toArray()));
+        cpu.put(row, ok.length == 0 ? lastCpu : BenchRounds.median(java.util.Arrays.stream(ok).mapToDouble(x -> x[1]).toArray()));
     }
 
     /**
@@ -362,7 +368,7 @@ class RefreshBenchmark {
      * for a later round; the parallel dump's directory too).
      */
     private void tools(StackProcess stack, String ds, Path work, Map<String, Double> seconds) throws Exception {
-        if (round > 1 || samples.containsKey("pg_dump -Fc | pg_restore (one job)")) {
+        if (samples.containsKey("pg_dump -Fc | pg_restore (one job)")) { // not the first round's: its databases are used
             for (String db : List.of(ds + "_dump", ds + "_dump_dir", ds + "_copydb")) {
                 Db.exec(stack.jdbcUrl("restage"), "drop database if exists " + db + " with (force)", "create database " + db);
             }
